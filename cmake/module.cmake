@@ -1,0 +1,33 @@
+# rmcpsec_module(DIR [DEPS ...])
+# Builds DIR/*.c into the static library rmcpsec_DIR and every DIR/tests/test_*.c
+# into its own Criterion executable registered with ctest as DIR/test_x.
+# Globbing lets each folder grow files without touching a shared CMake file.
+function(rmcpsec_module dir)
+  cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${dir}/*.c)
+  set(lib rmcpsec_${dir})
+  if(srcs)
+    add_library(${lib} STATIC ${srcs})
+    target_include_directories(${lib} PUBLIC ${CMAKE_SOURCE_DIR})
+    target_link_libraries(${lib} PUBLIC ${M_DEPS})
+  else()
+    add_library(${lib} INTERFACE)
+    target_include_directories(${lib} INTERFACE ${CMAKE_SOURCE_DIR})
+    target_link_libraries(${lib} INTERFACE ${M_DEPS})
+  endif()
+  if(NOT RMCPSEC_TESTS)
+    return()
+  endif()
+  file(GLOB tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${dir}/tests/test_*.c)
+  foreach(t ${tests})
+    get_filename_component(name ${t} NAME_WE)
+    set(exe ${dir}_${name})
+    add_executable(${exe} ${t})
+    target_link_libraries(${exe} PRIVATE ${lib} PkgConfig::CRITERION)
+    target_compile_definitions(${exe} PRIVATE RMCPSEC_SRC_DIR="${CMAKE_SOURCE_DIR}"
+                                               RMCPSEC_BIN_DIR="${CMAKE_BINARY_DIR}")
+    add_test(NAME ${dir}/${name} COMMAND ${exe} --jobs 1)
+    set_tests_properties(${dir}/${name} PROPERTIES WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                                                    TIMEOUT 600)
+  endforeach()
+endfunction()

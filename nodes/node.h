@@ -1,0 +1,67 @@
+/*
+ * What every emulated machine looks like to whoever drives it (the
+ * virtual-time simulator today; the TAP backend, ns-3 and the explorer
+ * later). A node never reads a clock, never owns a socket and never
+ * allocates per packet: the driver hands it (now, frame), (now, timer) or
+ * (now, control) and it answers by filling a caller-provided node_out
+ * with frames to transmit and timers to (re)arm.
+ */
+#ifndef RMCPSEC_NODES_NODE_H
+#define RMCPSEC_NODES_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	NODE_FRAME_MAX = 1600, /* one Ethernet frame without FCS, with room for VLAN */
+	NODE_OUT_FRAMES = 32,
+	NODE_OUT_TIMERS = 8,
+	NODE_OUT_NOTES = 8,
+	NODE_TIMER_IDS = 16,   /* timer ids a node may use: 0 .. NODE_TIMER_IDS-1 */
+	NODE_NOTE_LEN = 96,
+};
+
+enum { NODE_TIMER_NEVER = UINT64_MAX };
+
+struct node_timer_req {
+	uint32_t id;
+	uint64_t at; /* absolute virtual time; NODE_TIMER_NEVER cancels */
+};
+
+/*
+ * Output of one step. Frame bytes live in buf; notes are short structured
+ * facts a node reports about itself ("executed reset", "power os_up ->
+ * pre_boot") which the driver timestamps into the run's event log.
+ */
+struct node_out {
+	uint8_t buf[NODE_OUT_FRAMES * NODE_FRAME_MAX];
+	size_t used;
+	uint16_t frame_off[NODE_OUT_FRAMES];
+	uint16_t frame_len[NODE_OUT_FRAMES];
+	size_t nframes;
+	struct node_timer_req timers[NODE_OUT_TIMERS];
+	size_t ntimers;
+	char notes[NODE_OUT_NOTES][NODE_NOTE_LEN];
+	size_t nnotes;
+	size_t dropped; /* outputs that did not fit: a bug, reported by the driver */
+};
+
+static inline void
+node_out_reset(struct node_out *o)
+{
+	o->used = 0;
+	o->nframes = 0;
+	o->ntimers = 0;
+	o->nnotes = 0;
+	o->dropped = 0;
+}
+
+/* Reserves room for one frame; the caller writes up to NODE_FRAME_MAX bytes then commits. */
+uint8_t *node_out_frame_begin(struct node_out *o);
+void node_out_frame_commit(struct node_out *o, size_t len);
+void node_out_timer(struct node_out *o, uint32_t id, uint64_t at);
+void node_out_note(struct node_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
