@@ -20,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# tshark asks whether non-root users may capture; answer for it.
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
 	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	$sudo apt-get install -y -qq "${missing[@]}"
 fi
 
 cmake -S "$top" -B "$build" ${CMAKE_ARGS:-} >/dev/null
