@@ -1,0 +1,221 @@
+#include "proto/ah.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "proto/err.h"
+#include "proto/esp.h"
+#include "proto/rd.h"
+
+size_t
+ah_hdr_len(const struct sa *sa)
+{
+	return sa->cfg.ah_align4 ? AH_LEN_ALIGN4 : AH_LEN_ALIGN8;
+}
+
+/*
+ * RFC 4302 §3.3.3.1.1.1: TOS, flags, fragment offset, TTL and header
+ * checksum are mutable and enter the ICV as zero.
+ */
+static void
+zero_mutable(const uint8_t *ip, uint8_t hdr[IPV4_HLEN])
+{
+	memcpy(hdr, ip, IPV4_HLEN);
+	hdr[1] = 0;
+	hdr[6] = hdr[7] = 0;
+	hdr[8] = 0;
+	hdr[10] = hdr[11] = 0;
+}
+
+/*
+ * ICV over ip (its header as on the wire), the AH header with the ICV
+ * field zeroed (padding as it is), the payload, and the ESN high half.
+ */
+static int
+ah_icv(struct sa *sa, const uint8_t *ip, size_t tot, uint64_t seq, uint8_t icv[SA_ICV_LEN])
+{
+	static const uint8_t zero[SA_ICV_LEN];
+	const uint8_t *ah = ip + IPV4_HLEN;
+	uint8_t hdr[IPV4_HLEN], hi[4];
+	int rc;
+
+	zero_mutable(ip, hdr);
+	put_be32(hi, (uint32_t)(seq >> 32));
+	if ((rc = hmac256_begin(&sa->hmac)) || (rc = hmac256_update(&sa->hmac, hdr, IPV4_HLEN)) ||
+	    (rc = hmac256_update(&sa->hmac, ah, AH_FIXED_LEN)) ||
+	    (rc = hmac256_update(&sa->hmac, zero, SA_ICV_LEN)) ||
+	    (rc = hmac256_update(&sa->hmac, ah + AH_FIXED_LEN + SA_ICV_LEN,
+				 tot - IPV4_HLEN - AH_FIXED_LEN - SA_ICV_LEN)))
+		return rc;
+	if (sa->cfg.esn && (rc = hmac256_update(&sa->hmac, hi, sizeof(hi))))
+		return rc;
+	return hmac256_end128(&sa->hmac, icv);
+}
+
+int
+ah_seal_ipv4(struct sa *sa, const uint8_t *ip, size_t len, uint8_t *out, size_t cap, size_t *outlen)
+{
+	size_t tot, ahl = ah_hdr_len(sa), n;
+	uint8_t hdr[IPV4_HLEN], *ah = out + IPV4_HLEN;
+	uint64_t max = sa->cfg.esn ? UINT64_MAX : UINT32_MAX, seq;
+	int rc;
+
+	if (sa->dir != SA_DIR_OUT || sa_proto(sa) != SA_PROTO_AH)
+		return RMC_ESTATE;
+	if ((rc = ipsec_ipv4_hlen(ip, len, &tot)))
+		return rc;
+	if (sa->seq >= max)
+		return RMC_ESTATE; /* RFC 4302 §3.3.2: the counter must not cycle */
+	n = tot + ahl;
+	if (n > cap || n > 65535)
+		return RMC_ENOSPC;
+	seq = sa->seq + 1;
+	memcpy(hdr, ip, IPV4_HLEN);
+	memmove(ah + ahl, ip + IPV4_HLEN, tot - IPV4_HLEN);
+	memcpy(out, hdr, IPV4_HLEN);
+	ah[0] = hdr[9];			/* next header: what the IP header carried */
+	ah[1] = (uint8_t)(ahl / 4 - 2); /* RFC 4302 §2.2: 32-bit words minus 2 */
+	ah[2] = ah[3] = 0;
+	put_be32(ah + 4, sa->cfg.spi);
+	put_be32(ah + 8, (uint32_t)seq);
+	memset(ah + AH_FIXED_LEN, 0, ahl - AH_FIXED_LEN);
+	ipsec_ipv4_rewrite(out, SA_PROTO_AH, n);
+	if ((rc = ah_icv(sa, out, n, seq, ah + AH_FIXED_LEN)))
+		return rc;
+	sa->seq = seq;
+	*outlen = n;
+	return RMC_OK;
+}
+
+/* Lengths, SPI and replay, before any crypto. */
+static int
+ah_precheck(struct sa *sa, const uint8_t *ip, size_t len, size_t *tot, size_t *ahl, uint64_t *seq)
+{
+	const uint8_t *ah;
+	uint32_t seql;
+	int rc;
+
+	if ((rc = ipsec_ipv4_hlen(ip, len, tot)))
+		return rc == RMC_EINVAL || rc == RMC_EUNSUP ? RMC_ETRUNC : rc;
+	if (ip[9] != SA_PROTO_AH || *tot < IPV4_HLEN + AH_FIXED_LEN)
+		return RMC_ETRUNC;
+	ah = ip + IPV4_HLEN;
+	*ahl = ((size_t)ah[1] + 2) * 4;
+	if ((*ahl != AH_LEN_ALIGN4 && *ahl != AH_LEN_ALIGN8) || *ahl > *tot - IPV4_HLEN)
+		return RMC_ETRUNC;
+	if (get_be32(ah + 4) != sa->cfg.spi)
+		return RMC_ENOENT;
+	seql = get_be32(ah + 8);
+	*seq = seql;
+	if (sa->cfg.esn && (rc = replay_infer(&sa->replay, seql, seq)))
+		return rc;
+	return replay_check(&sa->replay, *seq);
+}
+
+static int
+ah_open_counted(struct sa *sa, const uint8_t *ip, size_t len, uint8_t *out, size_t cap,
+		size_t *outlen)
+{
+	size_t tot, ahl, n;
+	uint8_t icv[SA_ICV_LEN], nh;
+	uint64_t seq;
+	int rc;
+
+	if ((rc = ah_precheck(sa, ip, len, &tot, &ahl, &seq)))
+		return rc;
+	n = tot - ahl;
+	if (n > cap)
+		return RMC_ENOSPC;
+	if ((rc = ah_icv(sa, ip, tot, seq, icv)))
+		return rc;
+	if (CRYPTO_memcmp(icv, ip + IPV4_HLEN + AH_FIXED_LEN, SA_ICV_LEN))
+		return RMC_ECRYPTO;
+	replay_update(&sa->replay, seq);
+	nh = ip[IPV4_HLEN];
+	memmove(out, ip, IPV4_HLEN);
+	memmove(out + IPV4_HLEN, ip + IPV4_HLEN + ahl, tot - IPV4_HLEN - ahl);
+	ipsec_ipv4_rewrite(out, nh, n);
+	*outlen = n;
+	return RMC_OK;
+}
+
+int
+ah_open_ipv4(struct sa *sa, const uint8_t *ip, size_t len, uint8_t *out, size_t cap, size_t *outlen)
+{
+	int rc;
+
+	if (sa->dir != SA_DIR_IN || sa_proto(sa) != SA_PROTO_AH)
+		return RMC_ESTATE;
+	rc = ah_open_counted(sa, ip, len, out, cap, outlen);
+	ipsec_stats_count(&sa->stats, rc);
+	return rc;
+}
+
+int
+ipsec_bundle_seal_ipv4(struct sa *ah, struct sa *esp, const uint8_t *ip, size_t len, uint8_t *out,
+		       size_t cap, size_t *outlen)
+{
+	size_t n;
+	int rc;
+
+	if (sa_proto(ah) != SA_PROTO_AH || sa_proto(esp) != SA_PROTO_ESP)
+		return RMC_EINVAL;
+	if ((rc = esp_seal_ipv4(esp, ip, len, out, cap, &n)))
+		return rc;
+	/* If AH cannot follow, the ESP sequence number is spent: never reuse it. */
+	return ah_seal_ipv4(ah, out, n, out, cap, outlen);
+}
+
+int
+ipsec_bundle_open_ipv4(struct sa *ah, struct sa *esp, const uint8_t *ip, size_t len, uint8_t *out,
+		       size_t cap, size_t *outlen)
+{
+	size_t n;
+	int rc;
+
+	if (sa_proto(ah) != SA_PROTO_AH || sa_proto(esp) != SA_PROTO_ESP)
+		return RMC_EINVAL;
+	if (len < IPV4_HLEN + 1 || ip[9] != SA_PROTO_AH || ip[IPV4_HLEN] != SA_PROTO_ESP)
+		return RMC_EINVAL;
+	if ((rc = ah_open_ipv4(ah, ip, len, out, cap, &n)))
+		return rc;
+	return esp_open_ipv4(esp, out, n, out, cap, outlen);
+}
+
+int
+ipsec_input_ipv4(struct sad *db, const uint8_t *ip, size_t len, uint8_t *out, size_t cap,
+		 size_t *outlen, struct ipsec_applied *applied)
+{
+	size_t tot, n;
+	uint32_t spi;
+	int rc;
+
+	memset(applied, 0, sizeof(*applied));
+	if ((rc = ipsec_ipv4_hlen(ip, len, &tot)))
+		return rc;
+	if (tot > cap)
+		return RMC_ENOSPC;
+	if (out != ip)
+		memmove(out, ip, tot);
+	n = tot;
+	if (out[9] == SA_PROTO_AH) {
+		if (n < IPV4_HLEN + AH_FIXED_LEN)
+			return RMC_ETRUNC;
+		spi = get_be32(out + IPV4_HLEN + 4);
+		if (!(applied->ah = sad_find(db, SA_PROTO_AH, spi)))
+			return RMC_ENOENT;
+		if ((rc = ah_open_ipv4(applied->ah, out, n, out, cap, &n)))
+			return rc;
+	}
+	if (out[9] == SA_PROTO_ESP) {
+		if (esp_peek_spi(out + IPV4_HLEN, n - IPV4_HLEN, &spi))
+			return RMC_ETRUNC;
+		if (!(applied->esp = sad_find(db, SA_PROTO_ESP, spi)))
+			return RMC_ENOENT;
+		if ((rc = esp_open_ipv4(applied->esp, out, n, out, cap, &n)))
+			return rc;
+	}
+	*outlen = n;
+	return RMC_OK;
+}
