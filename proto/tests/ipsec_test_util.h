@@ -64,6 +64,7 @@ test_ipv4_udp(uint8_t *p, const uint8_t *payload, size_t plen)
 
 	memset(p, 0, 28);
 	p[0] = 0x45;
+	p[1] = 0x10; /* a TOS, so that AH zeroing mutable fields matters */
 	put_be16(p + 2, (uint16_t)tot);
 	put_be16(p + 4, 0x1234);
 	p[6] = 0x40; /* DF */

@@ -10,6 +10,8 @@
 #include "proto/rd.h"
 #include "proto/sa.h"
 
+#include <stdlib.h>
+
 #include "ipsec_test_util.h"
 
 static const uint8_t rmcp_ping[] = {0x06, 0x00, 0xff, 0x06, 0x00, 0x00,
@@ -134,4 +136,183 @@ Test(bundle, input_by_sad_lookup)
 	cr_assert_eq(ipsec_input_ipv4(&db, out, n, back, sizeof(back), &m, &ap), RMC_ENOENT);
 	cr_assert_eq(db.stats.unknown_spi, 1);
 	bundle_clear(&b);
+}
+
+/*
+ * Independent check with scapy (tests/verifiers/scapy_ipsec.py): what we
+ * seal, scapy opens (AH, AH+ESP, ESN, both ESP suites); what scapy seals,
+ * we open.
+ */
+struct vlayer {
+	enum sa_suite suite;
+	size_t keylen;
+	bool esn;
+	bool align4;
+	uint64_t first_seq;
+};
+
+struct vcase {
+	const char *name;
+	int n; /* layers, outermost first */
+	struct vlayer l[2];
+};
+
+static const struct vcase vcases[] = {
+    {"esp-gcm128", 1, {{SA_ESP_AES_GCM_16, 16, false, false, 1}}},
+    {"esp-gcm256-esn", 1, {{SA_ESP_AES_GCM_16, 32, true, false, 0x100000005ULL}}},
+    {"esp-cbc128", 1, {{SA_ESP_AES_CBC_HMAC_SHA256, 16, false, false, 7}}},
+    {"esp-cbc256-esn", 1, {{SA_ESP_AES_CBC_HMAC_SHA256, 32, true, false, 0x200000003ULL}}},
+    {"ah", 1, {{SA_AH_HMAC_SHA256, 0, false, false, 1}}},
+    {"ah-align4", 1, {{SA_AH_HMAC_SHA256, 0, false, true, 9}}},
+    {"ah-esn", 1, {{SA_AH_HMAC_SHA256, 0, true, false, 0x300000001ULL}}},
+    {"bundle-gcm",
+     2,
+     {{SA_AH_HMAC_SHA256, 0, false, false, 1}, {SA_ESP_AES_GCM_16, 16, false, false, 1}}},
+    {"bundle-cbc-esn",
+     2,
+     {{SA_AH_HMAC_SHA256, 0, true, false, 0x100000002ULL},
+      {SA_ESP_AES_CBC_HMAC_SHA256, 16, true, false, 0x100000004ULL}}},
+};
+
+static struct sa_config
+vconfig(const struct vlayer *l, int idx)
+{
+	struct sa_config c = test_config(l->suite, l->keylen, l->esn, 0x5000 + (uint32_t)idx);
+	c.ah_align4 = l->align4;
+	return c;
+}
+
+static void
+fhex(FILE *f, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+static int
+vseal(const struct vcase *vc, struct sa *sas, const uint8_t *ip, size_t len, uint8_t *out,
+      size_t *n)
+{
+	if (vc->n == 2)
+		return ipsec_bundle_seal_ipv4(&sas[0], &sas[1], ip, len, out, 512, n);
+	if (sa_proto(&sas[0]) == SA_PROTO_AH)
+		return ah_seal_ipv4(&sas[0], ip, len, out, 512, n);
+	return esp_seal_ipv4(&sas[0], ip, len, out, 512, n);
+}
+
+static int
+vopen(const struct vcase *vc, struct sa *sas, const uint8_t *p, size_t len, uint8_t *out, size_t *n)
+{
+	if (vc->n == 2)
+		return ipsec_bundle_open_ipv4(&sas[0], &sas[1], p, len, out, 512, n);
+	if (sa_proto(&sas[0]) == SA_PROTO_AH)
+		return ah_open_ipv4(&sas[0], p, len, out, 512, n);
+	return esp_open_ipv4(&sas[0], p, len, out, 512, n);
+}
+
+static void
+write_case(FILE *f, const struct vcase *vc, int idx, const uint8_t *ip, size_t len)
+{
+	struct sa sas[2];
+	uint8_t pkt[512];
+	size_t n;
+
+	for (int k = 0; k < vc->n; k++) {
+		struct sa_config c = vconfig(&vc->l[k], idx * 2 + k);
+		cr_assert_eq(sa_init(&sas[k], &c, SA_DIR_OUT), 0);
+		sas[k].seq = vc->l[k].first_seq - 1;
+	}
+	cr_assert_eq(vseal(vc, sas, ip, len, pkt, &n), 0, "%s", vc->name);
+	fprintf(f, "{\"name\": \"%s\", \"plain\": \"", vc->name);
+	fhex(f, ip, len);
+	fprintf(f, "\", \"packet\": \"");
+	fhex(f, pkt, n);
+	fprintf(f, "\", \"layers\": [");
+	for (int k = 0; k < vc->n; k++) {
+		const struct sa_config *c = &sas[k].cfg;
+		const char *suite = c->suite == SA_AH_HMAC_SHA256   ? "ah"
+				    : c->suite == SA_ESP_AES_GCM_16 ? "gcm"
+								    : "cbc";
+		fprintf(f, "%s{\"proto\": \"%s\", \"suite\": \"%s\", \"spi\": %u, \"enc_key\": \"",
+			k ? ", " : "", c->suite == SA_AH_HMAC_SHA256 ? "AH" : "ESP", suite, c->spi);
+		fhex(f, c->enc_key, c->enc_key_len);
+		fprintf(f, "\", \"salt\": \"");
+		fhex(f, c->salt, 4);
+		fprintf(f, "\", \"auth_key\": \"");
+		fhex(f, c->auth_key, c->auth_key_len);
+		fprintf(f, "\", \"esn\": %s, \"seq\": %llu}", c->esn ? "true" : "false",
+			(unsigned long long)sas[k].seq);
+		sa_clear(&sas[k]);
+	}
+	fprintf(f, "]}\n");
+}
+
+static void
+open_scapy_packet(const char *line, const uint8_t *ip, size_t len)
+{
+	char name[64], hexs[1100];
+	uint8_t pkt[512], out[512];
+	size_t n, m;
+	int idx = -1;
+
+	cr_assert_eq(sscanf(line, "%63s %1099s", name, hexs), 2);
+	for (size_t k = 0; k < sizeof(vcases) / sizeof(vcases[0]); k++)
+		if (!strcmp(vcases[k].name, name))
+			idx = (int)k;
+	cr_assert_geq(idx, 0, "%s", name);
+	const struct vcase *vc = &vcases[idx];
+	struct sa sas[2];
+	for (int k = 0; k < vc->n; k++) {
+		struct sa_config c = vconfig(&vc->l[k], idx * 2 + k);
+		cr_assert_eq(sa_init(&sas[k], &c, SA_DIR_IN), 0);
+		sas[k].replay.top = vc->l[k].first_seq - 1; /* lets ESN inference find the half */
+	}
+	n = unhex(hexs, pkt, sizeof(pkt));
+	cr_assert_eq(vopen(vc, sas, pkt, n, out, &m), 0, "scapy's %s", name);
+	cr_assert_eq(m, len, "%s", name);
+	cr_assert_arr_eq(out, ip, len, "%s", name);
+	pkt[n - 1] ^= 1; /* and our side rejects a flipped one */
+	cr_assert_neq(vopen(vc, sas, pkt, n, out, &m), 0, "%s", name);
+	for (int k = 0; k < vc->n; k++)
+		sa_clear(&sas[k]);
+}
+
+Test(verifiers, scapy_both_directions, .timeout = 120)
+{
+	char dir[] = "/tmp/rmcpsec-scapy-XXXXXX", path[256], cmd[512], line[1200];
+	uint8_t ip[128];
+	size_t len = test_ipv4_udp(ip, rmcp_ping, sizeof(rmcp_ping)), ncases = 0;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cases.jsonl", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	for (size_t k = 0; k < sizeof(vcases) / sizeof(vcases[0]); k++)
+		write_case(f, &vcases[k], (int)k, ip, len);
+	fclose(f);
+
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "/usr/bin/python3 %s/tests/verifiers/scapy_ipsec.py verify %s > %s/verify.log 2>&1",
+	    RMCPSEC_SRC_DIR, dir, dir);
+	int rc = system(cmd);
+	if (rc) {
+		snprintf(cmd, sizeof(cmd), "cat %s/verify.log >&2", dir);
+		(void)!system(cmd);
+	}
+	cr_assert_eq(rc, 0, "scapy rejected our packets (see above)");
+
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/tests/verifiers/scapy_ipsec.py make %s",
+		 RMCPSEC_SRC_DIR, dir);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/py2c.txt", dir);
+	cr_assert_not_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f)) {
+		open_scapy_packet(line, ip, len);
+		ncases++;
+	}
+	fclose(f);
+	cr_assert_eq(ncases, sizeof(vcases) / sizeof(vcases[0]));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)!system(cmd);
 }
