@@ -14,7 +14,7 @@
  * packets. The ICV covers the IPv4 header with TOS, flags and fragment
  * offset, TTL and checksum zeroed (§3.3.3.1.1.1), the AH header with its
  * ICV field zeroed, the payload, and the high half of the ESN when ESN is
- * on (§3.3.3.2.2 ... appended implicitly, as in ESP).
+ * on (§2.5.1: included in the ICV, not sent).
  *
  * Length: 12 bytes + 16-byte ICV = 28 bytes, a multiple of 4 as IPv4
  * needs. Linux (net/ipv4/ah4.c) pads it to 8 bytes by default (32 bytes,

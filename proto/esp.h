@@ -60,7 +60,9 @@ int esp_open(struct sa *sa, const uint8_t *esp, size_t len, uint8_t *out, size_t
 /*
  * Whole IPv4 packets (20-byte header, no options): IP | payload becomes
  * IP | ESP (protocol 50, total length and checksum fixed), and back.
- * out == ip is allowed (in place) if cap is large enough.
+ * out == ip is allowed (in place) if cap is large enough; a GCM packet
+ * that fails to open in place is left partly wiped (its plaintext is
+ * never left behind unauthenticated).
  */
 int esp_seal_ipv4(struct sa *sa, const uint8_t *ip, size_t len, uint8_t *out, size_t cap,
 		  size_t *outlen);

@@ -6,8 +6,7 @@
  *
  * Use: replay_infer (ESN only) -> replay_check -> verify the ICV ->
  * replay_update. The window moves only for packets whose ICV verified
- * (RFC 4303 §3.4.3: "the receive window is updated only if the integrity
- * verification succeeds").
+ * (RFC 4303 §3.4.3).
  */
 #ifndef RMCPSEC_PROTO_REPLAY_H
 #define RMCPSEC_PROTO_REPLAY_H
@@ -16,8 +15,8 @@
 #include <stdint.h>
 
 enum {
-	REPLAY_WINDOW_DEFAULT = 64, /* RFC 4303 §3.4.3: "a default of 64" */
-	REPLAY_WINDOW_MIN = 32,	    /* RFC 4303 §3.4.3: "a minimum window size of 32" */
+	REPLAY_WINDOW_DEFAULT = 64, /* RFC 4303 §3.4.3: 64 SHOULD be the default */
+	REPLAY_WINDOW_MIN = 32,	    /* RFC 4303 §3.4.3: at least 32 MUST be supported */
 	REPLAY_WINDOW_MAX = 1024,   /* our configuration limit */
 	REPLAY_WORD_BITS = 64,
 	REPLAY_WORDS = REPLAY_WINDOW_MAX / REPLAY_WORD_BITS + 1,
