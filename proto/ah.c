@@ -88,27 +88,43 @@ ah_seal_ipv4(struct sa *sa, const uint8_t *ip, size_t len, uint8_t *out, size_t 
 	return RMC_OK;
 }
 
+int
+ah_decode(const uint8_t *p, size_t len, struct ah_hdr *out)
+{
+	struct rd r = rd_init(p, len);
+	struct ah_hdr h;
+	uint8_t words;
+
+	if (rd_u8(&r, &h.next_hdr) || rd_u8(&r, &words) || rd_be16(&r, &h.reserved) ||
+	    rd_be32(&r, &h.spi) || rd_be32(&r, &h.seq))
+		return RMC_ETRUNC;
+	h.len = ((size_t)words + 2) * 4;
+	if (h.len < AH_FIXED_LEN || h.len > len)
+		return RMC_ETRUNC;
+	h.icv = rd_ptr(&r);
+	h.icv_len = h.len - AH_FIXED_LEN;
+	*out = h;
+	return RMC_OK;
+}
+
 /* Lengths, SPI and replay, before any crypto. */
 static int
-ah_precheck(struct sa *sa, const uint8_t *ip, size_t len, size_t *tot, size_t *ahl, uint64_t *seq)
+ah_precheck(struct sa *sa, const uint8_t *ip, size_t len, size_t *tot, struct ah_hdr *h,
+	    uint64_t *seq)
 {
-	const uint8_t *ah;
-	uint32_t seql;
 	int rc;
 
 	if ((rc = ipsec_ipv4_hlen(ip, len, tot)))
 		return rc == RMC_EINVAL || rc == RMC_EUNSUP ? RMC_ETRUNC : rc;
-	if (ip[9] != SA_PROTO_AH || *tot < IPV4_HLEN + AH_FIXED_LEN)
+	if (ip[9] != SA_PROTO_AH)
 		return RMC_ETRUNC;
-	ah = ip + IPV4_HLEN;
-	*ahl = ((size_t)ah[1] + 2) * 4;
-	if ((*ahl != AH_LEN_ALIGN4 && *ahl != AH_LEN_ALIGN8) || *ahl > *tot - IPV4_HLEN)
+	rc = ah_decode(ip + IPV4_HLEN, *tot - IPV4_HLEN, h);
+	if (rc || (h->len != AH_LEN_ALIGN4 && h->len != AH_LEN_ALIGN8))
 		return RMC_ETRUNC;
-	if (get_be32(ah + 4) != sa->cfg.spi)
+	if (h->spi != sa->cfg.spi)
 		return RMC_ENOENT;
-	seql = get_be32(ah + 8);
-	*seq = seql;
-	if (sa->cfg.esn && (rc = replay_infer(&sa->replay, seql, seq)))
+	*seq = h->seq;
+	if (sa->cfg.esn && (rc = replay_infer(&sa->replay, h->seq, seq)))
 		return rc;
 	return replay_check(&sa->replay, *seq);
 }
@@ -117,25 +133,25 @@ static int
 ah_open_counted(struct sa *sa, const uint8_t *ip, size_t len, uint8_t *out, size_t cap,
 		size_t *outlen)
 {
-	size_t tot, ahl, n;
-	uint8_t icv[SA_ICV_LEN], nh;
+	struct ah_hdr h;
+	size_t tot, n;
+	uint8_t icv[SA_ICV_LEN];
 	uint64_t seq;
 	int rc;
 
-	if ((rc = ah_precheck(sa, ip, len, &tot, &ahl, &seq)))
+	if ((rc = ah_precheck(sa, ip, len, &tot, &h, &seq)))
 		return rc;
-	n = tot - ahl;
+	n = tot - h.len;
 	if (n > cap)
 		return RMC_ENOSPC;
 	if ((rc = ah_icv(sa, ip, tot, seq, icv)))
 		return rc;
-	if (CRYPTO_memcmp(icv, ip + IPV4_HLEN + AH_FIXED_LEN, SA_ICV_LEN))
+	if (CRYPTO_memcmp(icv, h.icv, SA_ICV_LEN))
 		return RMC_ECRYPTO;
 	replay_update(&sa->replay, seq);
-	nh = ip[IPV4_HLEN];
 	memmove(out, ip, IPV4_HLEN);
-	memmove(out + IPV4_HLEN, ip + IPV4_HLEN + ahl, tot - IPV4_HLEN - ahl);
-	ipsec_ipv4_rewrite(out, nh, n);
+	memmove(out + IPV4_HLEN, ip + IPV4_HLEN + h.len, tot - IPV4_HLEN - h.len);
+	ipsec_ipv4_rewrite(out, h.next_hdr, n);
 	*outlen = n;
 	return RMC_OK;
 }

@@ -38,6 +38,24 @@ enum {
 	AH_LEN_ALIGN8 = AH_FIXED_LEN + SA_ICV_LEN + 4, /* 32, Linux's default */
 };
 
+/* An AH header as on the wire (p: first byte after the IPv4 header). */
+struct ah_hdr {
+	uint8_t next_hdr;
+	uint16_t reserved; /* RFC 4302 §2.3: sent as 0, ignored (but ICV-covered) on receipt */
+	size_t len;	   /* (Payload Len + 2) * 4, RFC 4302 §2.2 */
+	uint32_t spi;
+	uint32_t seq;	    /* low half only with ESN */
+	const uint8_t *icv; /* into p: ICV and any ICV padding */
+	size_t icv_len;
+};
+
+/*
+ * Pure decoder: RMC_ETRUNC if p holds less than the declared length or the
+ * length is below the fixed 12 bytes. A non-zero RESERVED is reported in
+ * out->reserved, not refused.
+ */
+int ah_decode(const uint8_t *p, size_t len, struct ah_hdr *out);
+
 /* Bytes the AH header adds for this SA (28 or 32). */
 size_t ah_hdr_len(const struct sa *sa);
 

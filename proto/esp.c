@@ -302,6 +302,18 @@ esp_peek_spi(const uint8_t *esp, size_t len, uint32_t *spi)
 	return rd_be32(&r, spi);
 }
 
+int
+esp_decode(const uint8_t *p, size_t len, struct esp_hdr *out)
+{
+	struct rd r = rd_init(p, len);
+	struct esp_hdr h;
+
+	if (rd_be32(&r, &h.spi) || rd_be32(&r, &h.seq))
+		return RMC_ETRUNC;
+	*out = h;
+	return RMC_OK;
+}
+
 static int
 hex(char *buf, size_t cap, const uint8_t *p, size_t n)
 {

@@ -72,6 +72,14 @@ int esp_open_ipv4(struct sa *sa, const uint8_t *ip, size_t len, uint8_t *out, si
 /* The SPI of an ESP or AH header, for a SAD lookup. */
 int esp_peek_spi(const uint8_t *esp, size_t len, uint32_t *spi);
 
+/* The clear part of an ESP header (for traces and verifiers). */
+struct esp_hdr {
+	uint32_t spi;
+	uint32_t seq; /* low half only with ESN */
+};
+
+int esp_decode(const uint8_t *p, size_t len, struct esp_hdr *out);
+
 /*
  * One line of Wireshark's esp_sa UAT file (ESP preferences, "ESP SAs")
  * for this SA between src and dst (host byte order), with its newline:

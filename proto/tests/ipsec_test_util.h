@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/rd.h"
@@ -94,6 +95,16 @@ test_ipv4_csum_ok(const uint8_t *p)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
+}
+
+/* A fresh directory /tmp/rmcpsec-NAME-?????? (mkdtemp's six-letter template). */
+static inline void
+test_tmpdir(char *buf, size_t cap, const char *name)
+{
+	static const char six[] = {'X', 'X', 'X', 'X', 'X', 'X', '\0'};
+
+	snprintf(buf, cap, "/tmp/rmcpsec-%s-%s", name, six);
+	cr_assert_not_null(mkdtemp(buf));
 }
 
 #endif

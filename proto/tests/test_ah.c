@@ -198,3 +198,35 @@ Test(ah, malformed_classes_counted_separately)
 	sa_clear(&o);
 	sa_clear(&i);
 }
+
+Test(ah, decode_header)
+{
+	struct sa_config c = test_config(SA_AH_HMAC_SHA256, 0, false, 0x3003);
+	struct sa o;
+	struct ah_hdr h;
+	uint8_t ip[128], out[128];
+	size_t len = test_ipv4_udp(ip, rmcp_ping, sizeof(rmcp_ping)), n;
+
+	cr_assert_eq(sa_init(&o, &c, SA_DIR_OUT), 0);
+	cr_assert_eq(ah_seal_ipv4(&o, ip, len, out, sizeof(out), &n), 0);
+	cr_assert_eq(ah_decode(out + 20, n - 20, &h), 0);
+	cr_assert_eq(h.next_hdr, 17);
+	cr_assert_eq(h.len, 32);
+	cr_assert_eq(h.spi, 0x3003);
+	cr_assert_eq(h.seq, 1);
+	cr_assert_eq(h.icv, out + 32);
+	cr_assert_eq(h.icv_len, 20);
+	cr_assert_eq(h.reserved, 0);
+	for (size_t l = 0; l < 32; l++)
+		cr_assert_eq(ah_decode(out + 20, l, &h), RMC_ETRUNC, "l %zu", l);
+	out[21] = 1; /* 12 bytes declared minimum is 1 word: (1 + 2) * 4 = 12 */
+	cr_assert_eq(ah_decode(out + 20, n - 20, &h), 0);
+	cr_assert_eq(h.icv_len, 0);
+	out[21] = 0; /* (0 + 2) * 4 = 8 < 12 */
+	cr_assert_eq(ah_decode(out + 20, n - 20, &h), RMC_ETRUNC);
+	out[21] = 6;
+	out[23] = 1; /* RESERVED: reported, and covered by the ICV */
+	cr_assert_eq(ah_decode(out + 20, n - 20, &h), 0);
+	cr_assert_eq(h.reserved, 1);
+	sa_clear(&o);
+}

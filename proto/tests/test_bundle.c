@@ -279,12 +279,12 @@ open_scapy_packet(const char *line, const uint8_t *ip, size_t len)
 
 Test(verifiers, scapy_both_directions, .timeout = 120)
 {
-	char dir[] = "/tmp/rmcpsec-scapy-XXXXXX", path[256], cmd[512], line[1200];
+	char dir[64], path[256], cmd[512], line[1200];
 	uint8_t ip[128];
 	size_t len = test_ipv4_udp(ip, rmcp_ping, sizeof(rmcp_ping)), ncases = 0;
 	FILE *f;
 
-	cr_assert_not_null(mkdtemp(dir));
+	test_tmpdir(dir, sizeof(dir), "scapy");
 	snprintf(path, sizeof(path), "%s/cases.jsonl", dir);
 	cr_assert_not_null(f = fopen(path, "w"));
 	for (size_t k = 0; k < sizeof(vcases) / sizeof(vcases[0]); k++)

@@ -578,14 +578,14 @@ Test(verifiers, tshark_decrypts_and_checks_icv, .timeout = 120)
 	/* RMCP (seq 0xff: no ACK), ASF Presence Ping (0x80), tag 1 */
 	static const uint8_t ping[] = {0x06, 0x00, 0xff, 0x06, 0x00, 0x00,
 				       0x11, 0xbe, 0x80, 0x01, 0x00, 0x00};
-	char dir[] = "/tmp/rmcpsec-tshark-XXXXXX", path[256], cmd[1024], line[256];
+	char dir[64], path[256], cmd[1024], line[256];
 	uint8_t ip[128], pkt[256], frame[300];
 	uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1}; /* pcap, DLT_EN10MB */
 	size_t len = test_ipv4_udp(ip, ping, sizeof(ping)), n;
 	FILE *pc, *keys;
 	int frames = 0, good = 0, bad = 0, asf_ping = 0;
 
-	cr_assert_not_null(mkdtemp(dir));
+	test_tmpdir(dir, sizeof(dir), "tshark");
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/cfg/wireshark", dir);
 	cr_assert_eq(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/trace.pcap", dir);
@@ -641,4 +641,16 @@ Test(verifiers, tshark_decrypts_and_checks_icv, .timeout = 120)
 	cr_assert_geq(asf_ping, 8, "decrypted ASF Presence Pings");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	(void)!system(cmd);
+}
+
+Test(esp, decode_header)
+{
+	struct esp_hdr h;
+	const uint8_t p[] = {0, 0, 0x10, 0x01, 0, 0, 0, 7};
+
+	cr_assert_eq(esp_decode(p, 8, &h), 0);
+	cr_assert_eq(h.spi, 0x1001);
+	cr_assert_eq(h.seq, 7);
+	for (size_t l = 0; l < 8; l++)
+		cr_assert_eq(esp_decode(p, l, &h), RMC_ETRUNC);
 }
