@@ -13,6 +13,7 @@
 
 #include "proto/err.h"
 #include "proto/rd.h"
+#include "proto/rmcp.h"
 
 /* Image layout (docs/nvram.md, "Layout"); all fields big-endian. */
 enum nvram_layout {
@@ -886,6 +887,36 @@ nvram_policy_set(struct nvram *nv, const struct nvram_policy *p)
 	return RMC_OK;
 }
 
+/* ASF request types (DSP0136 §3.2.4) to their enum nvram_clear_msg bit. */
+static unsigned
+clear_msg_bit(uint8_t asf_type)
+{
+	switch (asf_type) {
+	case ASF_PRESENCE_PING:
+		return NVRAM_CLEAR_PRESENCE_PING;
+	case ASF_CAPABILITIES_REQ:
+		return NVRAM_CLEAR_CAPABILITIES;
+	case ASF_SYSTEM_STATE_REQ:
+		return NVRAM_CLEAR_SYSTEM_STATE;
+	case ASF_RESET:
+		return NVRAM_CLEAR_RESET;
+	case ASF_POWER_UP:
+		return NVRAM_CLEAR_POWER_UP;
+	case ASF_POWER_DOWN:
+		return NVRAM_CLEAR_POWER_DOWN;
+	case ASF_POWER_CYCLE:
+		return NVRAM_CLEAR_POWER_CYCLE;
+	}
+	return 0;
+}
+
+bool
+nvram_clear_request_allowed(const struct nvram_policy *p, uint16_t udp_port, uint8_t asf_type)
+{
+	unsigned bit = clear_msg_bit(asf_type);
+	return p->clear_allowed && udp_port == p->clear_port && bit && (p->clear_msgs & bit);
+}
+
 /* ---- SA slots and the selector ---- */
 
 static int
@@ -933,6 +964,25 @@ stage_target(const struct nvram *nv)
 	return nv->slot[0].sa.gen <= nv->slot[1].sa.gen ? 0 : 1;
 }
 
+/*
+ * Whether an SA the image still remembers (in a slot, active, pending or
+ * retired, or in a checkpoint) sent under this outbound SPI: staging it
+ * again would restart that SPI's sequence numbers at 1.
+ */
+static bool
+spi_out_known(const struct nvram *nv, uint32_t spi_out)
+{
+	struct ckpt ck;
+	for (int s = 0; s < 2; s++)
+		if (nv->slot[s].valid && nv->slot[s].sa.spi_out == spi_out)
+			return true;
+	for (int i = 0; i < 4; i++)
+		if (dec_ckpt(region_ptr(nv->img, NVRAM_R_CKPT_S0C0 + i), &ck) == RMC_OK &&
+		    ck.spi_out == spi_out)
+			return true;
+	return false;
+}
+
 static int
 stage_check(struct nvram *nv, const struct nvram_sa *sa)
 {
@@ -940,13 +990,8 @@ stage_check(struct nvram *nv, const struct nvram_sa *sa)
 		set_err(nv, "stage: suite 0, SPI 0, key length over its maximum or no key");
 		return RMC_EINVAL;
 	}
-	if (nv->sel.active >= 0 && nv->slot[nv->sel.active].sa.spi_out == sa->spi_out) {
-		set_err(nv, "stage: outbound SPI %08x is the active SA's", sa->spi_out);
-		return RMC_EINVAL;
-	}
-	if (nv->pending >= 0 && nv->slot[nv->pending].sa.spi_out == sa->spi_out) {
-		set_err(nv, "stage: outbound SPI %08x is already pending with other material",
-			sa->spi_out);
+	if (spi_out_known(nv, sa->spi_out)) {
+		set_err(nv, "stage: outbound SPI %08x already used by a stored SA", sa->spi_out);
 		return RMC_EINVAL;
 	}
 	if (nv->gen_seen == UINT32_MAX) {
@@ -1000,18 +1045,18 @@ nvram_sa_commit(struct nvram *nv, uint32_t txid)
 	int rc;
 	if ((rc = usable(nv)))
 		return rc;
-	if (nv->pending < 0) {
+	if (nv->pending < 0 || nv->slot[nv->pending].sa.txid != txid) {
 		if (nv->sel.active >= 0 && nv->sel.txid == txid)
 			return RMC_OK; /* a repeated CONFIRM: already done */
-		set_err(nv, "commit %08x: no pending SA", txid);
-		return RMC_ENOENT;
-	}
-	p = &nv->slot[nv->pending];
-	if (p->sa.txid != txid) {
+		if (nv->pending < 0) {
+			set_err(nv, "commit %08x: no pending SA", txid);
+			return RMC_ENOENT;
+		}
 		set_err(nv, "commit %08x: pending SA belongs to transaction %08x", txid,
-			p->sa.txid);
+			nv->slot[nv->pending].sa.txid);
 		return RMC_EINVAL;
 	}
+	p = &nv->slot[nv->pending];
 	s.active = nv->pending;
 	s.active_gen = p->sa.gen;
 	s.retired_gen = p->sa.gen;

@@ -201,15 +201,25 @@ const struct nvram_stats *nvram_stats(const struct nvram *nv);
 
 void nvram_policy_get(const struct nvram *nv, struct nvram_policy *out);
 int nvram_policy_set(struct nvram *nv, const struct nvram_policy *p);
+/*
+ * Whether a clear ASF request of this type (proto/rmcp.h enum asf_type)
+ * arriving on this UDP port may be answered: clear allowed, the configured
+ * port, and the type's bit set. Types without a bit are never allowed.
+ */
+bool nvram_clear_request_allowed(const struct nvram_policy *p, uint16_t udp_port, uint8_t asf_type);
 
 /*
  * Writes sa into the slot that is not active, as the pending SA. Staging
  * the same SA again is a no-op (its sequence state is kept); an SA whose
- * outbound SPI equals the active or pending one otherwise is refused
- * (RMC_EINVAL): it would restart that SPI's sequence numbers.
+ * outbound SPI a stored SA (active, pending, retired or checkpointed)
+ * already used is refused (RMC_EINVAL): it would restart that SPI's
+ * sequence numbers.
  */
 int nvram_sa_stage(struct nvram *nv, const struct nvram_sa *sa);
-/* Pending SA with this txid becomes active; repeating a done commit is a no-op. */
+/*
+ * The pending SA with this txid becomes active. Repeating the commit of
+ * the active SA's transaction is a no-op (a retransmitted CONFIRM).
+ */
 int nvram_sa_commit(struct nvram *nv, uint32_t txid);
 int nvram_sa_discard_pending(struct nvram *nv);
 int nvram_sa_active(const struct nvram *nv, struct nvram_sa *out);  /* RMC_ENOENT: none */

@@ -872,6 +872,75 @@ Test(nvram, commit_and_stage_rules)
 	nvram_wipe(&nv);
 }
 
+/* An outbound SPI the image remembers is never staged again: it would restart at 1. */
+Test(nvram, stored_spi_is_never_restaged)
+{
+	struct nvram nv;
+	struct nvram_sa a = make_sa(1), c = make_sa(3), d = make_sa(4), again;
+	uint64_t seq;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_seq_next(&nv, a.spi_out, &seq), RMC_OK);
+	stage_commit(&nv, 2);
+	again = make_sa(50);
+	again.spi_out = a.spi_out;
+	cr_assert_eq(nvram_sa_stage(&nv, &again), RMC_EINVAL, "retired SA's SPI");
+	cr_assert(strstr(nvram_error(&nv), "already used"), "%s", nvram_error(&nv));
+	/* c overwrites a's slot; a's SPI survives only in its checkpoint record */
+	cr_assert_eq(nvram_sa_stage(&nv, &c), RMC_OK);
+	cr_assert_eq(nvram_sa_stage(&nv, &again), RMC_EINVAL, "SPI found in a checkpoint");
+	cr_assert_eq(nvram_sa_discard_pending(&nv), RMC_OK);
+	again = make_sa(51);
+	again.spi_out = c.spi_out;
+	cr_assert_eq(nvram_sa_stage(&nv, &again), RMC_EINVAL, "discarded SA's SPI");
+	cr_assert_eq(nvram_sa_stage(&nv, &c), RMC_EINVAL, "even with the same material");
+	cr_assert_eq(nvram_sa_stage(&nv, &d), RMC_OK);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, repeated_confirm_with_a_new_refresh_pending)
+{
+	struct nvram nv;
+	struct nvram_sa a = make_sa(1), b = make_sa(2), got;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_sa_stage(&nv, &b), RMC_OK);
+	cr_assert_eq(nvram_sa_commit(&nv, a.txid), RMC_OK, "old CONFIRM retransmitted");
+	cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_OK, "the new refresh is untouched");
+	cr_assert(sa_eq(&got, &b));
+	cr_assert_eq(nvram_sa_commit(&nv, 0x1234), RMC_EINVAL);
+	cr_assert_eq(nvram_stats(&nv)->commits, 1);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, clear_request_policy)
+{
+	struct nvram_policy p = {true, 623, NVRAM_CLEAR_PRESENCE_PING | NVRAM_CLEAR_POWER_CYCLE};
+	static const struct {
+		uint8_t type;
+		unsigned bit;
+	} map[] = {
+	    {0x80, NVRAM_CLEAR_PRESENCE_PING}, {0x81, NVRAM_CLEAR_CAPABILITIES},
+	    {0x82, NVRAM_CLEAR_SYSTEM_STATE},  {0x10, NVRAM_CLEAR_RESET},
+	    {0x11, NVRAM_CLEAR_POWER_UP},      {0x12, NVRAM_CLEAR_POWER_DOWN},
+	    {0x13, NVRAM_CLEAR_POWER_CYCLE},
+	};
+	cr_assert(nvram_clear_request_allowed(&p, 623, 0x80));
+	cr_assert(nvram_clear_request_allowed(&p, 623, 0x13));
+	cr_assert_not(nvram_clear_request_allowed(&p, 623, 0x10), "reset not allowed");
+	cr_assert_not(nvram_clear_request_allowed(&p, 664, 0x80), "wrong port");
+	cr_assert_not(nvram_clear_request_allowed(&p, 623, 0x40), "a response is no request");
+	p.clear_allowed = false;
+	cr_assert_not(nvram_clear_request_allowed(&p, 623, 0x80), "secure-only");
+	p.clear_allowed = true;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		p.clear_msgs = (uint16_t)map[i].bit;
+		for (size_t j = 0; j < sizeof(map) / sizeof(map[0]); j++)
+			cr_assert_eq(nvram_clear_request_allowed(&p, 623, map[j].type), i == j,
+				     "bit %zu, type %02x", i, map[j].type);
+	}
+}
+
 Test(nvram, clear_keeps_config_and_wipes_keys)
 {
 	struct nvram nv;
