@@ -380,6 +380,68 @@ Test(nvram, both_config_copies_bad_is_secure_only)
 	cr_assert_not(p.clear_allowed, "fails closed");
 }
 
+/*
+ * Records whose CRC is right but whose fields the format forbids: each is
+ * rejected like a torn one and reported. Offsets from docs/nvram.md.
+ */
+Test(nvram, well_sealed_records_with_forbidden_fields)
+{
+	/* width bytes at offset at set to val, big-endian, then the record resealed */
+	static const struct {
+		uint16_t rec, len, at, width;
+		uint64_t val;
+		unsigned warn;
+		const char *what;
+	} cases[] = {
+	    {0x010, 16, 0x010, 1, 'X', NVRAM_W_CONFIG_LOST, "config tag"},
+	    {0x010, 16, 0x011, 1, 1, NVRAM_W_CONFIG_LOST, "config reserved"},
+	    {0x010, 16, 0x012, 2, 2, NVRAM_W_CONFIG_LOST, "config unknown flag"},
+	    {0x010, 16, 0x014, 2, 0, NVRAM_W_CONFIG_LOST, "config port 0"},
+	    {0x010, 16, 0x016, 2, 0x80, NVRAM_W_CONFIG_LOST, "config unknown message bit"},
+	    {0x050, 24, 0x050, 1, 'X', NVRAM_W_SEL_COPY, "selector tag"},
+	    {0x050, 24, 0x051, 1, 2, NVRAM_W_SEL_COPY, "selector slot 2"},
+	    {0x050, 24, 0x052, 2, 1, NVRAM_W_SEL_COPY, "selector reserved"},
+	    {0x0B0, 24, 0x0B0, 1, 'X', NVRAM_W_CKPT_BAD, "checkpoint tag"},
+	    {0x0B0, 24, 0x0B1, 3, 1, NVRAM_W_CKPT_BAD, "checkpoint reserved"},
+	    {0x0B0, 24, 0x0BC, 8, 0, NVRAM_W_CKPT_BAD, "checkpoint next safe 0"},
+	    {0x100, 100, 0x100, 1, 'X', NVRAM_W_SLOT_BAD, "slot tag"},
+	    {0x100, 100, 0x101, 1, 0, NVRAM_W_SLOT_BAD, "slot suite 0"},
+	    {0x100, 100, 0x102, 1, 2, NVRAM_W_SLOT_BAD, "slot unknown flag"},
+	    {0x100, 100, 0x103, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 1"},
+	    {0x100, 100, 0x104, 1, 33, NVRAM_W_SLOT_BAD, "key length 33"},
+	    {0x100, 100, 0x105, 1, 5, NVRAM_W_SLOT_BAD, "salt length 5"},
+	    {0x100, 100, 0x106, 1, 33, NVRAM_W_SLOT_BAD, "integrity key length 33"},
+	    {0x100, 100, 0x107, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 2"},
+	    {0x100, 100, 0x108, 4, 0, NVRAM_W_SLOT_BAD, "generation 0"},
+	    {0x100, 100, 0x110, 4, 0, NVRAM_W_SLOT_BAD, "inbound SPI 0"},
+	    {0x100, 100, 0x114, 4, 0, NVRAM_W_SLOT_BAD, "outbound SPI 0"},
+	    {0x100, 100, 0x12C, 1, 1, NVRAM_W_SLOT_BAD, "key padding not zero"},
+	};
+	struct nvram nv;
+	struct nvram_sa cur = make_sa(2), got;
+	uint8_t img[NVRAM_IMAGE_SIZE], bad[NVRAM_IMAGE_SIZE];
+	uint64_t seq;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);					      /* slot 0, selector copy 0 */
+	stage_commit(&nv, 2);					      /* slot 1, selector copy 1 */
+	cr_assert_eq(nvram_seq_next(&nv, cur.spi_out, &seq), RMC_OK); /* checkpoint 1.0 */
+	copy_image(&nv, img);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(bad, img, sizeof(bad));
+		for (unsigned k = 0; k < cases[i].width; k++)
+			bad[cases[i].at + k] =
+			    (uint8_t)(cases[i].val >> (8 * (cases[i].width - 1 - k)));
+		cr_assert_neq(memcmp(bad, img, sizeof(img)), 0, "%s: not a change", cases[i].what);
+		reseal(bad + cases[i].rec, cases[i].len);
+		cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_OK, "%s", cases[i].what);
+		cr_assert(nvram_warnings(&nv) & cases[i].warn, "%s: not reported", cases[i].what);
+		cr_assert_eq(nvram_sa_active(&nv, &got), RMC_OK, "%s", cases[i].what);
+		if (cases[i].rec != 0x050)
+			cr_assert(sa_eq(&got, &cur), "%s", cases[i].what);
+	}
+	nvram_wipe(&nv);
+}
+
 /* Every single-bit flip outside the header: loads, and yields only a known SA. */
 Test(nvram, any_bit_flip_decodes_to_a_known_state)
 {
