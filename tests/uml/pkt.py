@@ -8,6 +8,8 @@ guest (whose root is the host filesystem) runs it with /usr/bin/python3.
   sniff   AF_PACKET capture of IPv4 frames on one interface into NNN.ip files
   inject  writes raw IPv4 packets (files) as Ethernet frames on one interface
   mutate  copies a raw IPv4 ESP/AH packet with a new sequence number and/or a flipped bit
+  rounds  the standard guest driver (docs/uml.md): h1/h2 pair, then every WORK/rounds/*,
+          all in this one process (a Python start costs about a second in UML)
 
 The fence orders things without sleeping: the guest kernel (one CPU) handles frames on a
 veth in order, so once the sink sees the fence datagram every packet injected before it
@@ -15,10 +17,13 @@ has been delivered or dropped, and once the sniffer sees the fence answer every 
 the sink echoed before it is on the wire.
 """
 import argparse
+import ctypes
+import glob
 import os
 import select
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -152,7 +157,16 @@ def cmd_inject(a):
 
 def cmd_mutate(a):
     with open(a.src, "rb") as f:
-        ip = bytearray(f.read())
+        ip = mutate(f.read(), a.seq, a.flip)
+    if ip is None:
+        return 1
+    with open(a.dst, "wb") as f:
+        f.write(ip)
+    return 0
+
+
+def mutate(packet, seq, flip):
+    ip = bytearray(packet)
     ihl = (ip[0] & 0x0F) * 4
     proto = ip[9]
     if proto == 50:
@@ -161,15 +175,233 @@ def cmd_mutate(a):
         seq_at = ihl + 8
     else:
         print("mutate: protocol %d is neither ESP nor AH" % proto, file=sys.stderr)
-        return 1
-    if a.seq is not None:
-        ip[seq_at:seq_at + 4] = struct.pack("!I", a.seq)
-    if a.flip is not None:
+        return None
+    if seq is not None:
+        ip[seq_at:seq_at + 4] = struct.pack("!I", seq)
+    if flip is not None:
         # Counted from the end so that it lands in the ciphertext / payload, not in
         # the headers whose layout differs between ESP, AH and the bundle.
-        ip[len(ip) - a.flip] ^= 0x01
-    with open(a.dst, "wb") as f:
-        f.write(ip)
+        ip[len(ip) - flip] ^= 0x01
+    return bytes(ip)
+
+
+# ---- the round driver -------------------------------------------------------------
+
+H1, H2 = "192.0.2.1", "192.0.2.2"
+H1_MAC, H2_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def ip_cmd(*args):
+    subprocess.run(("ip",) + args, check=True)
+
+
+def in_netns(name, fn):
+    """Runs fn() with this thread in netns NAME: sockets it makes stay in that netns."""
+    here = os.open("/proc/self/ns/net", os.O_RDONLY)
+    there = os.open("/run/netns/" + name, os.O_RDONLY)
+    try:
+        if _libc.setns(there, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns " + name)
+        return fn()
+    finally:
+        _libc.setns(here, CLONE_NEWNET)
+        os.close(here)
+        os.close(there)
+
+
+def make_pair():
+    ip_cmd("netns", "add", "h1")
+    ip_cmd("netns", "add", "h2")
+    ip_cmd("link", "add", "v1", "netns", "h1", "address", H1_MAC, "type", "veth",
+           "peer", "name", "v2", "netns", "h2", "address", H2_MAC)
+    for ns, dev, addr, peer, peer_mac in (("h1", "v1", H1, H2, H2_MAC),
+                                          ("h2", "v2", H2, H1, H1_MAC)):
+        ip_cmd("-n", ns, "link", "set", "lo", "up")
+        ip_cmd("-n", ns, "addr", "add", addr + "/24", "dev", dev)
+        ip_cmd("-n", ns, "link", "set", dev, "up")
+        ip_cmd("-n", ns, "neigh", "replace", peer, "lladdr", peer_mac, "dev", dev,
+               "nud", "permanent")
+
+
+def xfrm_apply(ns, path):
+    # Each line is the argument list of one `ip -n NS xfrm` command (quotes allowed).
+    import shlex
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                ip_cmd("-n", ns, "xfrm", *shlex.split(line))
+
+
+def xfrm_stat(ns):
+    out = subprocess.run(["ip", "netns", "exec", ns, "cat", "/proc/net/xfrm_stat"],
+                         check=True, capture_output=True, text=True).stdout
+    return dict((k, int(v)) for k, v in (line.split() for line in out.splitlines()))
+
+
+def read_lines(path):
+    with open(path) as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def build_inject(d):
+    """inject.list: "FILE [seq=N] [flip=K]" per line, FILE relative to the round folder
+    (e.g. ../11-esp/out/sent/001.ip): appended to inject/ as NNN-list.ip."""
+    path = os.path.join(d, "inject.list")
+    if not os.path.exists(path):
+        return
+    for n, line in enumerate(read_lines(path), 1):
+        words = line.split()
+        opts = dict(w.split("=", 1) for w in words[1:])
+        with open(os.path.join(d, words[0]), "rb") as f:
+            pkt = f.read()
+        if opts:
+            pkt = mutate(pkt, int(opts["seq"], 0) if "seq" in opts else None,
+                         int(opts["flip"]) if "flip" in opts else None)
+        with open(os.path.join(d, "inject", "%03d-list.ip" % (500 + n)), "wb") as f:
+            f.write(pkt)
+
+
+class Round:
+    def __init__(self, d, timeout):
+        self.d = d
+        self.out = os.path.join(d, "out")
+        self.deadline = time.monotonic() + timeout
+        self.sent = self.captured = 0
+
+    def save(self, sub, n, ip):
+        os.makedirs(os.path.join(self.out, sub), exist_ok=True)
+        with open(os.path.join(self.out, sub, "%03d.ip" % n), "wb") as f:
+            f.write(ip)
+
+    def sniffed(self, frame, addr):
+        """Returns True once the fence answer came back in."""
+        if len(frame) < 34 or struct.unpack("!H", frame[12:14])[0] != ETH_P_IP:
+            return False
+        ip = frame[14:]
+        ip = ip[: struct.unpack("!H", ip[2:4])[0]]
+        outgoing = addr[2] == PACKET_OUTGOING
+        if is_fence_answer(ip) and not outgoing:
+            return True
+        if ip[9] in (50, 51):
+            if outgoing:
+                self.sent += 1
+                self.save("sent", self.sent, ip)
+            else:
+                self.captured += 1
+                self.save("captured", self.captured, ip)
+        return False
+
+    def run(self):
+        d = self.d
+        for sub in ("out", "inject"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        if os.path.exists(os.path.join(d, "h1.xfrm")) or os.path.exists(os.path.join(d, "h2.xfrm")):
+            for ns in ("h1", "h2"):
+                ip_cmd("-n", ns, "xfrm", "policy", "flush")
+                ip_cmd("-n", ns, "xfrm", "state", "flush")
+            for ns in ("h1", "h2"):
+                path = os.path.join(d, ns + ".xfrm")
+                if os.path.exists(path):
+                    xfrm_apply(ns, path)
+        if os.path.exists(os.path.join(d, "prepare.sh")):
+            subprocess.run(["bash", "./prepare.sh"], cwd=d, check=True)
+        build_inject(d)
+        echo = os.path.exists(os.path.join(d, "echo"))
+
+        def h2_sockets():
+            data = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            data.bind(("0.0.0.0", 664))
+            fence = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            fence.bind(("0.0.0.0", 6640))
+            return data, fence
+
+        def h1_sockets():
+            sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+            sniff.bind(("v1", 0))
+            inj = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
+            inj.setsockopt(SOL_PACKET, PACKET_QDISC_BYPASS, 1)
+            inj.bind(("v1", 0))
+            send = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            fence = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            return sniff, inj, send, fence
+
+        before = xfrm_stat("h2")
+        data, fence_srv = in_netns("h2", h2_sockets)
+        sniff, inj, send, fence_cli = in_netns("h1", h1_sockets)
+        log = open(os.path.join(self.out, "received.txt"), "w")
+        try:
+            send_path = os.path.join(d, "send.txt")
+            if os.path.exists(send_path):
+                for text in read_lines(send_path):
+                    send.sendto(text.encode(), (H2, 664))
+            eth = mac_bytes(H2_MAC) + mac_bytes(H1_MAC) + struct.pack("!H", ETH_P_IP)
+            for path in sorted(glob.glob(os.path.join(d, "inject", "*.ip"))):
+                with open(path, "rb") as f:
+                    inj.send(eth + f.read())
+            fence_cli.sendto(FENCE_MAGIC, (H2, 6640))
+            received = self.pump(data, fence_srv, sniff, log, echo)
+        finally:
+            log.close()
+            for s in (data, fence_srv, sniff, inj, send, fence_cli):
+                s.close()
+        after = xfrm_stat("h2")
+        with open(os.path.join(self.out, "stat.delta"), "w") as f:
+            for k in after:
+                if after[k] != before.get(k, 0):
+                    f.write("%s %d\n" % (k, after[k] - before.get(k, 0)))
+        for name, stat in (("stat.before", before), ("stat.after", after)):
+            with open(os.path.join(self.out, name), "w") as f:
+                f.writelines("%s %d\n" % kv for kv in stat.items())
+        state = subprocess.run(["ip", "-n", "h2", "-s", "xfrm", "state"], check=True,
+                               capture_output=True, text=True).stdout
+        with open(os.path.join(self.out, "xfrm_state.txt"), "w") as f:
+            f.write(state)
+        delta = open(os.path.join(self.out, "stat.delta")).read().split()
+        print("round %s: %d received, %d sent, %d captured, delta: %s" %
+              (os.path.basename(d), received, self.sent, self.captured, " ".join(delta)))
+
+    def pump(self, data, fence_srv, sniff, log, echo):
+        received = 0
+        fenced = answered = False
+        data.setblocking(False)
+
+        def drain():
+            nonlocal received
+            while True:
+                try:
+                    payload, peer = data.recvfrom(65535)
+                except BlockingIOError:
+                    return
+                received += 1
+                log.write("%s %d %s\n" % (peer[0], peer[1], payload.hex()))
+                if echo:
+                    data.sendto(payload, peer)
+
+        while not answered:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("round %s: no fence answer" % self.d)
+            r, _, _ = select.select([data, fence_srv, sniff], [], [], left)
+            if data in r:
+                drain()
+            if fence_srv in r and not fenced:
+                msg, peer = fence_srv.recvfrom(65535)
+                drain()  # everything injected before the fence is in by now
+                fence_srv.sendto(msg, peer)
+                fenced = True
+            if sniff in r:
+                frame, addr = sniff.recvfrom(65535)
+                answered = self.sniffed(frame, addr)
+        return received
+
+
+def cmd_rounds(a):
+    make_pair()
+    for d in sorted(glob.glob(os.path.join(a.work, "rounds", "*", ""))):
+        Round(d.rstrip("/"), a.timeout).run()
     return 0
 
 
@@ -217,6 +449,10 @@ def main():
     s.add_argument("--flip", type=int, help="flip the low bit of the byte this far from the end")
     s.add_argument("src")
     s.add_argument("dst")
+
+    s = sub.add_parser("rounds")
+    s.add_argument("work")
+    s.add_argument("--timeout", type=float, default=30, help="seconds per round")
 
     a = p.parse_args()
     return globals()["cmd_" + a.cmd](a)

@@ -161,6 +161,8 @@ uml_cleanup() {
 		UML_TAP=""
 	fi
 	if [ -n "$UML_DIR" ] && [ -d "$UML_DIR" ]; then
+		# UML_KEEP=DIR: keep the run's folder (packets, logs) for a post-mortem.
+		[ -z "${UML_KEEP:-}" ] || cp -a "$UML_DIR/work" "$UML_KEEP"
 		rm -rf "$UML_DIR"
 	fi
 	UML_DIR=""
