@@ -27,12 +27,13 @@ g_pair() {
 
 # Each line of FILE (blank lines and # comments skipped) is the argument list of one
 # `ip -n NS xfrm` command, e.g. "state add src 192.0.2.1 dst 192.0.2.2 proto esp ...".
+# NS "" means the guest's root namespace.
 g_xfrm_apply() {
-	local ns=$1 file=$2 line
+	local ns=${1:+-n $1} file=$2 line
 	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in '' | '#'*) continue ;; esac
-		# shellcheck disable=SC2086 # the line is an argument list by contract
-		eval "ip -n $ns xfrm $line" || { g_fail "ip -n $ns xfrm $line"; return 1; }
+		# the line is an argument list by contract, quotes included
+		eval "ip $ns xfrm $line" || { g_fail "ip $ns xfrm $line"; return 1; }
 	done <"$file"
 }
 
@@ -82,49 +83,3 @@ g_sniff_start() { # NS IFACE OUTDIR [sniff options]
 }
 
 g_fence() { ip netns exec "$1" $G_PY "$G_PKT" fence --dst "$2"; }
-
-# g_round DIR: one exchange between h1 and h2, described by files in DIR (docs/uml.md):
-#   h1.xfrm, h2.xfrm  if either exists: flush both namespaces, then apply them
-#   prepare.sh        run first (cwd DIR), e.g. to build inject/ from an earlier round
-#   send.txt          payloads (one per line) h1 sends by socket to 192.0.2.2:664
-#   inject/*.ip       raw IPv4 packets written on v1 towards h2, in name order
-#   echo              if present, h2's sink echoes every datagram back
-# Results in DIR/out: received.txt ("SRC SPORT HEXPAYLOAD" per datagram on h2's UDP 664),
-# sent/NNN.ip (ESP/AH that h1 put on the wire), captured/NNN.ip (ESP/AH that h2 sent),
-# stat.before, stat.after, stat.delta (h2's /proc/net/xfrm_stat), xfrm_state.txt.
-g_round() {
-	local d=$1 echo_opt=() payloads=() files=() line rc=0
-	mkdir -p "$d/out" "$d/inject"
-	if [ -f "$d/h1.xfrm" ] || [ -f "$d/h2.xfrm" ]; then
-		g_xfrm_flush h1 && g_xfrm_flush h2 || return 1
-		[ ! -f "$d/h1.xfrm" ] || g_xfrm_apply h1 "$d/h1.xfrm" || return 1
-		[ ! -f "$d/h2.xfrm" ] || g_xfrm_apply h2 "$d/h2.xfrm" || return 1
-	fi
-	if [ -f "$d/prepare.sh" ]; then
-		(cd "$d" && bash ./prepare.sh) || { g_fail "$d/prepare.sh"; return 1; }
-	fi
-	[ -f "$d/echo" ] && echo_opt=(--echo)
-	g_stat h2 >"$d/out/stat.before"
-	: >"$d/out/received.txt"
-	g_sink_start h2 "$d/out/received.txt" "${echo_opt[@]}" || return 1
-	g_sniff_start h1 v1 "$d/out/sent" --direction out --proto 50,51 || return 1
-	g_sniff_start h1 v1 "$d/out/captured" --direction in --proto 50,51 || return 1
-	if [ -f "$d/send.txt" ]; then
-		while IFS= read -r line || [ -n "$line" ]; do payloads+=("$line"); done <"$d/send.txt"
-		ip netns exec h1 $G_PY "$G_PKT" send --dst $G_H2 "${payloads[@]}" || { g_fail send; rc=1; }
-	fi
-	files=("$d"/inject/*.ip)
-	if [ -e "${files[0]}" ]; then
-		ip netns exec h1 $G_PY "$G_PKT" inject --iface v1 --dst-mac $G_H2_MAC "${files[@]}" ||
-			{ g_fail inject; rc=1; }
-	fi
-	g_fence h1 $G_H2 || { g_fail fence; rc=1; }
-	g_wait_bg || { g_fail "sink or sniffer"; rc=1; }
-	g_stat h2 >"$d/out/stat.after"
-	g_stat_delta "$d/out/stat.before" "$d/out/stat.after" >"$d/out/stat.delta"
-	ip -n h2 -s xfrm state >"$d/out/xfrm_state.txt"
-	echo "round $(basename "$d"): $(wc -l <"$d/out/received.txt") received," \
-		"$(ls "$d/out/sent" | wc -l) sent, $(ls "$d/out/captured" | wc -l) captured," \
-		"delta: $(tr '\n' ' ' <"$d/out/stat.delta")"
-	return $rc
-}

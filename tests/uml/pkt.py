@@ -8,6 +8,7 @@ guest (whose root is the host filesystem) runs it with /usr/bin/python3.
   sniff   AF_PACKET capture of IPv4 frames on one interface into NNN.ip files
   inject  writes raw IPv4 packets (files) as Ethernet frames on one interface
   mutate  copies a raw IPv4 ESP/AH packet with a new sequence number and/or a flipped bit
+  echo    UDP echo on several ports; says "ready" to a peer first, stops at "bye"
   rounds  the standard guest driver (docs/uml.md): h1/h2 pair, then every WORK/rounds/*,
           all in this one process (a Python start costs about a second in UML)
 
@@ -78,6 +79,27 @@ def cmd_sink(a):
             if a.once:
                 return 0
     print("sink: timed out", file=sys.stderr)
+    return 1
+
+
+def cmd_echo(a):
+    socks = []
+    for port in a.ports.split(","):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((a.bind, int(port)))
+        socks.append(s)
+    host, port = a.ready_to.rsplit(":", 1)
+    socks[-1].sendto(b"ready", (host, int(port)))
+    deadline = time.monotonic() + a.timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select(socks, [], [], 1.0)
+        for s in r:
+            payload, peer = s.recvfrom(65535)
+            s.sendto(payload, peer)
+            print("echo: %s:%d -> port %d: %r" % (peer[0], peer[1], s.getsockname()[1], payload))
+            if payload == b"bye":
+                return 0
+    print("echo: no bye before the deadline", file=sys.stderr)
     return 1
 
 
@@ -417,6 +439,12 @@ def main():
     s.add_argument("--ready")
     s.add_argument("--echo", action="store_true")
     s.add_argument("--once", action="store_true", help="exit after the first fence")
+    s.add_argument("--timeout", type=float, default=60)
+
+    s = sub.add_parser("echo")
+    s.add_argument("--bind", default="0.0.0.0")
+    s.add_argument("--ports", default="664,665")
+    s.add_argument("--ready-to", required=True, help="IP:PORT told 'ready' from the last port")
     s.add_argument("--timeout", type=float, default=60)
 
     s = sub.add_parser("fence")
