@@ -77,7 +77,7 @@ int
 ipv4_decode(const uint8_t *p, size_t len, struct ipv4_hdr *out)
 {
 	struct rd r = rd_init(p, len);
-	uint8_t vihl;
+	uint8_t vihl = 0; /* set below; initialised for -Wmaybe-uninitialized under ASan */
 
 	if (rd_left(&r) < IPV4_MIN_HLEN)
 		return RMC_ETRUNC;
