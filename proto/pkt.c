@@ -52,8 +52,8 @@ int
 arp_decode(const uint8_t *p, size_t len, struct arp_msg *out)
 {
 	struct rd r = rd_init(p, len);
-	uint16_t htype, ptype;
-	uint8_t hlen, plen;
+	uint16_t htype = 0, ptype = 0;
+	uint8_t hlen = 0, plen = 0;
 
 	if (rd_left(&r) < ARP_LEN)
 		return RMC_ETRUNC;
@@ -77,7 +77,7 @@ int
 ipv4_decode(const uint8_t *p, size_t len, struct ipv4_hdr *out)
 {
 	struct rd r = rd_init(p, len);
-	uint8_t vihl;
+	uint8_t vihl = 0;
 
 	if (rd_left(&r) < IPV4_MIN_HLEN)
 		return RMC_ETRUNC;
