@@ -498,3 +498,43 @@ Test(wireshark, dissects_every_type_without_malformed, .fini = remove_tmp)
 	run(cmd, got, sizeof(got));
 	cr_assert_eq(atoi(got), NEXAMPLES + 1);
 }
+
+/* As in test_pkt.c: mutated messages in exactly-sized buffers, fixed seed. */
+static uint32_t
+xorshift32(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+Test(robustness, mutated_messages)
+{
+	uint32_t seed = 0x9e3779b9;
+	size_t accepted = 0;
+
+	for (int i = 0; i < 100000; i++) {
+		struct rmcp_msg m, d;
+		uint8_t msg[64];
+		size_t len;
+		make(&examples[i % NEXAMPLES], (uint8_t)i, &m);
+		cr_assert_eq(rmcp_encode(&m, msg, sizeof(msg), &len), RMC_OK);
+		for (size_t k = xorshift32(&seed) % 3; k > 0; k--)
+			msg[xorshift32(&seed) % len] ^= (uint8_t)(1u << (xorshift32(&seed) % 8));
+		if (xorshift32(&seed) % 2)
+			len = xorshift32(&seed) % (len + 1);
+		uint8_t *exact = malloc(len ? len : 1);
+		memcpy(exact, msg, len);
+		int rc = rmcp_decode(exact, len, &d);
+		cr_assert(rc == RMC_OK || rc == RMC_ETRUNC || rc == RMC_EINVAL || rc == RMC_EUNSUP);
+		if (rc == RMC_OK && !d.is_ack) {
+			accepted++;
+			cr_assert_eq(len, 12u + d.data_len);
+			rc = asf_validate(&d);
+			cr_assert(rc == RMC_OK || rc == RMC_EINVAL || rc == RMC_EUNSUP);
+		}
+		free(exact);
+	}
+	cr_assert_gt(accepted, 1000);
+}
