@@ -111,9 +111,7 @@ fill_ipv4_csum(uint8_t *ip)
 static void
 fill_udp_csum(const uint8_t *ip, uint8_t *udp, uint16_t ulen)
 {
-	uint32_t src = get_be32(ip + 12), dst = get_be32(ip + 16);
-	uint32_t sum =
-	    (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + IPPROTO_UDP_ + ulen;
+	uint32_t sum = ipv4_pseudo_sum(get_be32(ip + 12), get_be32(ip + 16), IPPROTO_UDP_, ulen);
 	uint16_t c;
 
 	put_be16(udp + UDP_CSUM_OFF, 0);
