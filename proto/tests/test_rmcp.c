@@ -12,6 +12,7 @@
 #include "proto/build.h"
 #include "proto/err.h"
 #include "proto/pkt.h"
+#include "proto/rd.h"
 #include "proto/rmcp.h"
 
 /*
@@ -465,8 +466,29 @@ Test(wireshark, dissects_every_type_without_malformed, .fini = remove_tmp)
 				     sizeof(frame), &flen),
 		     RMC_OK);
 	write_pcap_record(f, NEXAMPLES, frame, flen);
+	/* The other shapes, for Wireshark's Ethernet, ARP and IPv4 checks. */
+	cr_assert_eq(frame_build_arp(fb, ARP_OP_REQUEST, a.src_mac, a.src_ip, NULL, a.dst_ip, NULL,
+				     frame, sizeof(frame), &flen),
+		     RMC_OK);
+	write_pcap_record(f, NEXAMPLES + 1, frame, flen);
+	cr_assert_eq(frame_build_arp(fb, ARP_OP_REPLY, a.dst_mac, a.dst_ip, a.src_mac, a.src_ip,
+				     a.src_mac, frame, sizeof(frame), &flen),
+		     RMC_OK);
+	write_pcap_record(f, NEXAMPLES + 2, frame, flen);
+	memset(msg, 0x5a, 40);
+	put_be32(msg, 0x1000); /* ESP SPI, then sequence number 1 (RFC 4303 §2) */
+	put_be32(msg + 4, 1);
+	cr_assert_eq(frame_build_ipv4(fb, &a, IPPROTO_ESP_, msg, 40, frame, sizeof(frame), &flen),
+		     RMC_OK);
+	write_pcap_record(f, NEXAMPLES + 3, frame, flen);
 	cr_assert_eq(fclose(f), 0);
 	frame_builder_free(fb);
+
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -r %s -T fields -e arp.opcode -e esp.spi -Y 'arp || esp' 2>/dev/null",
+		 path);
+	run(cmd, got, sizeof(got));
+	cr_assert_str_eq(got, "1\t\n2\t\n\t0x00001000\n");
 
 	snprintf(cmd, sizeof(cmd),
 		 "tshark -r %s -d udp.port==664,rmcp -T fields -e rmcp.class -e asf.type "
@@ -496,7 +518,7 @@ Test(wireshark, dissects_every_type_without_malformed, .fini = remove_tmp)
 
 	snprintf(cmd, sizeof(cmd), "tshark -r %s 2>/dev/null | wc -l", path);
 	run(cmd, got, sizeof(got));
-	cr_assert_eq(atoi(got), NEXAMPLES + 1);
+	cr_assert_eq(atoi(got), NEXAMPLES + 4);
 }
 
 /* As in test_pkt.c: mutated messages in exactly-sized buffers, fixed seed. */
