@@ -52,8 +52,8 @@ int
 arp_decode(const uint8_t *p, size_t len, struct arp_msg *out)
 {
 	struct rd r = rd_init(p, len);
-	uint16_t htype, ptype;
-	uint8_t hlen, plen;
+	uint16_t htype = 0, ptype = 0;
+	uint8_t hlen = 0, plen = 0;
 
 	if (rd_left(&r) < ARP_LEN)
 		return RMC_ETRUNC;
@@ -77,7 +77,7 @@ int
 ipv4_decode(const uint8_t *p, size_t len, struct ipv4_hdr *out)
 {
 	struct rd r = rd_init(p, len);
-	uint8_t vihl = 0; /* set below; initialised for -Wmaybe-uninitialized under ASan */
+	uint8_t vihl = 0;
 
 	if (rd_left(&r) < IPV4_MIN_HLEN)
 		return RMC_ETRUNC;
@@ -105,8 +105,8 @@ ipv4_decode(const uint8_t *p, size_t len, struct ipv4_hdr *out)
 }
 
 /* RFC 768: the pseudo-header is source, destination, zero, protocol, UDP length. */
-static uint32_t
-pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
+uint32_t
+ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 {
 	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + len;
 }
@@ -127,8 +127,9 @@ udp_decode(const uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct udp_
 		return RMC_EINVAL;
 	if (out->len > len)
 		return RMC_ETRUNC;
-	out->csum_ok = out->csum == 0 ||
-		       inet_csum(p, out->len, pseudo_sum(src, dst, IPPROTO_UDP_, out->len)) == 0;
+	out->csum_ok =
+	    out->csum == 0 ||
+	    inet_csum(p, out->len, ipv4_pseudo_sum(src, dst, IPPROTO_UDP_, out->len)) == 0;
 	return RMC_OK;
 }
 

@@ -115,5 +115,7 @@ int pkt_decode(const uint8_t *p, size_t len, struct pkt *out);
 
 /* RFC 1071 Internet checksum over a buffer, with an initial partial sum. */
 uint16_t inet_csum(const void *p, size_t len, uint32_t sum);
+/* RFC 768 pseudo-header (src, dst, zero, proto, length) as a partial sum for inet_csum. */
+uint32_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
 #endif

@@ -53,7 +53,7 @@ int
 rmcp_decode(const uint8_t *p, size_t len, struct rmcp_msg *out)
 {
 	struct rd r = rd_init(p, len);
-	uint8_t version = 0, rsv = 0, cls = 0; /* initialised for -Wmaybe-uninitialized under ASan */
+	uint8_t version = 0, rsv = 0, cls = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
