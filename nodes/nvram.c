@@ -28,8 +28,9 @@ enum nvram_layout {
 	CKPT_STRIDE = 32,
 	CKPT_LEN = 24,
 	SLOT_OFF = 0x100,
-	SLOT_STRIDE = 128,
-	SLOT_LEN = 100,
+	SLOT_STRIDE = 256,
+	SLOT_LEN = 168,
+	SLOT_KEYS_OFF = 28, /* outbound key set, then inbound key set, then CRC */
 	REC_MAX = SLOT_LEN,
 	CRC_LEN = 4,
 	ERASED = 0xFF, /* an erased EEPROM byte */
@@ -65,6 +66,13 @@ static const struct {
 };
 
 _Static_assert(SLOT_OFF + 2 * SLOT_STRIDE == NVRAM_IMAGE_SIZE, "layout fills the image");
+_Static_assert(SLOT_KEYS_OFF + 2 * (NVRAM_KEY_MAX + NVRAM_SALT_MAX + NVRAM_INTEG_KEY_MAX) +
+		       CRC_LEN ==
+		   SLOT_LEN,
+	       "slot record: header, two key sets, CRC");
+_Static_assert(SLOT_LEN <= SLOT_STRIDE && CKPT_LEN <= CKPT_STRIDE && SEL_LEN <= SEL_STRIDE &&
+		   CFG_LEN <= CFG_STRIDE,
+	       "records fit their regions");
 _Static_assert(CKPT_OFF + 4 * CKPT_STRIDE <= SLOT_OFF, "checkpoints before slots");
 _Static_assert(SEL_OFF + 2 * SEL_STRIDE <= CKPT_OFF, "selectors before checkpoints");
 
@@ -279,15 +287,23 @@ dec_ckpt(const uint8_t *rec, struct ckpt *c)
 	return RMC_OK;
 }
 
+/* One direction's key set, each field zero-padded to its maximum. */
+static void
+wr_key_set(struct wr *w, const struct nvram_sa *sa, const uint8_t *key, const uint8_t *salt,
+	   const uint8_t *integ)
+{
+	uint8_t pad[NVRAM_KEY_MAX + NVRAM_SALT_MAX + NVRAM_INTEG_KEY_MAX] = {0};
+	memcpy(pad, key, sa->key_len);
+	memcpy(pad + NVRAM_KEY_MAX, salt, sa->salt_len);
+	memcpy(pad + NVRAM_KEY_MAX + NVRAM_SALT_MAX, integ, sa->integ_key_len);
+	wr_bytes(w, pad, sizeof(pad));
+	explicit_bzero(pad, sizeof(pad));
+}
+
 static void
 enc_slot(uint8_t *rec, const struct nvram_sa *sa)
 {
 	struct wr w = wr_init(rec, SLOT_LEN);
-	uint8_t key[NVRAM_KEY_MAX] = {0}, salt[NVRAM_SALT_MAX] = {0};
-	uint8_t integ[NVRAM_INTEG_KEY_MAX] = {0};
-	memcpy(key, sa->key, sa->key_len);
-	memcpy(salt, sa->salt, sa->salt_len);
-	memcpy(integ, sa->integ_key, sa->integ_key_len);
 	wr_u8(&w, TAG_SLOT);
 	wr_u8(&w, sa->suite);
 	wr_u8(&w, sa->esn ? SLOT_F_ESN : 0);
@@ -301,13 +317,9 @@ enc_slot(uint8_t *rec, const struct nvram_sa *sa)
 	wr_be32(&w, sa->spi_in);
 	wr_be32(&w, sa->spi_out);
 	wr_bytes(&w, sa->peer_ip, sizeof(sa->peer_ip));
-	wr_bytes(&w, key, sizeof(key));
-	wr_bytes(&w, salt, sizeof(salt));
-	wr_bytes(&w, integ, sizeof(integ));
+	wr_key_set(&w, sa, sa->key, sa->salt, sa->integ_key);
+	wr_key_set(&w, sa, sa->key_in, sa->salt_in, sa->integ_key_in);
 	seal(rec, SLOT_LEN);
-	explicit_bzero(key, sizeof(key));
-	explicit_bzero(salt, sizeof(salt));
-	explicit_bzero(integ, sizeof(integ));
 }
 
 static bool
@@ -319,6 +331,15 @@ sa_fields_ok(const struct nvram_sa *sa)
 }
 
 /* Key bytes past their length must be zero: one image per SA, nothing hidden. */
+static bool
+key_set_padding_zero(const struct nvram_sa *sa, const uint8_t *key, const uint8_t *salt,
+		     const uint8_t *integ)
+{
+	return all_zero(key + sa->key_len, NVRAM_KEY_MAX - sa->key_len) &&
+	       all_zero(salt + sa->salt_len, NVRAM_SALT_MAX - sa->salt_len) &&
+	       all_zero(integ + sa->integ_key_len, NVRAM_INTEG_KEY_MAX - sa->integ_key_len);
+}
+
 static int
 dec_slot(const uint8_t *rec, struct nvram_sa *sa)
 {
@@ -344,13 +365,15 @@ dec_slot(const uint8_t *rec, struct nvram_sa *sa)
 	rd_copy(&r, sa->key, sizeof(sa->key));
 	rd_copy(&r, sa->salt, sizeof(sa->salt));
 	rd_copy(&r, sa->integ_key, sizeof(sa->integ_key));
+	rd_copy(&r, sa->key_in, sizeof(sa->key_in));
+	rd_copy(&r, sa->salt_in, sizeof(sa->salt_in));
+	rd_copy(&r, sa->integ_key_in, sizeof(sa->integ_key_in));
 	sa->esn = flags & SLOT_F_ESN;
 	if (tag != TAG_SLOT || (flags & ~SLOT_F_ESN) || rsv1 || rsv2 || sa->gen == 0 ||
 	    !sa_fields_ok(sa))
 		goto out;
-	if (!all_zero(sa->key + sa->key_len, NVRAM_KEY_MAX - sa->key_len) ||
-	    !all_zero(sa->salt + sa->salt_len, NVRAM_SALT_MAX - sa->salt_len) ||
-	    !all_zero(sa->integ_key + sa->integ_key_len, NVRAM_INTEG_KEY_MAX - sa->integ_key_len))
+	if (!key_set_padding_zero(sa, sa->key, sa->salt, sa->integ_key) ||
+	    !key_set_padding_zero(sa, sa->key_in, sa->salt_in, sa->integ_key_in))
 		goto out;
 	rc = RMC_OK;
 out:
@@ -373,6 +396,11 @@ ckpt_region(int slot, int copy)
 	return (enum nvram_region)(NVRAM_R_CKPT_S0C0 + 2 * slot + copy);
 }
 
+/*
+ * Magic, CRC and version come before the length: an image of another
+ * format version has another size, and "version 1" says more than
+ * "truncated".
+ */
 static int
 check_header(struct nvram *nv, const uint8_t *img, size_t len)
 {
@@ -380,13 +408,9 @@ check_header(struct nvram *nv, const uint8_t *img, size_t len)
 	uint8_t magic[4];
 	uint16_t version, size;
 	uint32_t rsv;
-	if (len < NVRAM_IMAGE_SIZE) {
+	if (len < HDR_LEN) {
 		set_err(nv, "truncated image: %zu of %d bytes", len, NVRAM_IMAGE_SIZE);
 		return RMC_ETRUNC;
-	}
-	if (len > NVRAM_IMAGE_SIZE) {
-		set_err(nv, "image of %zu bytes, expected %d", len, NVRAM_IMAGE_SIZE);
-		return RMC_EINVAL;
 	}
 	r = rd_init(img, HDR_LEN);
 	rd_copy(&r, magic, sizeof(magic));
@@ -403,8 +427,17 @@ check_header(struct nvram *nv, const uint8_t *img, size_t len)
 		return RMC_EINVAL;
 	}
 	if (version != NVRAM_VERSION) {
-		set_err(nv, "format version %u, this build reads %d", version, NVRAM_VERSION);
+		set_err(nv, "format version %u, this build reads only version %d", version,
+			NVRAM_VERSION);
 		return RMC_EUNSUP;
+	}
+	if (len < NVRAM_IMAGE_SIZE) {
+		set_err(nv, "truncated image: %zu of %d bytes", len, NVRAM_IMAGE_SIZE);
+		return RMC_ETRUNC;
+	}
+	if (len > NVRAM_IMAGE_SIZE) {
+		set_err(nv, "image of %zu bytes, expected %d", len, NVRAM_IMAGE_SIZE);
+		return RMC_EINVAL;
 	}
 	if (size != NVRAM_IMAGE_SIZE || rsv != 0) {
 		set_err(nv, "header declares %u bytes (reserved %08x), expected %d and 0", size,
@@ -946,6 +979,9 @@ sa_same(const struct nvram_sa *a, const struct nvram_sa *b)
 	       memcmp(a->key, b->key, a->key_len) == 0 &&
 	       memcmp(a->salt, b->salt, a->salt_len) == 0 &&
 	       memcmp(a->integ_key, b->integ_key, a->integ_key_len) == 0 &&
+	       memcmp(a->key_in, b->key_in, a->key_len) == 0 &&
+	       memcmp(a->salt_in, b->salt_in, a->salt_len) == 0 &&
+	       memcmp(a->integ_key_in, b->integ_key_in, a->integ_key_len) == 0 &&
 	       memcmp(a->peer_ip, b->peer_ip, sizeof(a->peer_ip)) == 0;
 }
 
@@ -983,11 +1019,29 @@ spi_out_known(const struct nvram *nv, uint32_t spi_out)
 	return false;
 }
 
+/*
+ * A key used in both directions: with AES-GCM and one salt each end's
+ * first packet is sequence 1 under the same key, a repeated nonce (RFC
+ * 4106 §3); RFC 7296 §2.17 gives each direction its own keys. (The salt
+ * alone may repeat: it is no key.)
+ */
+static bool
+directions_share_a_key(const struct nvram_sa *sa)
+{
+	return (sa->key_len && memcmp(sa->key, sa->key_in, sa->key_len) == 0) ||
+	       (sa->integ_key_len &&
+		memcmp(sa->integ_key, sa->integ_key_in, sa->integ_key_len) == 0);
+}
+
 static int
 stage_check(struct nvram *nv, const struct nvram_sa *sa)
 {
 	if (!sa_fields_ok(sa)) {
 		set_err(nv, "stage: suite 0, SPI 0, key length over its maximum or no key");
+		return RMC_EINVAL;
+	}
+	if (directions_share_a_key(sa)) {
+		set_err(nv, "stage: a key is both inbound and outbound (RFC 7296 2.17)");
 		return RMC_EINVAL;
 	}
 	if (spi_out_known(nv, sa->spi_out)) {

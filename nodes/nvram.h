@@ -1,5 +1,5 @@
 /*
- * The client NIC's emulated EEPROM (DESIGN §4): a fixed 512-byte image
+ * The client NIC's emulated EEPROM (DESIGN §4): a fixed 768-byte image
  * holding the NIC's configuration bits, two SA slots (active and pending)
  * and per-SA outbound sequence checkpoints. Format and arguments are in
  * docs/nvram.md; the short version:
@@ -26,8 +26,8 @@
 #include <stdint.h>
 
 enum nvram_limits {
-	NVRAM_IMAGE_SIZE = 512,
-	NVRAM_VERSION = 1,
+	NVRAM_IMAGE_SIZE = 768,
+	NVRAM_VERSION = 2,	  /* 1: one key set per SA, refused */
 	NVRAM_KEY_MAX = 32,	  /* AES-256 */
 	NVRAM_SALT_MAX = 4,	  /* RFC 4106 §4: 4-byte salt */
 	NVRAM_INTEG_KEY_MAX = 32, /* HMAC-SHA-256, RFC 4868 §2.1 */
@@ -56,9 +56,18 @@ struct nvram_policy {
 };
 
 /*
- * One stored SA. suite is the proto/ suite id, opaque here (0 = none).
+ * One stored SA pair. suite is the proto/ suite id, opaque here (0 = none).
  * gen and the slot are assigned by nvram_sa_stage; gen is what the commit
  * handshake reports as "the NIC's NVRAM generation" (DESIGN §3).
+ *
+ * Each direction has its own key set (RFC 7296 §2.17 derives separate
+ * keys per direction): with one AES-GCM key and salt both ends would
+ * start at sequence 1 and repeat each other's nonces (RFC 4106 §3).
+ *   key, salt, integ_key:          OUTBOUND, NIC -> server, with spi_out;
+ *   key_in, salt_in, integ_key_in: INBOUND, server -> NIC, with spi_in.
+ * key_len, salt_len and integ_key_len apply to both directions. Staging
+ * an SA that uses one key (cipher or integrity) in both directions is
+ * refused.
  */
 struct nvram_sa {
 	uint32_t spi_in;
@@ -66,9 +75,12 @@ struct nvram_sa {
 	uint8_t suite;
 	bool esn; /* 64-bit extended sequence numbers, RFC 4303 §2.2.1 */
 	uint8_t key_len, salt_len, integ_key_len;
-	uint8_t key[NVRAM_KEY_MAX];
+	uint8_t key[NVRAM_KEY_MAX]; /* outbound */
 	uint8_t salt[NVRAM_SALT_MAX];
 	uint8_t integ_key[NVRAM_INTEG_KEY_MAX];
+	uint8_t key_in[NVRAM_KEY_MAX]; /* inbound */
+	uint8_t salt_in[NVRAM_SALT_MAX];
+	uint8_t integ_key_in[NVRAM_INTEG_KEY_MAX];
 	uint8_t peer_ip[4]; /* IPv4, network order */
 	uint32_t txid;	    /* commit transaction id this SA belongs to */
 	uint32_t gen;	    /* output only */
@@ -213,7 +225,7 @@ bool nvram_clear_request_allowed(const struct nvram_policy *p, uint16_t udp_port
  * the same SA again is a no-op (its sequence state is kept); an SA whose
  * outbound SPI a stored SA (active, pending, retired or checkpointed)
  * already used is refused (RMC_EINVAL): it would restart that SPI's
- * sequence numbers.
+ * sequence numbers. So is one that uses a key in both directions.
  */
 int nvram_sa_stage(struct nvram *nv, const struct nvram_sa *sa);
 /*

@@ -37,6 +37,10 @@ make_sa(uint32_t n)
 	memset(sa.key, (int)(0xA0 + n), sa.key_len);
 	memset(sa.salt, (int)(0x50 + n), sa.salt_len);
 	memset(sa.integ_key, (int)(0x30 + n), sa.integ_key_len);
+	/* inbound patterns never equal the outbound ones (0x20, 0x10, 0x60 apart) */
+	memset(sa.key_in, (int)(0xC0 + n), sa.key_len);
+	memset(sa.salt_in, (int)(0x60 + n), sa.salt_len);
+	memset(sa.integ_key_in, (int)(0x90 + n), sa.integ_key_len);
 	sa.peer_ip[0] = 192;
 	sa.peer_ip[1] = 0;
 	sa.peer_ip[2] = 2;
@@ -56,6 +60,9 @@ sa_eq(const struct nvram_sa *a, const struct nvram_sa *b)
 	       !memcmp(a->key, b->key, sizeof(a->key)) &&
 	       !memcmp(a->salt, b->salt, sizeof(a->salt)) &&
 	       !memcmp(a->integ_key, b->integ_key, sizeof(a->integ_key)) &&
+	       !memcmp(a->key_in, b->key_in, sizeof(a->key_in)) &&
+	       !memcmp(a->salt_in, b->salt_in, sizeof(a->salt_in)) &&
+	       !memcmp(a->integ_key_in, b->integ_key_in, sizeof(a->integ_key_in)) &&
 	       !memcmp(a->peer_ip, b->peer_ip, sizeof(a->peer_ip));
 }
 
@@ -78,6 +85,15 @@ static uint32_t
 get_be32_at(const uint8_t *p)
 {
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static bool
+contains(const uint8_t *hay, size_t len, const uint8_t *needle, size_t n)
+{
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(hay + i, needle, n) == 0)
+			return true;
+	return false;
 }
 
 static void
@@ -138,7 +154,8 @@ Test(nvram, layout_matches_documented_offsets)
 	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
 	copy_image(&nv, img);
 	/* header: magic, version, size, reserved, CRC over bytes 0..11 */
-	cr_assert_eq(get_be32_at(img + 4), (NVRAM_VERSION << 16) | NVRAM_IMAGE_SIZE);
+	cr_assert_eq(NVRAM_IMAGE_SIZE, 768);
+	cr_assert_eq(get_be32_at(img + 4), (2u << 16) | 768u, "version 2, 768 bytes");
 	cr_assert_eq(get_be32_at(img + 12), nvram_crc32(img, 12));
 	/* config[0] at 0x010: tag, rsv, flags, port, msgs, gen, CRC */
 	cr_assert_eq(img[0x013], 1);
@@ -175,8 +192,14 @@ Test(nvram, layout_matches_documented_offsets)
 	cr_assert_arr_eq(img + 0x11C, sa.key, 32);
 	cr_assert_arr_eq(img + 0x13C, sa.salt, 4);
 	cr_assert_arr_eq(img + 0x140, sa.integ_key, 32);
-	cr_assert_eq(get_be32_at(img + 0x160), nvram_crc32(img + 0x100, 96));
-	cr_assert_eq(img[0x180], 0xFF, "slot[1] untouched");
+	cr_assert_arr_eq(img + 0x160, sa.key_in, 32);
+	cr_assert_arr_eq(img + 0x180, sa.salt_in, 4);
+	cr_assert_arr_eq(img + 0x184, sa.integ_key_in, 32);
+	cr_assert_eq(get_be32_at(img + 0x1A4), nvram_crc32(img + 0x100, 164));
+	for (size_t i = 0x1A8; i < 0x200; i++)
+		cr_assert_eq(img[i], 0xFF, "slot[0] stride padding at %zx", i);
+	for (size_t i = 0x200; i < NVRAM_IMAGE_SIZE; i++)
+		cr_assert_eq(img[i], 0xFF, "slot[1] untouched at %zx", i);
 	nvram_wipe(&nv);
 }
 
@@ -271,10 +294,10 @@ Test(nvram, header_errors_are_named)
 	cr_assert(strstr(nvram_error(&nv), "CRC"), "%s", nvram_error(&nv));
 
 	memcpy(bad, img, sizeof(bad));
-	bad[5] = 2;
+	bad[5] = 3;
 	reseal(bad, 16);
 	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EUNSUP);
-	cr_assert(strstr(nvram_error(&nv), "version 2"), "%s", nvram_error(&nv));
+	cr_assert(strstr(nvram_error(&nv), "version 3"), "%s", nvram_error(&nv));
 
 	memcpy(bad, img, sizeof(bad));
 	bad[6] = 1;
@@ -287,6 +310,39 @@ Test(nvram, header_errors_are_named)
 	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EINVAL, "reserved must be zero");
 
 	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
+}
+
+/* A genuine version-1 image (512 bytes, one key set per SA) is named, not "truncated". */
+Test(nvram, version_1_image_is_refused)
+{
+	struct nvram nv;
+	struct nvram_sa sa;
+	uint8_t v1[512];
+	char path[512];
+	FILE *f;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	memset(v1, 0xFF, sizeof(v1));
+	memcpy(v1, "RMNV", 4);
+	v1[4] = 0, v1[5] = 1;	    /* version 1 */
+	v1[6] = 0x02, v1[7] = 0x00; /* 512 bytes */
+	memset(v1 + 8, 0, 4);
+	reseal(v1, 16);
+	cr_assert_eq(nvram_load(&nv, v1, sizeof(v1)), RMC_EUNSUP);
+	cr_assert(strstr(nvram_error(&nv), "version 1"), "%s", nvram_error(&nv));
+	cr_assert(strstr(nvram_error(&nv), "only version 2"), "%s", nvram_error(&nv));
+	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK, "a refused image leaves nv as it was");
+	cr_assert_eq(sa.spi_out, make_sa(1).spi_out);
+
+	snprintf(path, sizeof(path), "%s/nvram_test_%ld_v1.img", RMCPSEC_BIN_DIR, (long)getpid());
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(v1, 1, sizeof(v1), f), sizeof(v1));
+	fclose(f);
+	cr_assert_eq(nvram_file_load(&nv, path), RMC_EUNSUP);
+	cr_assert(strstr(nvram_error(&nv), "version 1"), "%s", nvram_error(&nv));
+	remove(path);
+	nvram_wipe(&nv);
 }
 
 /* Two committed SAs: slot 0 holds the previous one (1), slot 1 the active one (2). */
@@ -305,7 +361,7 @@ Test(nvram, bad_active_slot_falls_back_to_previous)
 	struct nvram_sa sa, prev = make_sa(1);
 	uint8_t img[NVRAM_IMAGE_SIZE];
 	two_committed(&nv, img);
-	img[0x180 + 0x20] ^= 0x01; /* a key byte of slot 1 */
+	img[0x200 + 0x20] ^= 0x01; /* a key byte of slot 1 */
 	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
 	cr_assert(nvram_warnings(&nv) & NVRAM_W_ACTIVE_LOST);
 	cr_assert(nvram_warnings(&nv) & NVRAM_W_FELL_BACK);
@@ -322,7 +378,7 @@ Test(nvram, bad_other_slot_is_ignored)
 	struct nvram_sa sa, cur = make_sa(2);
 	uint8_t img[NVRAM_IMAGE_SIZE];
 	two_committed(&nv, img);
-	img[0x100 + 0x63] ^= 0x80; /* slot 0's CRC */
+	img[0x100 + 0xA7] ^= 0x80; /* slot 0's CRC */
 	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
 	cr_assert_eq(nvram_warnings(&nv), NVRAM_W_SLOT_BAD);
 	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK);
@@ -404,18 +460,19 @@ Test(nvram, well_sealed_records_with_forbidden_fields)
 	    {0x0B0, 24, 0x0B0, 1, 'X', NVRAM_W_CKPT_BAD, "checkpoint tag"},
 	    {0x0B0, 24, 0x0B1, 3, 1, NVRAM_W_CKPT_BAD, "checkpoint reserved"},
 	    {0x0B0, 24, 0x0BC, 8, 0, NVRAM_W_CKPT_BAD, "checkpoint next safe 0"},
-	    {0x100, 100, 0x100, 1, 'X', NVRAM_W_SLOT_BAD, "slot tag"},
-	    {0x100, 100, 0x101, 1, 0, NVRAM_W_SLOT_BAD, "slot suite 0"},
-	    {0x100, 100, 0x102, 1, 2, NVRAM_W_SLOT_BAD, "slot unknown flag"},
-	    {0x100, 100, 0x103, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 1"},
-	    {0x100, 100, 0x104, 1, 33, NVRAM_W_SLOT_BAD, "key length 33"},
-	    {0x100, 100, 0x105, 1, 5, NVRAM_W_SLOT_BAD, "salt length 5"},
-	    {0x100, 100, 0x106, 1, 33, NVRAM_W_SLOT_BAD, "integrity key length 33"},
-	    {0x100, 100, 0x107, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 2"},
-	    {0x100, 100, 0x108, 4, 0, NVRAM_W_SLOT_BAD, "generation 0"},
-	    {0x100, 100, 0x110, 4, 0, NVRAM_W_SLOT_BAD, "inbound SPI 0"},
-	    {0x100, 100, 0x114, 4, 0, NVRAM_W_SLOT_BAD, "outbound SPI 0"},
-	    {0x100, 100, 0x12C, 1, 1, NVRAM_W_SLOT_BAD, "key padding not zero"},
+	    {0x100, 168, 0x100, 1, 'X', NVRAM_W_SLOT_BAD, "slot tag"},
+	    {0x100, 168, 0x101, 1, 0, NVRAM_W_SLOT_BAD, "slot suite 0"},
+	    {0x100, 168, 0x102, 1, 2, NVRAM_W_SLOT_BAD, "slot unknown flag"},
+	    {0x100, 168, 0x103, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 1"},
+	    {0x100, 168, 0x104, 1, 33, NVRAM_W_SLOT_BAD, "key length 33"},
+	    {0x100, 168, 0x105, 1, 5, NVRAM_W_SLOT_BAD, "salt length 5"},
+	    {0x100, 168, 0x106, 1, 33, NVRAM_W_SLOT_BAD, "integrity key length 33"},
+	    {0x100, 168, 0x107, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 2"},
+	    {0x100, 168, 0x108, 4, 0, NVRAM_W_SLOT_BAD, "generation 0"},
+	    {0x100, 168, 0x110, 4, 0, NVRAM_W_SLOT_BAD, "inbound SPI 0"},
+	    {0x100, 168, 0x114, 4, 0, NVRAM_W_SLOT_BAD, "outbound SPI 0"},
+	    {0x100, 168, 0x12C, 1, 1, NVRAM_W_SLOT_BAD, "key padding not zero"},
+	    {0x100, 168, 0x170, 1, 1, NVRAM_W_SLOT_BAD, "inbound key padding not zero"},
 	};
 	struct nvram nv;
 	struct nvram_sa cur = make_sa(2), got;
@@ -558,7 +615,7 @@ Test(nvram, power_cut_at_every_byte_of_a_stage)
 		else
 			cr_assert(nvram_warnings(&nv) & NVRAM_W_SLOT_BAD, "n=%zu", n);
 	}
-	cr_assert_eq(torn, 100, "the slot record is 100 bytes");
+	cr_assert_eq(torn, 168, "the slot record is 168 bytes");
 	nvram_wipe(&nv);
 }
 
@@ -632,7 +689,7 @@ Test(nvram, power_cut_at_every_byte_of_a_clear)
 			break;
 	}
 	cr_assert_eq(kept, 24, "only a torn selector write keeps the SA");
-	cr_assert_eq(cleared, 2 * 100 + 4 * 24 + 1, "from the selector's last byte on");
+	cr_assert_eq(cleared, 2 * 168 + 4 * 24 + 1, "from the selector's last byte on");
 	nvram_wipe(&nv);
 }
 
@@ -912,6 +969,12 @@ Test(nvram, commit_and_stage_rules)
 	bad.key[0] ^= 1;
 	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "pending SPI, other key");
 	bad = b;
+	bad.key_in[0] ^= 1;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "pending SPI, other inbound key");
+	bad = b;
+	bad.salt_in[3] ^= 1;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "pending SPI, other inbound salt");
+	bad = b;
 	bad.key_len = NVRAM_KEY_MAX + 1;
 	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL);
 	bad = make_sa(9);
@@ -923,6 +986,16 @@ Test(nvram, commit_and_stage_rules)
 	bad = make_sa(9);
 	bad.salt_len = 5;
 	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL);
+	/* a key used both ways: GCM nonces repeat (RFC 4106 3, RFC 7296 2.17) */
+	bad = make_sa(9);
+	memcpy(bad.key_in, bad.key, sizeof(bad.key));
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "cipher key both ways");
+	cr_assert(strstr(nvram_error(&nv), "both inbound and outbound"), "%s", nvram_error(&nv));
+	bad = make_sa(9); /* odd n: has an integrity key */
+	memcpy(bad.integ_key_in, bad.integ_key, sizeof(bad.integ_key));
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "integrity key both ways");
+	cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_OK);
+	cr_assert(sa_eq(&got, &b), "refusals left the pending SA alone");
 
 	cr_assert_eq(nvram_sa_discard_pending(&nv), RMC_OK);
 	cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_ENOENT);
@@ -1007,7 +1080,7 @@ Test(nvram, clear_keeps_config_and_wipes_keys)
 {
 	struct nvram nv;
 	struct nvram_config cfg;
-	struct nvram_sa got, a = make_sa(1);
+	struct nvram_sa got, sas[2] = {make_sa(1), make_sa(2)};
 	struct nvram_policy p;
 	uint8_t img[NVRAM_IMAGE_SIZE];
 	nvram_config_default(&cfg);
@@ -1016,11 +1089,32 @@ Test(nvram, clear_keeps_config_and_wipes_keys)
 	nvram_init(&nv, &cfg);
 	stage_commit(&nv, 1);
 	stage_commit(&nv, 2);
+	/* the check below can fail: before the clear, every key is in the image */
+	copy_image(&nv, img);
+	cr_assert(contains(img, sizeof(img), sas[0].key_in, sas[0].key_len));
+	cr_assert(contains(img, sizeof(img), sas[1].salt_in, sas[1].salt_len));
 	cr_assert_eq(nvram_clear(&nv), RMC_OK);
 	cr_assert_eq(nvram_sa_active(&nv, &got), RMC_ENOENT);
 	copy_image(&nv, img);
-	for (size_t i = 0; i + a.key_len <= sizeof(img); i++)
-		cr_assert_neq(memcmp(img + i, a.key, a.key_len), 0, "key material at %zu", i);
+	for (int k = 0; k < 2; k++) {
+		const struct nvram_sa *a = &sas[k];
+		const struct {
+			const uint8_t *p;
+			size_t len;
+			const char *what;
+		} keys[] = {
+		    {a->key, a->key_len, "outbound key"},
+		    {a->salt, a->salt_len, "outbound salt"},
+		    {a->integ_key, a->integ_key_len, "outbound integrity key"},
+		    {a->key_in, a->key_len, "inbound key"},
+		    {a->salt_in, a->salt_len, "inbound salt"},
+		    {a->integ_key_in, a->integ_key_len, "inbound integrity key"},
+		};
+		for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
+			if (keys[j].len)
+				cr_assert_not(contains(img, sizeof(img), keys[j].p, keys[j].len),
+					      "SA %d: %s left in the image", k + 1, keys[j].what);
+	}
 	cr_assert_eq(nvram_restore(&nv), RMC_OK);
 	cr_assert_eq(nvram_sa_active(&nv, &got), RMC_ENOENT, "cold boot");
 	nvram_policy_get(&nv, &p);
@@ -1066,7 +1160,8 @@ Test(nvram, endurance_counts_cycles_per_region)
 	cr_assert_eq(st->region[NVRAM_R_SLOT0].cycles, 1);
 	cr_assert_eq(st->region[NVRAM_R_SEL0].cycles, 1);
 	cr_assert_eq(st->writes, 12);
-	cr_assert_eq(st->bytes, 100 + 24 + 10 * 24);
+	cr_assert_eq(st->region[NVRAM_R_SLOT0].bytes, 168);
+	cr_assert_eq(st->bytes, 168 + 24 + 10 * 24);
 	cr_assert_eq(st->max_cycles, 5);
 	cr_assert_eq(st->worn_regions, 0);
 	for (int i = 0; i < 20; i++)
@@ -1134,7 +1229,7 @@ Test(nvram, truncated_file_is_named)
 	fclose(f);
 	cr_assert_eq(nvram_file_load(&nv, path), RMC_ETRUNC);
 	cr_assert(strstr(nvram_error(&nv), path), "%s", nvram_error(&nv));
-	cr_assert(strstr(nvram_error(&nv), "truncated image: 300 of 512"), "%s", nvram_error(&nv));
+	cr_assert(strstr(nvram_error(&nv), "truncated image: 300 of 768"), "%s", nvram_error(&nv));
 	remove(path);
 
 	tmp_path(path, sizeof(path), "absent.img");
