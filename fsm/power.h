@@ -50,6 +50,9 @@ struct power_caps {
  */
 int power_step(enum power_state s, enum power_cause c, enum power_state *next);
 struct power_caps power_caps(enum power_state s);
+/* Added: power_step without the result, and "the host CPU runs" (not off). */
+bool power_legal(enum power_state s, enum power_cause c);
+bool power_is_powered(enum power_state s);
 
 const char *power_state_name(enum power_state s);  /* "os_up", "os_hung", ... */
 const char *power_cause_name(enum power_cause c);  /* "boot_complete", ... */
