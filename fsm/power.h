@@ -24,24 +24,24 @@ enum power_state {
 enum power_cause {
 	PC_BOOT_COMPLETE = 0, /* firmware handed over to a running OS */
 	PC_OS_HANG,
-	PC_RESET,             /* watchdog expiry or ASF Reset command */
-	PC_POWER_DOWN,        /* ASF unconditional power-down */
-	PC_POWER_UP,          /* ASF power-up, or the power button */
-	PC_POWER_CYCLE,       /* ASF power cycle reset */
+	PC_RESET,	/* watchdog expiry or ASF Reset command */
+	PC_POWER_DOWN,	/* ASF unconditional power-down */
+	PC_POWER_UP,	/* ASF power-up, or the power button */
+	PC_POWER_CYCLE, /* ASF power cycle reset */
 	PC_SUSPEND,
 	PC_WAKE,
-	PC_POWER_LOSS,        /* mains and aux power gone */
+	PC_POWER_LOSS, /* mains and aux power gone */
 	PC_POWER_RESTORE,
-	PC_NVRAM_CLEAR,       /* security context erased */
-	PC_FRESH_INSTALL,     /* a new machine, no OS, no context */
+	PC_NVRAM_CLEAR,	  /* security context erased */
+	PC_FRESH_INSTALL, /* a new machine, no OS, no context */
 	PC__COUNT
 };
 
 /* What exists in a state (patent, Fig. 6 discussion of each state). */
 struct power_caps {
-	bool ike;       /* the host OS runs IKE */
+	bool ike;	/* the host OS runs IKE */
 	bool nic_alive; /* the NIC has power and processes packets */
-	bool context;   /* a security context can be present in NVRAM */
+	bool context;	/* a security context can be present in NVRAM */
 };
 
 /*
@@ -50,9 +50,12 @@ struct power_caps {
  */
 int power_step(enum power_state s, enum power_cause c, enum power_state *next);
 struct power_caps power_caps(enum power_state s);
+/* Added: power_step without the result, and "the host CPU runs" (not off). */
+bool power_legal(enum power_state s, enum power_cause c);
+bool power_is_powered(enum power_state s);
 
-const char *power_state_name(enum power_state s);  /* "os_up", "os_hung", ... */
-const char *power_cause_name(enum power_cause c);  /* "boot_complete", ... */
+const char *power_state_name(enum power_state s); /* "os_up", "os_hung", ... */
+const char *power_cause_name(enum power_cause c); /* "boot_complete", ... */
 /* Parses the names above; returns 0 or -1. */
 int power_state_parse(const char *name, enum power_state *out);
 int power_cause_parse(const char *name, enum power_cause *out);
