@@ -1,36 +1,75 @@
 #include "sim/engine.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "proto/err.h"
 
-/*
- * Layout: key[i]'s children are key[4i+1 .. 4i+4]. The array starts three
- * keys into a 64-byte aligned allocation, so each group of four siblings
- * (16 bytes each) fills exactly one cache line and a pop touches one line
- * per level.
- */
-enum { ARITY = 4, KEY_PAD = 3, LINE = 64 };
+enum { DIGIT_BITS = 8, WORD_BITS = 64 };
 
-static inline engine_key
-make_key(uint64_t t, uint64_t seq)
+/* Level of an event at t: the digit where t first differs from now. */
+static inline unsigned
+level_of(uint64_t t, uint64_t now)
 {
-	return (engine_key)t << 64 | seq;
+	uint64_t d = t ^ now;
+	return d ? (unsigned)(63 - __builtin_clzll(d)) / DIGIT_BITS : 0;
 }
 
-static inline uint64_t
-key_time(engine_key k)
+static inline unsigned
+slot_of(uint64_t t, unsigned level)
 {
-	return (uint64_t)(k >> 64);
+	return (unsigned)(t >> (level * DIGIT_BITS)) & (ENGINE_SLOTS - 1);
 }
 
-static engine_key *
-alloc_keys(size_t cap)
+static inline int
+slot_used(const struct engine_level *lv, unsigned s)
 {
-	size_t bytes = (cap + KEY_PAD) * sizeof(engine_key);
-	bytes = (bytes + LINE - 1) / LINE * LINE; /* aligned_alloc wants a multiple */
-	return aligned_alloc(LINE, bytes);
+	return (lv->bits[s / WORD_BITS] >> (s % WORD_BITS)) & 1;
+}
+
+/* Lowest non-empty slot of a level that holds at least one event. Which
+ * word that is varies from pop to pop, so it is picked without a loop. */
+static inline unsigned
+first_slot(const struct engine_level *lv)
+{
+	unsigned words = (unsigned)(lv->bits[0] != 0) | (unsigned)(lv->bits[1] != 0) << 1 |
+			 (unsigned)(lv->bits[2] != 0) << 2 | (unsigned)(lv->bits[3] != 0) << 3;
+	unsigned w = (unsigned)__builtin_ctz(words);
+	return w * WORD_BITS + (unsigned)__builtin_ctzll(lv->bits[w]);
+}
+
+/* Appends event x to the list its time selects. Appending keeps ties in
+ * insertion order: equal times always select the same list. */
+static inline void
+place(struct engine *e, uint32_t x)
+{
+	uint64_t t = e->ev[x].t;
+	unsigned l = level_of(t, e->now), s = slot_of(t, l);
+	struct engine_level *lv = &e->level[l];
+	if (slot_used(lv, s)) {
+		e->ev[lv->tail[s]].next = x;
+	} else {
+		lv->bits[s / WORD_BITS] |= 1ULL << (s % WORD_BITS);
+		lv->head[s] = x;
+		e->level_mask |= 1u << l;
+	}
+	lv->tail[s] = x;
+}
+
+static inline void
+clear_slot(struct engine *e, unsigned l, unsigned s)
+{
+	struct engine_level *lv = &e->level[l];
+	lv->bits[s / WORD_BITS] &= ~(1ULL << (s % WORD_BITS));
+	if (!(lv->bits[0] | lv->bits[1] | lv->bits[2] | lv->bits[3]))
+		e->level_mask &= ~(1u << l);
+}
+
+static void
+link_free(struct engine *e, size_t from, size_t to)
+{
+	for (size_t i = from; i + 1 < to; i++)
+		e->ev[i].next = (uint32_t)(i + 1);
+	e->free_head = (uint32_t)from;
 }
 
 int
@@ -39,21 +78,16 @@ engine_init(struct engine *e, size_t capacity)
 	*e = (struct engine){0};
 	if (capacity < 16)
 		capacity = 16;
-	if (capacity > UINT32_MAX)
+	if (capacity > UINT32_MAX) /* indices are 32-bit */
 		return RMC_ENOMEM;
-	e->key_mem = alloc_keys(capacity);
-	e->slot_of = calloc(capacity, sizeof(*e->slot_of));
-	e->slot = calloc(capacity, sizeof(*e->slot));
-	e->free_slot = calloc(capacity, sizeof(*e->free_slot));
-	if (!e->key_mem || !e->slot_of || !e->slot || !e->free_slot) {
+	e->ev = calloc(capacity, sizeof(*e->ev));
+	e->level = calloc(ENGINE_LEVELS, sizeof(*e->level));
+	if (!e->ev || !e->level) {
 		engine_fini(e);
 		return RMC_ENOMEM;
 	}
-	e->key = e->key_mem + KEY_PAD;
 	e->cap = capacity;
-	for (size_t i = 0; i < capacity; i++)
-		e->free_slot[i] = (uint32_t)(capacity - 1 - i);
-	e->n_free = capacity;
+	link_free(e, 0, capacity);
 	return RMC_OK;
 }
 
@@ -62,143 +96,36 @@ engine_fini(struct engine *e)
 {
 	if (!e)
 		return;
-	free(e->key_mem);
-	free(e->slot_of);
-	free(e->slot);
-	free(e->free_slot);
+	free(e->ev);
+	free(e->level);
 	*e = (struct engine){0};
 }
 
-/* Called only when full (n == cap, no free slot). Each array is replaced
- * as soon as its larger copy exists, so a failure part-way leaves a
- * consistent engine with the old capacity. */
+/* Called only when full, so the free list is empty and restarts at cap. */
 static int
 engine_grow(struct engine *e)
 {
 	size_t cap = e->cap * 2;
-	if (cap > (size_t)UINT32_MAX + 1)
+	if (cap > UINT32_MAX)
 		return RMC_ENOMEM;
-	uint32_t *so = realloc(e->slot_of, cap * sizeof(*so));
-	if (!so)
+	struct engine_ev *ev = realloc(e->ev, cap * sizeof(*ev));
+	if (!ev)
 		return RMC_ENOMEM;
-	e->slot_of = so;
-	struct engine_slot *sl = realloc(e->slot, cap * sizeof(*sl));
-	if (!sl)
-		return RMC_ENOMEM;
-	e->slot = sl;
-	uint32_t *fs = realloc(e->free_slot, cap * sizeof(*fs));
-	if (!fs)
-		return RMC_ENOMEM;
-	e->free_slot = fs;
-	engine_key *km = alloc_keys(cap);
-	if (!km)
-		return RMC_ENOMEM;
-	memcpy(km + KEY_PAD, e->key, e->n * sizeof(*km));
-	free(e->key_mem);
-	e->key_mem = km;
-	e->key = km + KEY_PAD;
-	for (size_t s = cap; s > e->cap; s--)
-		e->free_slot[e->n_free++] = (uint32_t)(s - 1);
+	e->ev = ev;
+	link_free(e, e->cap, cap);
 	e->cap = cap;
 	return RMC_OK;
-}
-
-static void
-sift_up(struct engine *e, size_t i, engine_key k, uint32_t s)
-{
-	engine_key *h = e->key;
-	uint32_t *so = e->slot_of;
-	while (i > 0) {
-		size_t parent = (i - 1) / ARITY;
-		if (k > h[parent]) /* keys are unique: seq never repeats */
-			break;
-		h[i] = h[parent];
-		so[i] = so[parent];
-		i = parent;
-	}
-	h[i] = k;
-	so[i] = s;
-}
-
-/* Index of the smallest of four sibling keys, computed with arithmetic
- * instead of branches: which of two random keys is smaller is
- * unpredictable, so a branch would mispredict half the time (GCC keeps
- * a branch for some of the ternary forms of this). */
-static inline size_t
-min_of_four(const engine_key *h, size_t c)
-{
-	size_t a = c + (h[c + 1] < h[c]);
-	size_t b = c + 2 + (h[c + 3] < h[c + 2]);
-	size_t b_wins = h[b] < h[a];
-	return a + ((b - a) & -b_wins);
-}
-
-/*
- * Fills a hole at the root of a heap whose elements are h[1 .. n-1] with
- * (k, s). Bottom-up (Floyd): walk the hole down to a leaf along the
- * smallest children without comparing against k, then sift k up from
- * there. k is either the former last element or a new timer, both of
- * which usually belong near the bottom, so k rarely climbs far and each
- * level costs three comparisons instead of four.
- */
-static void
-fill_root(struct engine *e, size_t n, engine_key k, uint32_t s)
-{
-	engine_key *h = e->key;
-	uint32_t *so = e->slot_of;
-	size_t i = 0;
-	for (;;) {
-		size_t c = i * ARITY + 1, best;
-		if (c + ARITY <= n) {
-			/* The 16 grandchildren are four consecutive lines; fetch
-			 * them while this level's comparisons run. */
-			const engine_key *g = h + c * ARITY + 1;
-			__builtin_prefetch(g);
-			__builtin_prefetch(g + 4);
-			__builtin_prefetch(g + 8);
-			__builtin_prefetch(g + 12);
-			best = min_of_four(h, c);
-		} else if (c < n) {
-			best = c;
-			for (size_t j = c + 1; j < n; j++)
-				if (h[j] < h[best])
-					best = j;
-		} else {
-			break;
-		}
-		h[i] = h[best];
-		so[i] = so[best];
-		i = best;
-	}
-	sift_up(e, i, k, s);
-}
-
-/* Closes the root hole left by a dispatch that scheduled nothing. */
-static void
-close_root(struct engine *e)
-{
-	e->root_free = 0;
-	size_t last = e->n; /* the heap held n + 1 places, the root unused */
-	if (last > 0)
-		fill_root(e, last, e->key[last], e->slot_of[last]);
 }
 
 int
 engine_at(struct engine *e, uint64_t t, engine_fn fn, void *ctx, uint64_t arg)
 {
-	if (!e->root_free && e->n == e->cap && engine_grow(e) != RMC_OK)
+	if (e->n == e->cap && engine_grow(e) != RMC_OK)
 		return RMC_ENOMEM;
-	uint32_t s = e->free_slot[--e->n_free];
-	e->slot[s] = (struct engine_slot){fn, ctx, arg};
-	engine_key k = make_key(t < e->now ? e->now : t, e->next_seq++);
-	if (e->root_free) {
-		/* A timer rescheduling itself: one walk down replaces the
-		 * pop's walk down plus this push's walk up. */
-		e->root_free = 0;
-		fill_root(e, e->n + 1, k, s);
-	} else {
-		sift_up(e, e->n, k, s);
-	}
+	uint32_t x = e->free_head;
+	e->free_head = e->ev[x].next;
+	e->ev[x] = (struct engine_ev){t < e->now ? e->now : t, fn, ctx, arg, 0};
+	place(e, x);
 	e->n++;
 	return RMC_OK;
 }
@@ -212,32 +139,79 @@ engine_after(struct engine *e, uint64_t delay, engine_fn fn, void *ctx, uint64_t
 	return engine_at(e, t, fn, ctx, arg);
 }
 
+static uint64_t
+earliest_in(const struct engine *e, uint32_t x, uint32_t last)
+{
+	uint64_t min = e->ev[x].t;
+	while (x != last) {
+		x = e->ev[x].next;
+		if (e->ev[x].t < min)
+			min = e->ev[x].t;
+	}
+	return min;
+}
+
 /*
- * A dispatched event's root place stays empty (root_free) while its
- * callback runs, so the callback's first engine_at can fill it directly;
- * whatever is left empty is closed after the callback returns. n counts
- * events, so engine_pending() is right inside callbacks too.
+ * Unlinks the earliest event if it is due by until, moves the clock to its
+ * time and returns 1; returns 0 if nothing is due. When level 0 is empty
+ * the earliest time is in the first list of the lowest non-empty level:
+ * that list is redistributed relative to it, in list order, which brings
+ * the earliest events to level 0. A one-event list needs no moving.
  */
+static int
+take_due(struct engine *e, uint64_t until, uint32_t *out)
+{
+	if (!(e->level_mask & 1)) {
+		unsigned l = (unsigned)__builtin_ctz(e->level_mask);
+		struct engine_level *lv = &e->level[l];
+		unsigned s = first_slot(lv);
+		uint32_t x = lv->head[s], last = lv->tail[s];
+		uint64_t min = earliest_in(e, x, last);
+		if (min > until)
+			return 0;
+		clear_slot(e, l, s);
+		e->now = min;
+		if (x == last) {
+			*out = x;
+			return 1;
+		}
+		for (;;) {
+			uint32_t next = e->ev[x].next; /* place() may rewrite it */
+			place(e, x);
+			if (x == last)
+				break;
+			x = next;
+		}
+	}
+	struct engine_level *lv0 = &e->level[0];
+	unsigned s = first_slot(lv0);
+	uint64_t t = (e->now & ~(uint64_t)(ENGINE_SLOTS - 1)) | s;
+	if (t > until)
+		return 0;
+	uint32_t x = lv0->head[s];
+	if (x == lv0->tail[s])
+		clear_slot(e, 0, s);
+	else
+		lv0->head[s] = e->ev[x].next;
+	e->now = t;
+	*out = x;
+	return 1;
+}
+
 uint64_t
 engine_run(struct engine *e, uint64_t until)
 {
 	uint64_t count = 0;
+	uint32_t x;
 	e->stopped = 0;
-	while (e->n > 0 && !e->stopped) {
-		uint64_t t = key_time(e->key[0]);
-		if (t > until)
-			break;
-		/* Copy the payload out and free its slot before the call, which
-		 * may schedule into that very slot. */
-		uint32_t s = e->slot_of[0];
-		struct engine_slot ev = e->slot[s];
-		e->free_slot[e->n_free++] = s;
+	while (e->n > 0 && !e->stopped && take_due(e, until, &x)) {
+		/* Copy the payload and free the event before the call, which
+		 * may schedule into that very place. */
+		struct engine_ev ev = e->ev[x];
+		e->ev[x].next = e->free_head;
+		e->free_head = x;
 		e->n--;
-		e->root_free = 1;
-		e->now = t;
 		ev.fn(ev.ctx, ev.arg);
-		if (e->root_free)
-			close_root(e);
 		count++;
 	}
 	e->dispatched += count;

@@ -4,16 +4,23 @@
  * so equal times always break the same way (ns-3's EventKey idea) and a
  * run is a pure function of its inputs and seed.
  *
- * The queue is an implicit 4-ary min-heap that grows by doubling:
- * scheduling an event allocates nothing once the arrays have reached the
- * run's high-water mark. Cancelling is left to the owner of the event
- * (nodes keep a generation per timer and ignore stale ones), which keeps
- * the heap free of tombstones and back-pointers.
+ * The queue is a hierarchical timing wheel with exact nanosecond keys (a
+ * radix queue on 8-bit digits): 8 levels of 256 FIFO lists. An event
+ * whose time first differs from now in digit L waits in level L, slot
+ * digit L of its time. Level 0 lists hold one exact time each, so popping
+ * is taking the head of the first non-empty level-0 list. When level 0 is
+ * empty, the first non-empty list of the lowest non-empty level is
+ * redistributed ("cascaded") into lower levels relative to its earliest
+ * time. Events with equal times always share one list, and appends and
+ * cascades keep list order, so ties leave in insertion order without any
+ * sequence number being stored. Every operation is O(1) amortized: an
+ * event moves down at most 7 times, and in practice once or twice.
  *
- * For speed the heap holds only 16-byte keys, (time << 64 | seq) compared
- * as one unsigned 128-bit number, with the four children of a node in one
- * 64-byte cache line; a parallel array gives each key's payload slot. The
- * payloads (fn, ctx, arg) stay put in their slots until dispatched.
+ * Events live in a pool that grows by doubling, linked by index: once the
+ * pool has reached the run's high-water mark scheduling allocates nothing.
+ * Cancelling is left to the owner of the event (nodes keep a generation
+ * per timer and ignore stale ones), which keeps the queue free of
+ * tombstones and back-pointers.
  */
 #ifndef RMCPSEC_SIM_ENGINE_H
 #define RMCPSEC_SIM_ENGINE_H
@@ -23,29 +30,34 @@
 
 typedef void (*engine_fn)(void *ctx, uint64_t arg);
 
-/* (time << 64) | seq: one comparison orders by time, then insertion. */
-__extension__ typedef unsigned __int128 engine_key;
+enum { ENGINE_LEVELS = 8, ENGINE_SLOTS = 256 };
 
-struct engine_slot {
+struct engine_ev {
+	uint64_t t;
 	engine_fn fn;
 	void *ctx;
 	uint64_t arg;
+	uint32_t next; /* in its list, or in the free list */
+};
+
+/* One wheel level. A list is empty exactly when its bit is clear; head
+ * and tail of an empty list are stale and never read. */
+struct engine_level {
+	uint64_t bits[ENGINE_SLOTS / 64];
+	uint32_t head[ENGINE_SLOTS];
+	uint32_t tail[ENGINE_SLOTS];
 };
 
 struct engine {
-	engine_key *key_mem;	  /* allocation; key = key_mem + 3 (see engine.c) */
-	engine_key *key;	  /* heap order */
-	uint32_t *slot_of;	  /* parallel to key: where the payload is */
-	struct engine_slot *slot; /* payloads, by slot number */
-	uint32_t *free_slot;	  /* stack of unused slot numbers */
-	size_t n_free;
+	struct engine_ev *ev; /* pool of cap events */
+	struct engine_level *level;
+	uint32_t free_head;  /* free list through ev[].next; valid while n < cap */
+	unsigned level_mask; /* bit L: level L holds an event */
 	size_t n;
 	size_t cap;
 	uint64_t now;
-	uint64_t next_seq;
 	uint64_t dispatched;
 	int stopped;
-	int root_free; /* during a dispatch: key[0] is an empty place */
 };
 
 enum { NS_PER_US = 1000, NS_PER_MS = 1000000, NS_PER_S = 1000000000 };

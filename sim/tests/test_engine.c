@@ -296,9 +296,8 @@ Test(engine, grows_beyond_initial_capacity)
 /*
  * Randomized comparison with a reference queue: an array kept sorted by
  * (time, insertion number) with insertion sort, popped from the front.
- * Times are drawn from a narrow window so ties are common; runs stop at
- * random untils; some dispatches schedule a child, so the queue is
- * modified while it is being drained, exactly as nodes do.
+ * Runs stop at random untils; some dispatches schedule a child, so the
+ * queue is modified while it is being drained, exactly as nodes do.
  */
 struct ref_ev {
 	uint64_t t, id;
@@ -379,12 +378,30 @@ ref_run(struct model *m, uint64_t until, uint64_t *now)
 	return count;
 }
 
-Test(engine, matches_sorted_array_reference)
+/* How far ahead of now a random time lands: NARROW keeps everything within
+ * a few slots of level 0 so ties are frequent; WIDE draws log-uniform
+ * offsets up to 2^63 so events wait in every level and are cascaded, and
+ * adds ties at a few far-off times that meet only after several cascades. */
+enum spread { NARROW, WIDE };
+
+static uint64_t
+random_offset(struct rng *r, enum spread spread, uint64_t narrow)
+{
+	if (spread == NARROW)
+		return rng_below(r, narrow);
+	static const uint64_t far_ties[] = {1000, 65536, 1ULL << 24, 123456789, 1ULL << 40};
+	if (rng_below(r, 6) == 0)
+		return far_ties[rng_below(r, 5)];
+	return rng_below(r, 1ULL << rng_below(r, 64));
+}
+
+static void
+check_against_reference(uint64_t seed, enum spread spread)
 {
 	enum { ROUNDS = 400, MAX_EVENTS = 40000 };
 	struct model m = {.ref_cap = MAX_EVENTS};
 	struct rng r;
-	rng_seed(&r, 20261129);
+	rng_seed(&r, seed);
 	cr_assert_eq(engine_init(&m.e, 16), 0);
 	trace_init(&m.tr, &m.e, MAX_EVENTS);
 	m.ref = calloc(MAX_EVENTS, sizeof(*m.ref));
@@ -397,13 +414,13 @@ Test(engine, matches_sorted_array_reference)
 		uint64_t now = engine_now(&m.e);
 		unsigned adds = (unsigned)rng_below(&r, 60);
 		for (unsigned i = 0; i < adds; i++) {
-			/* Some in the past (clamped), most within 40 ns ahead. */
-			uint64_t t = now + rng_below(&r, 40);
+			/* Some in the past (clamped), the rest ahead. */
+			uint64_t t = now + random_offset(&r, spread, 40);
 			if (rng_below(&r, 8) == 0)
 				t = now > 5 ? now - 5 : 0;
 			model_schedule(&m, t);
 		}
-		uint64_t until = now + rng_below(&r, 30);
+		uint64_t until = now + random_offset(&r, spread, 30);
 		uint64_t id_before = m.next_id;
 		uint64_t got = engine_run(&m.e, until);
 		/* The reference must see the same ids for children: rewind. */
@@ -433,4 +450,15 @@ Test(engine, matches_sorted_array_reference)
 	free(m.ref_at);
 	trace_fini(&m.tr);
 	engine_fini(&m.e);
+}
+
+Test(engine, matches_reference_with_frequent_ties)
+{
+	check_against_reference(20261129, NARROW);
+}
+
+Test(engine, matches_reference_across_all_levels)
+{
+	check_against_reference(7, WIDE);
+	check_against_reference(8, WIDE);
 }
