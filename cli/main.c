@@ -1,8 +1,59 @@
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+void
+usage(FILE *f)
+{
+	fprintf(
+	    f, "usage: rmcpsec COMMAND [options]\n"
+	       "\n"
+	       "commands:\n"
+	       "  run SCENARIO     run one scenario in virtual time\n"
+	       "      --seed N         override the scenario's seed\n"
+	       "      --out DIR        where trace.pcap and results.json go (default out/NAME)\n"
+	       "      --pcap-per-node  also write DIR/NODE.pcap for every node\n"
+	       "  suite DIR        run every *.yaml under DIR (recursively, in name order)\n"
+	       "      --seed N         override every scenario's seed\n"
+	       "      --out DIR        output root (default out/)\n"
+	       "\n"
+	       "  --help           this text\n"
+	       "  --version        print the version\n"
+	       "\n"
+	       "exit status: 0 every verdict passed, 1 a verdict failed, 2 usage or input error\n");
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	printf("rmcpsec %s\n", RMCPSEC_VERSION);
-	return 0;
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "suite") == 0)
+		return cmd_suite(argc - 1, argv + 1);
+	int c;
+	/* '+': stop at the first non-option, which would be an unknown command. */
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return EXIT_PASS;
+		case 'V':
+			printf("rmcpsec %s\n", RMCPSEC_VERSION);
+			return EXIT_PASS;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		fprintf(stderr, "rmcpsec: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return EXIT_USAGE;
 }

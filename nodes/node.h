@@ -18,7 +18,7 @@ enum {
 	NODE_OUT_FRAMES = 32,
 	NODE_OUT_TIMERS = 8,
 	NODE_OUT_NOTES = 8,
-	NODE_TIMER_IDS = 16,   /* timer ids a node may use: 0 .. NODE_TIMER_IDS-1 */
+	NODE_TIMER_IDS = 16, /* timer ids a node may use: 0 .. NODE_TIMER_IDS-1 */
 	NODE_NOTE_LEN = 96,
 };
 
@@ -61,7 +61,6 @@ node_out_reset(struct node_out *o)
 uint8_t *node_out_frame_begin(struct node_out *o);
 void node_out_frame_commit(struct node_out *o, size_t len);
 void node_out_timer(struct node_out *o, uint32_t id, uint64_t at);
-void node_out_note(struct node_out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void node_out_note(struct node_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -11,11 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * <linux/if_ether.h> (pulled in by <libnet.h> and <net/ethernet.h>) defines
+ * ETH_ALEN, ETH_HLEN and ETH_P_ARP as macros with these same values; the
+ * guards let this header come after it.
+ */
 enum {
+#ifndef ETH_ALEN
 	ETH_ALEN = 6,
+#endif
+#ifndef ETH_HLEN
 	ETH_HLEN = 14,
-	ETH_P_IPV4 = 0x0800,
+#endif
+#ifndef ETH_P_ARP
 	ETH_P_ARP = 0x0806,
+#endif
+	ETH_P_IPV4 = 0x0800,
 	ETH_MIN_FRAME = 60, /* without FCS; shorter frames are padded (IEEE 802.3 §3.2.8) */
 	IPV4_MIN_HLEN = 20,
 	UDP_HLEN = 8,
@@ -32,7 +43,7 @@ struct eth_hdr {
 	uint16_t type;
 };
 
-/* RFC 826, only hardware type 1 (Ethernet) / protocol 0x0800 (IPv4). */
+/* RFC 826, only hardware type 1 (Ethernet) / protocol 0x0800 (IPv4), op 1 or 2. */
 struct arp_msg {
 	uint16_t op;
 	uint8_t sha[ETH_ALEN];
@@ -43,11 +54,11 @@ struct arp_msg {
 
 /* RFC 791 header. Addresses in host byte order. */
 struct ipv4_hdr {
-	uint8_t ihl;      /* header length in bytes (20..60) */
+	uint8_t ihl; /* header length in bytes (20..60) */
 	uint8_t tos;
 	uint16_t tot_len; /* as declared; validated against the frame */
 	uint16_t id;
-	uint16_t frag;    /* flags and fragment offset as on the wire */
+	uint16_t frag; /* flags and fragment offset as on the wire */
 	uint8_t ttl;
 	uint8_t proto;
 	uint16_t csum;
@@ -67,7 +78,7 @@ struct udp_hdr {
 enum pkt_kind {
 	PKT_OTHER = 0, /* well-formed Ethernet, a type we do not decode */
 	PKT_ARP,
-	PKT_IPV4,      /* IPv4, not UDP (ESP, AH, ...): see ip.proto and l4 */
+	PKT_IPV4, /* IPv4, not UDP (ESP, AH, ...): see ip.proto and l4 */
 	PKT_UDP,
 };
 
@@ -79,7 +90,7 @@ struct pkt {
 	struct ipv4_hdr ip;
 	struct udp_hdr udp;
 	const uint8_t *l3; /* start of IPv4 header */
-	size_t l3_len;     /* ip.tot_len */
+	size_t l3_len;	   /* ip.tot_len */
 	const uint8_t *l4; /* first byte after the IPv4 header */
 	size_t l4_len;
 	const uint8_t *payload; /* UDP payload */
@@ -94,13 +105,17 @@ int ipv4_decode(const uint8_t *p, size_t len, struct ipv4_hdr *out);
 int udp_decode(const uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct udp_hdr *out);
 /*
  * Whole frame. Returns 0 with kind set, or a negative rmc_err when a layer
- * it recognised is malformed (bad length, bad IPv4 checksum, fragment,
- * bad UDP checksum are all RMC_EINVAL / RMC_ETRUNC). Trailing Ethernet
- * padding beyond ip.tot_len is allowed and ignored.
+ * it recognised is malformed: RMC_ETRUNC for a length past the end,
+ * RMC_EINVAL for a bad field or a bad IPv4 or UDP checksum, RMC_EUNSUP for
+ * an IPv4 fragment (MF set or offset != 0) or an ARP that is not
+ * Ethernet/IPv4 request/reply. Trailing Ethernet padding beyond ip.tot_len
+ * is allowed and ignored.
  */
 int pkt_decode(const uint8_t *p, size_t len, struct pkt *out);
 
 /* RFC 1071 Internet checksum over a buffer, with an initial partial sum. */
 uint16_t inet_csum(const void *p, size_t len, uint32_t sum);
+/* RFC 768 pseudo-header (src, dst, zero, proto, length) as a partial sum for inet_csum. */
+uint32_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
 #endif

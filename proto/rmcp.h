@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 enum {
-	RMCP_PORT_CLEAR = 623,  /* 0x26F, RMCP primary port */
+	RMCP_PORT_CLEAR = 623,	/* 0x26F, RMCP primary port */
 	RMCP_PORT_SECURE = 664, /* 0x298, the patent's TCO port, under IPsec */
 	RMCP_VERSION = 0x06,
 	RMCP_SEQ_NOACK = 0xFF,
@@ -25,23 +25,31 @@ enum {
 	RMCP_CLASS_ACK_BIT = 0x80,
 	RMCP_HLEN = 4,
 	ASF_HLEN = 8,
-	ASF_IANA = 4542,        /* 0x000011BE */
+	ASF_IANA = 4542,	 /* 0x000011BE */
 	ASF_IANA_COMMIT = 32473, /* RFC 5612 documentation number: our commit messages */
 	ASF_MAX_DATA = 255,
 };
 
-enum asf_type {
-	ASF_RESET = 0x10,
-	ASF_POWER_UP = 0x11,
-	ASF_POWER_DOWN = 0x12, /* unconditional power-down */
-	ASF_POWER_CYCLE = 0x13,
-	ASF_PRESENCE_PONG = 0x40,
-	ASF_CAPABILITIES_RESP = 0x41,
-	ASF_SYSTEM_STATE_RESP = 0x42,
-	ASF_PRESENCE_PING = 0x80,
-	ASF_CAPABILITIES_REQ = 0x81,
-	ASF_SYSTEM_STATE_REQ = 0x82,
-};
+/*
+ * The one list of ASF message types (DSP0136 §3.2.2.3 table "General RMCP
+ * ASF Data"): the enum and asf_type_name's table are both generated from it.
+ * Names as Wireshark's packet-asf.c prints them.
+ */
+#define ASF_TYPES(X)                                                                               \
+	X(ASF_RESET, 0x10, "Reset")                                                                \
+	X(ASF_POWER_UP, 0x11, "Power-up")                                                          \
+	X(ASF_POWER_DOWN, 0x12, "Unconditional Power-down")                                        \
+	X(ASF_POWER_CYCLE, 0x13, "Power Cycle Reset")                                              \
+	X(ASF_PRESENCE_PONG, 0x40, "Presence Pong")                                                \
+	X(ASF_CAPABILITIES_RESP, 0x41, "Capabilities Response")                                    \
+	X(ASF_SYSTEM_STATE_RESP, 0x42, "System State Response")                                    \
+	X(ASF_PRESENCE_PING, 0x80, "Presence Ping")                                                \
+	X(ASF_CAPABILITIES_REQ, 0x81, "Capabilities Request")                                      \
+	X(ASF_SYSTEM_STATE_REQ, 0x82, "System State Request")
+
+#define ASF_TYPE_ENUM_(name, value, text) name = value,
+enum asf_type { ASF_TYPES(ASF_TYPE_ENUM_) };
+#undef ASF_TYPE_ENUM_
 
 /* Commit handshake types, only under IANA ASF_IANA_COMMIT (DESIGN §3). */
 enum commit_type {
@@ -52,7 +60,7 @@ enum commit_type {
 
 struct rmcp_msg {
 	uint8_t seq;
-	bool is_ack;       /* RMCP ACK: nothing below is valid */
+	bool is_ack; /* RMCP ACK: nothing below is valid */
 	uint32_t iana;
 	uint8_t type;
 	uint8_t tag;
@@ -60,7 +68,15 @@ struct rmcp_msg {
 	uint8_t data[ASF_MAX_DATA];
 };
 
-/* Fails closed: wrong version, reserved != 0, class not ASF, data length past the end. */
+/*
+ * Fails closed. RMC_ETRUNC: shorter than a header or than data length.
+ * RMC_EINVAL: version not 0x06, reserved byte not 0, class reserved bits
+ * (6:4) set or a reserved class, ASF reserved byte not 0, an ACK with
+ * anything after its 4 bytes or with sequence 0xFF, bytes after the data.
+ * RMC_EUNSUP: a valid class that is not ASF (IPMI 7, OEM 8).
+ * The IANA number is not checked here (commit messages use another one);
+ * see asf_validate.
+ */
 int rmcp_decode(const uint8_t *p, size_t len, struct rmcp_msg *out);
 int rmcp_encode(const struct rmcp_msg *m, uint8_t *out, size_t cap, size_t *outlen);
 /* Builds the ACK for a received message (echoes its sequence number). */
@@ -69,30 +85,84 @@ int rmcp_encode_ack(uint8_t seq, uint8_t *out, size_t cap, size_t *outlen);
 const char *asf_type_name(uint8_t type);
 
 /*
- * ASF message bodies (DSP0136 §3.2.4). Pong: IANA (4), OEM (4), supported
- * entities (1), supported interactions (1), reserved (6). Capabilities
- * response: IANA (4), OEM (4), optional commands (1), reserved (1),
- * system capabilities (1), special commands (2), system firmware
- * capabilities (4), reserved... we carry the 16-byte form. System state
- * response: system state (1), watchdog state (1). Reset / power commands:
- * 11 bytes of boot options (IANA, special command, parameter, boot
- * options bit mask, OEM parameters), all zero for a plain command.
+ * ASF message bodies (DSP0136 §3.2.4; data byte numbers from 1 as there).
+ * Presence Pong (§3.2.4.3, 16 bytes): IANA (1-4), OEM-defined (5-8),
+ * supported entities (9), supported interactions (10), reserved (11-16).
+ * Capabilities Response (§3.2.4.4, 16 bytes): IANA (1-4), OEM-defined
+ * (5-8), special commands bit mask (9-10), system capabilities (11),
+ * system firmware capabilities (12-15), reserved (16). System State
+ * Response (§3.2.4.5, 2 bytes): system state, watchdog timer state.
+ * Reset / Power-Up / Power Cycle Reset (§3.2.4.1): no data, or 11 bytes
+ * of boot options: IANA (1-4), special command (5), special command
+ * parameter (6-7), boot options bit mask (8-9), OEM parameters (10-11).
+ * Unconditional Power-Down (§3.2.4.2), the requests and Ping: no data.
  */
+enum {
+	ASF_PONG_LEN = 16,
+	ASF_CAPS_LEN = 16,
+	ASF_SYSTEM_STATE_LEN = 2,
+	ASF_BOOT_OPTS_LEN = 11,
+	ASF_ENTITY_IPMI = 0x80,	      /* §3.2.4.3 supported entities bit 7 */
+	ASF_ENTITY_ASF_V1 = 0x01,     /* bits 3:0 = 0001b: ASF version 1.0 */
+	ASF_INTERACT_SECURITY = 0x80, /* supported interactions bit 7 */
+};
+
 struct asf_pong {
 	uint32_t iana;
 	uint32_t oem;
 	uint8_t entities;     /* bit 7: IPMI supported; bits 0-3: ASF version */
-	uint8_t interactions; /* bit 5: DASH supported; bit 7: security extensions */
+	uint8_t interactions; /* bit 7: RMCP security extensions; 6:0 reserved in ASF 2.0 */
 };
 
 struct asf_system_state {
-	uint8_t system_state; /* ACPI-like: 0 S0 working, 1-4 S1-S4, 5 S5 soft off, 6 S4/S5, 7 G3 mech off, 8 S1-S3, 9 G1, 10 override, 11 legacy on, 12 legacy off, 14 unknown */
+	uint8_t system_state; /* ACPI-like: 0 S0 working, 1-4 S1-S4, 5 S5 soft off, 6 S4/S5, 7 G3
+				 mech off, 8 S1-S3, 9 G1, 10 override, 11 legacy on, 12 legacy off,
+				 14 unknown */
 	uint8_t watchdog;     /* 0 expired/not running, 1 running */
 };
 
+/* §3.2.4.4 Capabilities Response. */
+struct asf_caps {
+	uint32_t iana;
+	uint32_t oem;
+	uint16_t special_cmds; /* byte 9 high, byte 10 low: bit 0 force PXE .. bit 4 force CD/DVD */
+	uint8_t
+	    system_caps;  /* bit 7 reset, 6 power-up, 5 power-down, 4 power cycle (either port) */
+	uint32_t fw_caps; /* bytes 12-15 as a big-endian word */
+};
+
+/* §3.2.4.1 boot options carried by Reset, Power-Up and Power Cycle Reset. */
+struct asf_boot_opts {
+	uint32_t iana;
+	uint8_t special_cmd;
+	uint16_t special_param;
+	uint16_t boot_opts;
+	uint16_t oem_params;
+};
+
+/*
+ * Checks a decoded ASF_IANA message against §3.2.4: known type and the data
+ * length that type allows. RMC_EUNSUP for an unknown type or another IANA.
+ */
+int asf_validate(const struct rmcp_msg *m);
+
+/*
+ * The encoders set iana (ASF_IANA), type and the data; seq and tag stay as
+ * the caller set them (a response copies the request's tag). The decoders
+ * check iana, type and data length first and fail with RMC_EINVAL.
+ */
 int asf_pong_encode(const struct asf_pong *b, struct rmcp_msg *m);
 int asf_pong_decode(const struct rmcp_msg *m, struct asf_pong *b);
 int asf_system_state_encode(const struct asf_system_state *b, struct rmcp_msg *m);
 int asf_system_state_decode(const struct rmcp_msg *m, struct asf_system_state *b);
+int asf_caps_encode(const struct asf_caps *b, struct rmcp_msg *m);
+int asf_caps_decode(const struct rmcp_msg *m, struct asf_caps *b);
+/*
+ * Any body-less type: the requests, Ping and Power-Down take opts NULL.
+ * Reset, Power-Up, Power Cycle Reset: opts NULL for none, else the 11 bytes.
+ */
+int asf_command_encode(uint8_t type, const struct asf_boot_opts *opts, struct rmcp_msg *m);
+/* *has_opts false and *opts zeroed when the command carried none. */
+int asf_command_decode(const struct rmcp_msg *m, struct asf_boot_opts *opts, bool *has_opts);
 
 #endif

@@ -1,0 +1,17 @@
+/* The rmcpsec command line: one file per subcommand. */
+#ifndef RMCPSEC_CLI_H
+#define RMCPSEC_CLI_H
+
+#include <stdio.h>
+
+enum exit_code {
+	EXIT_PASS = 0,	 /* every verdict passed */
+	EXIT_FAILED = 1, /* a verdict failed */
+	EXIT_USAGE = 2,	 /* usage or input error: nothing was judged */
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_suite(int argc, char **argv);
+void usage(FILE *f);
+
+#endif

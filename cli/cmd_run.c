@@ -1,0 +1,46 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct scenario sc;
+	char err[SCN_ERR], outdir[600];
+	if (cli_parse(argc, argv, "run", &o))
+		return EXIT_USAGE;
+	if (scenario_load(o.target, &sc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmcpsec: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!o.out) {
+		snprintf(outdir, sizeof(outdir), "out/%s", sc.name);
+		o.out = outdir;
+	}
+	struct run_opts ro = {.seed = o.seed,
+			      .seed_set = o.seed_set,
+			      .outdir = o.out,
+			      .per_node_pcap = o.per_node_pcap,
+			      .log = stdout};
+	struct run_result res;
+	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,
+	       (unsigned long long)run_seed(&sc, &ro));
+	if (run_scenario(&sc, &ro, &res, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmcpsec: %s\n", err);
+		scenario_free(&sc);
+		return EXIT_USAGE;
+	}
+	printf("%s: %zu passed, %zu failed; %llu frames in %s/trace.pcap\n",
+	       res.nfail ? "FAIL" : "PASS", res.npass, res.nfail, (unsigned long long)res.frames,
+	       o.out);
+	if (res.nfail)
+		printf("replay: rmcpsec run %s --seed %llu\n", sc.path,
+		       (unsigned long long)res.seed);
+	scenario_free(&sc);
+	return res.nfail ? EXIT_FAILED : EXIT_PASS;
+}

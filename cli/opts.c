@@ -1,0 +1,60 @@
+#include "cli/opts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int
+cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
+{
+	static const struct option opts[] = {
+	    {"seed", required_argument, NULL, 's'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"pcap-per-node", no_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "s:o:h", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 's':
+			errno = 0;
+			o->seed = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || *optarg == '-') {
+				fprintf(stderr,
+					"rmcpsec %s: --seed wants an unsigned integer, got '%s'\n",
+					cmd, optarg);
+				return EXIT_USAGE;
+			}
+			o->seed_set = true;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'p':
+			o->per_node_pcap = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_PASS);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "rmcpsec %s: expected exactly one %s\n", cmd,
+			strcmp(cmd, "run") == 0 ? "scenario file" : "directory");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o->target = argv[optind];
+	return 0;
+}

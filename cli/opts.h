@@ -1,0 +1,19 @@
+/* Options shared by run and suite. */
+#ifndef RMCPSEC_CLI_OPTS_H
+#define RMCPSEC_CLI_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cli_opts {
+	uint64_t seed;
+	bool seed_set;
+	const char *out;
+	bool per_node_pcap;
+	const char *target; /* the scenario file or the suite directory */
+};
+
+/* Parses argv after the subcommand name; returns 0 or EXIT_USAGE after printing why. */
+int cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o);
+
+#endif

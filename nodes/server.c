@@ -1,0 +1,256 @@
+#include "nodes/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/err.h"
+#include "proto/pkt.h"
+
+int
+server_init(struct server *s, const struct server_cfg *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	s->seq = cfg->first_seq % RMCP_SEQ_NOACK;
+	s->armed_at = NODE_TIMER_NEVER;
+	return netif_init(&s->nif, cfg->mac, cfg->ip, cfg->first_ip_id);
+}
+
+void
+server_fini(struct server *s)
+{
+	if (!s)
+		return;
+	netif_fini(&s->nif);
+	free(s->clients);
+	s->clients = NULL;
+}
+
+int
+server_add_client(struct server *s, const char *name, uint32_t ip)
+{
+	if (s->nclients == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		struct server_client *c = realloc(s->clients, cap * sizeof(*c));
+		if (!c)
+			return RMC_ENOMEM;
+		s->clients = c;
+		s->cap = cap;
+	}
+	struct server_client *c = &s->clients[s->nclients++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->ip = ip;
+	return RMC_OK;
+}
+
+int
+server_find_client(const struct server *s, const char *name)
+{
+	for (size_t i = 0; i < s->nclients; i++)
+		if (strcmp(s->clients[i].name, name) == 0)
+			return (int)i;
+	return RMC_ENOENT;
+}
+
+static int
+find_by_ip(const struct server *s, uint32_t ip)
+{
+	for (size_t i = 0; i < s->nclients; i++)
+		if (s->clients[i].ip == ip)
+			return (int)i;
+	return RMC_ENOENT;
+}
+
+static bool
+is_command(uint8_t type)
+{
+	return type >= ASF_RESET && type <= ASF_POWER_CYCLE;
+}
+
+/* Arms the single retransmission timer at the earliest deadline of all clients. */
+static void
+rearm(struct server *s, struct node_out *out)
+{
+	uint64_t next = NODE_TIMER_NEVER;
+	for (size_t i = 0; i < s->nclients; i++)
+		if (s->clients[i].in_flight && s->clients[i].retx_at < next)
+			next = s->clients[i].retx_at;
+	if (next != s->armed_at) {
+		s->armed_at = next;
+		node_out_timer(out, SERVER_TIMER_RETX, next);
+	}
+}
+
+static void
+transmit(struct server *s, struct server_client *c, struct node_out *out)
+{
+	if (!c->mac_known) {
+		netif_send_arp_request(&s->nif, out, c->ip);
+		return;
+	}
+	const struct server_msg *m = &c->queue[c->qhead];
+	struct rmcp_msg r = {.seq = m->seq, .iana = ASF_IANA, .type = m->type, .tag = m->tag};
+	uint8_t buf[SERVER_MSG_MAX];
+	size_t n;
+	if (rmcp_encode(&r, buf, sizeof(buf), &n) == RMC_OK)
+		netif_send_udp(&s->nif, out, c->mac, c->ip, RMCP_PORT_CLEAR, RMCP_PORT_CLEAR, buf,
+			       n);
+}
+
+static void
+start_next(struct server *s, uint64_t now, struct server_client *c, struct node_out *out)
+{
+	if (c->in_flight || c->qlen == 0)
+		return;
+	c->in_flight = true;
+	c->tries = 0;
+	c->retx_at = now + s->cfg.retx_ns;
+	transmit(s, c, out);
+	s->st.sent++;
+}
+
+static void
+finish(struct server *s, uint64_t now, struct server_client *c, struct node_out *out)
+{
+	c->in_flight = false;
+	c->qhead = (c->qhead + 1) % SERVER_QUEUE;
+	c->qlen--;
+	start_next(s, now, c, out);
+}
+
+int
+server_send(struct server *s, uint64_t now, size_t ci, uint8_t asf_type, struct node_out *out)
+{
+	if (ci >= s->nclients)
+		return RMC_ENOENT;
+	struct server_client *c = &s->clients[ci];
+	if (c->qlen == SERVER_QUEUE)
+		return RMC_ENOSPC;
+	struct server_msg *m = &c->queue[(c->qhead + c->qlen) % SERVER_QUEUE];
+	m->type = asf_type;
+	m->seq = s->seq;
+	m->tag = s->tag++;
+	s->seq = (uint8_t)((s->seq + 1) % RMCP_SEQ_NOACK); /* 0..254, 255 means "no ACK" */
+	c->qlen++;
+	start_next(s, now, c, out);
+	rearm(s, out);
+	return RMC_OK;
+}
+
+void
+server_on_timer(struct server *s, uint64_t now, uint32_t id, struct node_out *out)
+{
+	if (id != SERVER_TIMER_RETX)
+		return;
+	s->armed_at = NODE_TIMER_NEVER;
+	for (size_t i = 0; i < s->nclients; i++) {
+		struct server_client *c = &s->clients[i];
+		if (!c->in_flight || c->retx_at > now)
+			continue;
+		if (c->tries >= s->cfg.retries) {
+			node_out_note(out, "gave up on %s %s", c->name,
+				      asf_type_name(c->queue[c->qhead].type));
+			s->st.gave_up++;
+			finish(s, now, c, out);
+			continue;
+		}
+		c->tries++;
+		c->retx_at = now + s->cfg.retx_ns;
+		transmit(s, c, out);
+		s->st.resent++;
+	}
+	rearm(s, out);
+}
+
+static void
+on_arp(struct server *s, uint64_t now, const struct pkt *pk, struct node_out *out)
+{
+	if (netif_answer_arp(&s->nif, out, pk))
+		return;
+	int ci = find_by_ip(s, pk->arp.spa);
+	if (ci < 0 || pk->arp.op != ARP_OP_REPLY)
+		return;
+	struct server_client *c = &s->clients[ci];
+	bool was_known = c->mac_known;
+	memcpy(c->mac, pk->arp.sha, ETH_ALEN);
+	c->mac_known = true;
+	if (!was_known && c->in_flight) {
+		c->retx_at = now + s->cfg.retx_ns;
+		transmit(s, c, out);
+	}
+}
+
+static void
+on_answer(struct server *s, uint64_t now, struct server_client *c, const struct rmcp_msg *m,
+	  struct node_out *out)
+{
+	const struct server_msg *q = c->in_flight ? &c->queue[c->qhead] : NULL;
+	if (m->is_ack) {
+		/* A command is done once received; a request waits for its response. */
+		if (q && m->seq == q->seq && is_command(q->type)) {
+			node_out_note(out, "%s acknowledged %s", c->name, asf_type_name(q->type));
+			finish(s, now, c, out);
+		}
+		return;
+	}
+	if (m->iana != ASF_IANA)
+		return;
+	if (m->type == ASF_PRESENCE_PONG && !c->present) {
+		c->present = true;
+		node_out_note(out, "%s present", c->name);
+	} else if (m->type == ASF_SYSTEM_STATE_RESP) {
+		struct asf_system_state st;
+		if (asf_system_state_decode(m, &st) == RMC_OK) {
+			c->state_known = true;
+			c->system_state = st.system_state;
+			c->watchdog = st.watchdog;
+			node_out_note(out, "%s system state 0x%02x watchdog %u", c->name,
+				      st.system_state, st.watchdog);
+		}
+	}
+	if (q && !is_command(q->type) && m->tag == q->tag)
+		finish(s, now, c, out);
+	else if (!q || m->tag != q->tag)
+		s->st.unsolicited++;
+}
+
+void
+server_on_frame(struct server *s, uint64_t now, const uint8_t *frame, size_t len,
+		struct node_out *out)
+{
+	struct pkt pk;
+	s->st.rx_frames++;
+	if (pkt_decode(frame, len, &pk) != RMC_OK) {
+		s->st.malformed++;
+		return;
+	}
+	if (!netif_l2_accepts(&s->nif, &pk)) {
+		s->st.not_for_us++;
+		return;
+	}
+	if (pk.kind == PKT_ARP) {
+		on_arp(s, now, &pk, out);
+		rearm(s, out);
+		return;
+	}
+	int ci;
+	if (pk.kind != PKT_UDP || pk.ip.dst != s->nif.ip || pk.udp.sport != RMCP_PORT_CLEAR ||
+	    (ci = find_by_ip(s, pk.ip.src)) < 0) {
+		s->st.not_for_us++;
+		return;
+	}
+	struct rmcp_msg m;
+	if (rmcp_decode(pk.payload, pk.payload_len, &m) != RMC_OK) {
+		s->st.malformed++;
+		return;
+	}
+	struct server_client *c = &s->clients[ci];
+	if (!c->mac_known) {
+		memcpy(c->mac, pk.eth.src, ETH_ALEN);
+		c->mac_known = true;
+	}
+	on_answer(s, now, c, &m, out);
+	rearm(s, out);
+}

@@ -1,0 +1,1144 @@
+/*
+ * nodes/nvram: format, decoding of damaged images, atomicity under a power
+ * cut at every byte, the sequence checkpoint argument, endurance. The
+ * layout offsets checked here are the ones docs/nvram.md documents.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nodes/nvram.h"
+#include "proto/err.h"
+
+/* A local xorshift64 (Marsaglia 2003): nodes/ tests may not use sim/rng. */
+static uint64_t
+xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static struct nvram_sa
+make_sa(uint32_t n)
+{
+	struct nvram_sa sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.spi_in = 0x10000 + n;
+	sa.spi_out = 0x20000 + n;
+	sa.suite = 1;
+	sa.key_len = 16;
+	sa.salt_len = 4;
+	sa.integ_key_len = (n & 1) ? 32 : 0;
+	memset(sa.key, (int)(0xA0 + n), sa.key_len);
+	memset(sa.salt, (int)(0x50 + n), sa.salt_len);
+	memset(sa.integ_key, (int)(0x30 + n), sa.integ_key_len);
+	sa.peer_ip[0] = 192;
+	sa.peer_ip[1] = 0;
+	sa.peer_ip[2] = 2;
+	sa.peer_ip[3] = (uint8_t)n;
+	sa.esn = n & 2;
+	sa.txid = 0x7000 + n;
+	return sa;
+}
+
+/* Same SA material (gen is assigned by the NVRAM, not compared). */
+static bool
+sa_eq(const struct nvram_sa *a, const struct nvram_sa *b)
+{
+	return a->spi_in == b->spi_in && a->spi_out == b->spi_out && a->suite == b->suite &&
+	       a->esn == b->esn && a->key_len == b->key_len && a->salt_len == b->salt_len &&
+	       a->integ_key_len == b->integ_key_len && a->txid == b->txid &&
+	       !memcmp(a->key, b->key, sizeof(a->key)) &&
+	       !memcmp(a->salt, b->salt, sizeof(a->salt)) &&
+	       !memcmp(a->integ_key, b->integ_key, sizeof(a->integ_key)) &&
+	       !memcmp(a->peer_ip, b->peer_ip, sizeof(a->peer_ip));
+}
+
+static void
+stage_commit(struct nvram *nv, uint32_t n)
+{
+	struct nvram_sa sa = make_sa(n);
+	cr_assert_eq(nvram_sa_stage(nv, &sa), RMC_OK, "%s", nvram_error(nv));
+	cr_assert_eq(nvram_sa_commit(nv, sa.txid), RMC_OK, "%s", nvram_error(nv));
+}
+
+static void
+config_small_r(struct nvram_config *cfg, uint64_t r)
+{
+	nvram_config_default(cfg);
+	cfg->seq_reservation = r;
+}
+
+static uint32_t
+get_be32_at(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static void
+copy_image(const struct nvram *nv, uint8_t *out)
+{
+	const uint8_t *img;
+	size_t len;
+	nvram_image(nv, &img, &len);
+	cr_assert_eq(len, NVRAM_IMAGE_SIZE);
+	memcpy(out, img, len);
+}
+
+/* ---- CRC and format ---- */
+
+Test(nvram, crc32_check_value)
+{
+	/* The CRC-32/ISO-HDLC check value (also zlib's and PNG's). */
+	cr_assert_eq(nvram_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u);
+	cr_assert_eq(nvram_crc32(NULL, 0), 0);
+}
+
+Test(nvram, fresh_image_is_cold_boot_with_defaults)
+{
+	struct nvram nv;
+	struct nvram_sa sa;
+	struct nvram_policy p;
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	nvram_init(&nv, NULL);
+	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_ENOENT);
+	cr_assert_eq(nvram_sa_pending(&nv, &sa), RMC_ENOENT);
+	cr_assert_eq(nvram_warnings(&nv), 0);
+	nvram_policy_get(&nv, &p);
+	cr_assert_not(p.clear_allowed);
+	cr_assert_eq(p.clear_port, 623);
+	cr_assert_eq(p.clear_msgs, 0);
+	copy_image(&nv, img);
+	cr_assert_arr_eq(img, "RMNV", 4);
+	cr_assert_eq(img[4], 0);
+	cr_assert_eq(img[5], NVRAM_VERSION);
+	cr_assert_eq(img[0x010], 'C');
+	cr_assert_eq(img[0x100], 0xFF, "slots start erased");
+	cr_assert_eq(nvram_stats(&nv)->writes, 0, "factory programming is not counted");
+}
+
+/* Pins the documented layout: if this fails, docs/nvram.md is wrong too. */
+Test(nvram, layout_matches_documented_offsets)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	struct nvram_sa sa = make_sa(1);
+	uint64_t seq;
+	config_small_r(&cfg, 100);
+	cfg.policy.clear_allowed = true;
+	cfg.policy.clear_msgs = NVRAM_CLEAR_PRESENCE_PING | NVRAM_CLEAR_RESET;
+	nvram_init(&nv, &cfg);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	copy_image(&nv, img);
+	/* header: magic, version, size, reserved, CRC over bytes 0..11 */
+	cr_assert_eq(get_be32_at(img + 4), (NVRAM_VERSION << 16) | NVRAM_IMAGE_SIZE);
+	cr_assert_eq(get_be32_at(img + 12), nvram_crc32(img, 12));
+	/* config[0] at 0x010: tag, rsv, flags, port, msgs, gen, CRC */
+	cr_assert_eq(img[0x013], 1);
+	cr_assert_eq((img[0x014] << 8) | img[0x015], 623);
+	cr_assert_eq((img[0x016] << 8) | img[0x017], 0x09);
+	cr_assert_eq(get_be32_at(img + 0x018), 1);
+	cr_assert_eq(get_be32_at(img + 0x01C), nvram_crc32(img + 0x010, 12));
+	/* selector[0] at 0x030: stage went to slot 0, commit to selector copy 0 */
+	cr_assert_eq(img[0x030], 'S');
+	cr_assert_eq(img[0x031], 0);
+	cr_assert_eq(get_be32_at(img + 0x034), 1, "sel_gen");
+	cr_assert_eq(get_be32_at(img + 0x038), 1, "active_gen");
+	cr_assert_eq(get_be32_at(img + 0x040), sa.txid);
+	cr_assert_eq(get_be32_at(img + 0x044), nvram_crc32(img + 0x030, 20));
+	cr_assert_eq(img[0x050], 0xFF, "selector[1] untouched");
+	/* checkpoint[0][0] at 0x070: gen, SPI, next_safe = 1 + R */
+	cr_assert_eq(img[0x070], 'Q');
+	cr_assert_eq(get_be32_at(img + 0x074), 1);
+	cr_assert_eq(get_be32_at(img + 0x078), sa.spi_out);
+	cr_assert_eq(get_be32_at(img + 0x07C), 0);
+	cr_assert_eq(get_be32_at(img + 0x080), 101);
+	cr_assert_eq(get_be32_at(img + 0x084), nvram_crc32(img + 0x070, 20));
+	/* slot[0] at 0x100 */
+	cr_assert_eq(img[0x100], 'A');
+	cr_assert_eq(img[0x101], sa.suite);
+	cr_assert_eq(img[0x104], 16);
+	cr_assert_eq(img[0x105], 4);
+	cr_assert_eq(img[0x106], 32);
+	cr_assert_eq(get_be32_at(img + 0x108), 1, "gen");
+	cr_assert_eq(get_be32_at(img + 0x10C), sa.txid);
+	cr_assert_eq(get_be32_at(img + 0x110), sa.spi_in);
+	cr_assert_eq(get_be32_at(img + 0x114), sa.spi_out);
+	cr_assert_arr_eq(img + 0x118, sa.peer_ip, 4);
+	cr_assert_arr_eq(img + 0x11C, sa.key, 32);
+	cr_assert_arr_eq(img + 0x13C, sa.salt, 4);
+	cr_assert_arr_eq(img + 0x140, sa.integ_key, 32);
+	cr_assert_eq(get_be32_at(img + 0x160), nvram_crc32(img + 0x100, 96));
+	cr_assert_eq(img[0x180], 0xFF, "slot[1] untouched");
+	nvram_wipe(&nv);
+}
+
+Test(nvram, round_trip_through_image)
+{
+	struct nvram a, b;
+	struct nvram_config cfg;
+	struct nvram_policy p = {true, 6230, NVRAM_CLEAR_ALL_MSGS}, q;
+	struct nvram_sa want = make_sa(3), pend = make_sa(4), got;
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	uint64_t seq = 0, next, limit;
+	config_small_r(&cfg, 10);
+	nvram_init(&a, &cfg);
+	cr_assert_eq(nvram_policy_set(&a, &p), RMC_OK);
+	stage_commit(&a, 3);
+	for (int i = 0; i < 25; i++)
+		cr_assert_eq(nvram_seq_next(&a, want.spi_out, &seq), RMC_OK);
+	cr_assert_eq(seq, 25);
+	cr_assert_eq(nvram_sa_stage(&a, &pend), RMC_OK);
+	copy_image(&a, img);
+
+	nvram_init(&b, &cfg);
+	cr_assert_eq(nvram_load(&b, img, sizeof(img)), RMC_OK, "%s", nvram_error(&b));
+	cr_assert_eq(nvram_warnings(&b), 0);
+	cr_assert_eq(nvram_sa_active(&b, &got), RMC_OK);
+	cr_assert(sa_eq(&got, &want));
+	cr_assert_eq(nvram_sa_pending(&b, &got), RMC_OK);
+	cr_assert(sa_eq(&got, &pend));
+	cr_assert_gt(got.gen, 1);
+	nvram_policy_get(&b, &q);
+	cr_assert(q.clear_allowed);
+	cr_assert_eq(q.clear_port, 6230);
+	cr_assert_eq(q.clear_msgs, NVRAM_CLEAR_ALL_MSGS);
+	/* 25 handed out, checkpoints at 1, 11, 21 -> persisted limit 31 */
+	cr_assert_eq(nvram_seq_state(&b, want.spi_out, &next, &limit), RMC_OK);
+	cr_assert_eq(limit, 31);
+	cr_assert_eq(next, 31);
+	nvram_wipe(&a);
+	nvram_wipe(&b);
+}
+
+/* ---- damaged images ---- */
+
+Test(nvram, truncated_image_every_length_is_an_error)
+{
+	struct nvram nv, before;
+	struct nvram_sa sa;
+	uint8_t img[NVRAM_IMAGE_SIZE + 1] = {0};
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	copy_image(&nv, img);
+	before = nv;
+	for (size_t len = 0; len < NVRAM_IMAGE_SIZE; len++) {
+		cr_assert_eq(nvram_load(&nv, img, len), RMC_ETRUNC, "len %zu", len);
+		cr_assert(strstr(nvram_error(&nv), "truncated"), "len %zu: %s", len,
+			  nvram_error(&nv));
+		cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK, "failed load left nv intact");
+		cr_assert_eq(sa.spi_out, make_sa(1).spi_out);
+	}
+	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_EINVAL, "one byte too many");
+	cr_assert_eq(nvram_load(&nv, NULL, 0), RMC_EINVAL);
+	cr_assert_arr_eq(nv.img, before.img, NVRAM_IMAGE_SIZE);
+	nvram_wipe(&nv);
+	nvram_wipe(&before);
+}
+
+static void
+reseal(uint8_t *rec, size_t len)
+{
+	uint32_t c = nvram_crc32(rec, len - 4);
+	rec[len - 4] = (uint8_t)(c >> 24);
+	rec[len - 3] = (uint8_t)(c >> 16);
+	rec[len - 2] = (uint8_t)(c >> 8);
+	rec[len - 1] = (uint8_t)c;
+}
+
+Test(nvram, header_errors_are_named)
+{
+	struct nvram nv;
+	uint8_t img[NVRAM_IMAGE_SIZE], bad[NVRAM_IMAGE_SIZE];
+	nvram_init(&nv, NULL);
+	copy_image(&nv, img);
+
+	memcpy(bad, img, sizeof(bad));
+	bad[0] = 'X';
+	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EINVAL);
+	cr_assert(strstr(nvram_error(&nv), "magic"), "%s", nvram_error(&nv));
+
+	memcpy(bad, img, sizeof(bad));
+	bad[12] ^= 1;
+	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EINVAL);
+	cr_assert(strstr(nvram_error(&nv), "CRC"), "%s", nvram_error(&nv));
+
+	memcpy(bad, img, sizeof(bad));
+	bad[5] = 2;
+	reseal(bad, 16);
+	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EUNSUP);
+	cr_assert(strstr(nvram_error(&nv), "version 2"), "%s", nvram_error(&nv));
+
+	memcpy(bad, img, sizeof(bad));
+	bad[6] = 1;
+	reseal(bad, 16);
+	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EINVAL);
+
+	memcpy(bad, img, sizeof(bad));
+	bad[11] = 1;
+	reseal(bad, 16);
+	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EINVAL, "reserved must be zero");
+
+	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
+}
+
+/* Two committed SAs: slot 0 holds the previous one (1), slot 1 the active one (2). */
+static void
+two_committed(struct nvram *nv, uint8_t *img)
+{
+	nvram_init(nv, NULL);
+	stage_commit(nv, 1);
+	stage_commit(nv, 2);
+	copy_image(nv, img);
+}
+
+Test(nvram, bad_active_slot_falls_back_to_previous)
+{
+	struct nvram nv;
+	struct nvram_sa sa, prev = make_sa(1);
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	two_committed(&nv, img);
+	img[0x180 + 0x20] ^= 0x01; /* a key byte of slot 1 */
+	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
+	cr_assert(nvram_warnings(&nv) & NVRAM_W_ACTIVE_LOST);
+	cr_assert(nvram_warnings(&nv) & NVRAM_W_FELL_BACK);
+	cr_assert(nvram_warnings(&nv) & NVRAM_W_SLOT_BAD);
+	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK);
+	cr_assert(sa_eq(&sa, &prev));
+	cr_assert_eq(nvram_sa_pending(&nv, &sa), RMC_ENOENT);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, bad_other_slot_is_ignored)
+{
+	struct nvram nv;
+	struct nvram_sa sa, cur = make_sa(2);
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	two_committed(&nv, img);
+	img[0x100 + 0x63] ^= 0x80; /* slot 0's CRC */
+	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
+	cr_assert_eq(nvram_warnings(&nv), NVRAM_W_SLOT_BAD);
+	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK);
+	cr_assert(sa_eq(&sa, &cur));
+	nvram_wipe(&nv);
+}
+
+/* A pending SA is never promoted: it was not committed. */
+Test(nvram, bad_active_slot_never_promotes_pending)
+{
+	struct nvram nv;
+	struct nvram_sa sa, pend = make_sa(2);
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_sa_stage(&nv, &pend), RMC_OK);
+	copy_image(&nv, img);
+	img[0x100 + 0x10] ^= 0x01; /* slot 0, the active one */
+	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
+	cr_assert(nvram_warnings(&nv) & NVRAM_W_ACTIVE_LOST);
+	cr_assert_not(nvram_warnings(&nv) & NVRAM_W_FELL_BACK);
+	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_ENOENT);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, bad_selector_copy_uses_the_other)
+{
+	struct nvram nv;
+	struct nvram_sa sa, prev = make_sa(1);
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	two_committed(&nv, img);
+	/* commit 1 -> selector copy 0, commit 2 -> copy 1; damage copy 1 */
+	img[0x050 + 4] ^= 0x01;
+	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
+	cr_assert(nvram_warnings(&nv) & NVRAM_W_SEL_COPY);
+	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK);
+	cr_assert(sa_eq(&sa, &prev), "the older selector names the previous SA");
+	nvram_wipe(&nv);
+}
+
+Test(nvram, both_config_copies_bad_is_secure_only)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	struct nvram_policy p;
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	nvram_config_default(&cfg);
+	cfg.policy.clear_allowed = true;
+	nvram_init(&nv, &cfg);
+	copy_image(&nv, img);
+	img[0x010 + 3] ^= 0x01;
+	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
+	cr_assert(nvram_warnings(&nv) & NVRAM_W_CONFIG_LOST);
+	nvram_policy_get(&nv, &p);
+	cr_assert_not(p.clear_allowed, "fails closed");
+}
+
+/*
+ * Records whose CRC is right but whose fields the format forbids: each is
+ * rejected like a torn one and reported. Offsets from docs/nvram.md.
+ */
+Test(nvram, well_sealed_records_with_forbidden_fields)
+{
+	/* width bytes at offset at set to val, big-endian, then the record resealed */
+	static const struct {
+		uint16_t rec, len, at, width;
+		uint64_t val;
+		unsigned warn;
+		const char *what;
+	} cases[] = {
+	    {0x010, 16, 0x010, 1, 'X', NVRAM_W_CONFIG_LOST, "config tag"},
+	    {0x010, 16, 0x011, 1, 1, NVRAM_W_CONFIG_LOST, "config reserved"},
+	    {0x010, 16, 0x012, 2, 2, NVRAM_W_CONFIG_LOST, "config unknown flag"},
+	    {0x010, 16, 0x014, 2, 0, NVRAM_W_CONFIG_LOST, "config port 0"},
+	    {0x010, 16, 0x016, 2, 0x80, NVRAM_W_CONFIG_LOST, "config unknown message bit"},
+	    {0x050, 24, 0x050, 1, 'X', NVRAM_W_SEL_COPY, "selector tag"},
+	    {0x050, 24, 0x051, 1, 2, NVRAM_W_SEL_COPY, "selector slot 2"},
+	    {0x050, 24, 0x052, 2, 1, NVRAM_W_SEL_COPY, "selector reserved"},
+	    {0x0B0, 24, 0x0B0, 1, 'X', NVRAM_W_CKPT_BAD, "checkpoint tag"},
+	    {0x0B0, 24, 0x0B1, 3, 1, NVRAM_W_CKPT_BAD, "checkpoint reserved"},
+	    {0x0B0, 24, 0x0BC, 8, 0, NVRAM_W_CKPT_BAD, "checkpoint next safe 0"},
+	    {0x100, 100, 0x100, 1, 'X', NVRAM_W_SLOT_BAD, "slot tag"},
+	    {0x100, 100, 0x101, 1, 0, NVRAM_W_SLOT_BAD, "slot suite 0"},
+	    {0x100, 100, 0x102, 1, 2, NVRAM_W_SLOT_BAD, "slot unknown flag"},
+	    {0x100, 100, 0x103, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 1"},
+	    {0x100, 100, 0x104, 1, 33, NVRAM_W_SLOT_BAD, "key length 33"},
+	    {0x100, 100, 0x105, 1, 5, NVRAM_W_SLOT_BAD, "salt length 5"},
+	    {0x100, 100, 0x106, 1, 33, NVRAM_W_SLOT_BAD, "integrity key length 33"},
+	    {0x100, 100, 0x107, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 2"},
+	    {0x100, 100, 0x108, 4, 0, NVRAM_W_SLOT_BAD, "generation 0"},
+	    {0x100, 100, 0x110, 4, 0, NVRAM_W_SLOT_BAD, "inbound SPI 0"},
+	    {0x100, 100, 0x114, 4, 0, NVRAM_W_SLOT_BAD, "outbound SPI 0"},
+	    {0x100, 100, 0x12C, 1, 1, NVRAM_W_SLOT_BAD, "key padding not zero"},
+	};
+	struct nvram nv;
+	struct nvram_sa cur = make_sa(2), got;
+	uint8_t img[NVRAM_IMAGE_SIZE], bad[NVRAM_IMAGE_SIZE];
+	uint64_t seq;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);					      /* slot 0, selector copy 0 */
+	stage_commit(&nv, 2);					      /* slot 1, selector copy 1 */
+	cr_assert_eq(nvram_seq_next(&nv, cur.spi_out, &seq), RMC_OK); /* checkpoint 1.0 */
+	copy_image(&nv, img);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(bad, img, sizeof(bad));
+		for (unsigned k = 0; k < cases[i].width; k++)
+			bad[cases[i].at + k] =
+			    (uint8_t)(cases[i].val >> (8 * (cases[i].width - 1 - k)));
+		cr_assert_neq(memcmp(bad, img, sizeof(img)), 0, "%s: not a change", cases[i].what);
+		reseal(bad + cases[i].rec, cases[i].len);
+		cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_OK, "%s", cases[i].what);
+		cr_assert(nvram_warnings(&nv) & cases[i].warn, "%s: not reported", cases[i].what);
+		cr_assert_eq(nvram_sa_active(&nv, &got), RMC_OK, "%s", cases[i].what);
+		if (cases[i].rec != 0x050)
+			cr_assert(sa_eq(&got, &cur), "%s", cases[i].what);
+	}
+	nvram_wipe(&nv);
+}
+
+/* Every single-bit flip outside the header: loads, and yields only a known SA. */
+Test(nvram, any_bit_flip_decodes_to_a_known_state)
+{
+	struct nvram nv;
+	struct nvram_sa sa, prev = make_sa(1), cur = make_sa(2);
+	uint8_t img[NVRAM_IMAGE_SIZE], bad[NVRAM_IMAGE_SIZE];
+	two_committed(&nv, img);
+	for (size_t i = 0; i < NVRAM_IMAGE_SIZE; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			memcpy(bad, img, sizeof(bad));
+			bad[i] ^= (uint8_t)(1u << bit);
+			int rc = nvram_load(&nv, bad, sizeof(bad));
+			if (i < 16) {
+				cr_assert_neq(rc, RMC_OK, "header byte %zu", i);
+				continue;
+			}
+			cr_assert_eq(rc, RMC_OK, "byte %zu bit %d", i, bit);
+			rc = nvram_sa_active(&nv, &sa);
+			if (rc == RMC_ENOENT) {
+				cr_assert(nvram_warnings(&nv), "lost SA must be reported");
+				continue;
+			}
+			cr_assert(sa_eq(&sa, &cur) || sa_eq(&sa, &prev), "byte %zu bit %d", i, bit);
+			if (!sa_eq(&sa, &cur))
+				cr_assert(nvram_warnings(&nv), "byte %zu: silent rollback", i);
+		}
+	}
+	nvram_wipe(&nv);
+}
+
+/* ---- atomicity under power cuts ---- */
+
+static int
+cut_op_at(struct nvram *nv, size_t n, int (*op)(struct nvram *, void *), void *arg)
+{
+	nvram_cut_at(nv, n);
+	int rc = op(nv, arg);
+	if (rc == RMC_OK)
+		cr_assert_not(nvram_power_lost(nv));
+	else
+		cr_assert(nvram_power_lost(nv), "rc %d: %s", rc, nvram_error(nv));
+	nvram_cut_disarm(nv);
+	return rc;
+}
+
+static int
+op_commit(struct nvram *nv, void *arg)
+{
+	return nvram_sa_commit(nv, *(uint32_t *)arg);
+}
+
+Test(nvram, power_cut_at_every_byte_of_a_commit)
+{
+	struct nvram nv;
+	struct nvram_sa old = make_sa(9), new = make_sa(2), got;
+	size_t n, torn = 0;
+	for (n = 0;; n++) {
+		nvram_init(&nv, NULL);
+		/* three commits: both selector copies hold a record, the next overwrites one */
+		stage_commit(&nv, 1);
+		stage_commit(&nv, 5);
+		stage_commit(&nv, 9);
+		cr_assert_eq(nvram_sa_stage(&nv, &new), RMC_OK);
+		int rc = cut_op_at(&nv, n, op_commit, &new.txid);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_warnings(&nv) & ~(unsigned)NVRAM_W_SEL_COPY, 0);
+		cr_assert_eq(nvram_sa_active(&nv, &got), RMC_OK, "n=%zu", n);
+		if (rc == RMC_OK) {
+			cr_assert(sa_eq(&got, &new));
+			break;
+		}
+		torn++;
+		cr_assert(sa_eq(&got, &old), "n=%zu: neither old nor new", n);
+		cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_OK, "still pending");
+		cr_assert(sa_eq(&got, &new));
+		/* and the commit can be completed after the restore */
+		cr_assert_eq(nvram_sa_commit(&nv, new.txid), RMC_OK);
+		cr_assert_eq(nvram_sa_active(&nv, &got), RMC_OK);
+		cr_assert(sa_eq(&got, &new));
+	}
+	cr_assert_eq(torn, 24, "the selector record is 24 bytes");
+	nvram_wipe(&nv);
+}
+
+static int
+op_stage(struct nvram *nv, void *arg)
+{
+	return nvram_sa_stage(nv, arg);
+}
+
+Test(nvram, power_cut_at_every_byte_of_a_stage)
+{
+	struct nvram nv;
+	struct nvram_sa act = make_sa(2), old_pend = make_sa(3), new_pend = make_sa(4), got;
+	size_t n, torn = 0;
+	for (n = 0;; n++) {
+		nvram_init(&nv, NULL);
+		stage_commit(&nv, 1);
+		stage_commit(&nv, 2);
+		cr_assert_eq(nvram_sa_stage(&nv, &old_pend), RMC_OK);
+		int rc = cut_op_at(&nv, n, op_stage, &new_pend);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_sa_active(&nv, &got), RMC_OK);
+		cr_assert(sa_eq(&got, &act), "n=%zu: a stage never touches the active SA", n);
+		if (rc == RMC_OK) {
+			cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_OK);
+			cr_assert(sa_eq(&got, &new_pend));
+			break;
+		}
+		torn++;
+		/* the old pending's slot was being overwritten: gone, or (n = 0) intact */
+		if (nvram_sa_pending(&nv, &got) == RMC_OK)
+			cr_assert(sa_eq(&got, &old_pend), "n=%zu: garbage pending", n);
+		else
+			cr_assert(nvram_warnings(&nv) & NVRAM_W_SLOT_BAD, "n=%zu", n);
+	}
+	cr_assert_eq(torn, 100, "the slot record is 100 bytes");
+	nvram_wipe(&nv);
+}
+
+static int
+op_policy(struct nvram *nv, void *arg)
+{
+	return nvram_policy_set(nv, arg);
+}
+
+Test(nvram, power_cut_at_every_byte_of_a_policy_write)
+{
+	struct nvram nv;
+	struct nvram_policy old = {true, 623, NVRAM_CLEAR_PRESENCE_PING}, new = {false, 700, 0},
+			    got;
+	size_t n;
+	for (n = 0;; n++) {
+		nvram_init(&nv, NULL);
+		cr_assert_eq(nvram_policy_set(&nv, &old), RMC_OK);
+		int rc = cut_op_at(&nv, n, op_policy, &new);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		nvram_policy_get(&nv, &got);
+		const struct nvram_policy *want = rc == RMC_OK ? &new : &old;
+		cr_assert_eq(got.clear_allowed, want->clear_allowed, "n=%zu", n);
+		cr_assert_eq(got.clear_port, want->clear_port, "n=%zu", n);
+		cr_assert_eq(got.clear_msgs, want->clear_msgs, "n=%zu", n);
+		if (rc == RMC_OK)
+			break;
+	}
+	cr_assert_eq(n, 16);
+}
+
+static int
+op_clear(struct nvram *nv, void *arg)
+{
+	(void)arg;
+	return nvram_clear(nv);
+}
+
+/* The clear is six erasures after one selector write: cut at every byte of all of them. */
+Test(nvram, power_cut_at_every_byte_of_a_clear)
+{
+	struct nvram nv;
+	struct nvram_sa cur = make_sa(2), got;
+	size_t n, kept = 0, cleared = 0;
+	for (n = 0;; n++) {
+		nvram_init(&nv, NULL);
+		stage_commit(&nv, 1);
+		stage_commit(&nv, 2);
+		int rc = cut_op_at(&nv, n, op_clear, NULL);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_ENOENT, "n=%zu: leftover pending", n);
+		if (nvram_sa_active(&nv, &got) == RMC_OK) {
+			cr_assert(sa_eq(&got, &cur), "n=%zu", n);
+			cr_assert_neq(rc, RMC_OK);
+			kept++;
+		} else {
+			cleared++;
+		}
+		/* a new SA after the clear gets a fresh generation and starts at 1 */
+		struct nvram_sa fresh = make_sa(7);
+		uint64_t seq;
+		nvram_cut_disarm(&nv);
+		if (nvram_sa_active(&nv, &got) == RMC_ENOENT) {
+			cr_assert_eq(nvram_sa_stage(&nv, &fresh), RMC_OK);
+			cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_OK);
+			cr_assert_gt(got.gen, 2, "n=%zu: generation went backwards", n);
+			cr_assert_eq(nvram_seq_next(&nv, fresh.spi_out, &seq), RMC_OK);
+			cr_assert_eq(seq, 1);
+		}
+		if (rc == RMC_OK)
+			break;
+	}
+	cr_assert_eq(kept, 24, "only a torn selector write keeps the SA");
+	cr_assert_eq(cleared, 2 * 100 + 4 * 24 + 1, "from the selector's last byte on");
+	nvram_wipe(&nv);
+}
+
+Test(nvram, cut_at_kth_write)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	struct nvram_sa sa = make_sa(1);
+	uint64_t seq, next, limit;
+	config_small_r(&cfg, 4);
+	nvram_init(&nv, &cfg);
+	stage_commit(&nv, 1);
+	/* writes: checkpoints at seq 1, 5, 9; cut the third at byte 10 */
+	nvram_cut_at_write(&nv, 2, 10);
+	for (int i = 1; i <= 8; i++) {
+		cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+		cr_assert_eq(seq, (uint64_t)i);
+	}
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_EIO);
+	cr_assert(nvram_power_lost(&nv));
+	cr_assert(strstr(nvram_error(&nv), "byte 10 of 24"), "%s", nvram_error(&nv));
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_ESTATE, "dead until restored");
+	cr_assert_eq(nvram_sa_commit(&nv, 1), RMC_ESTATE);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_seq_state(&nv, sa.spi_out, &next, &limit), RMC_OK);
+	cr_assert_eq(next, 9);
+	cr_assert_eq(nvram_stats(&nv)->cuts, 1);
+
+	/* n past the write's length: the write lands, power goes right after */
+	nvram_cut_at_write(&nv, 0, 1000);
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_EIO);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_seq_state(&nv, sa.spi_out, &next, &limit), RMC_OK);
+	cr_assert_eq(next, 13, "the checkpoint 9 + 4 was written whole");
+	nvram_wipe(&nv);
+}
+
+/* ---- outbound sequence numbers ---- */
+
+Test(nvram, power_cut_at_every_byte_of_a_checkpoint)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	struct nvram_sa sa = make_sa(1);
+	size_t n, torn = 0;
+	config_small_r(&cfg, 8);
+	for (n = 0;; n++) {
+		uint64_t seq, max_sent = 0, next, limit;
+		int rc;
+		nvram_init(&nv, &cfg);
+		stage_commit(&nv, 1);
+		for (int i = 0; i < 20; i++) { /* checkpoints written at 1, 9, 17 */
+			cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+			max_sent = seq;
+		}
+		nvram_cut_at(&nv, n);
+		while ((rc = nvram_seq_next(&nv, sa.spi_out, &seq)) == RMC_OK) {
+			cr_assert_gt(seq, max_sent);
+			max_sent = seq;
+			if (seq == 40)
+				break;
+		}
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_seq_state(&nv, sa.spi_out, &next, &limit), RMC_OK);
+		cr_assert_gt(next, max_sent, "n=%zu: would reuse %llu", n,
+			     (unsigned long long)next);
+		cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+		cr_assert_gt(seq, max_sent);
+		if (rc == RMC_OK)
+			break;
+		torn++;
+		/* n < 24 tears the checkpoint written at 25, n in [24, 48) the one at 33 */
+		uint64_t torn_at = n < 24 ? 25 : 33;
+		cr_assert_eq(max_sent, torn_at - 1, "n=%zu", n);
+		cr_assert_eq(next, torn_at, "n=%zu: the other copy survived", n);
+	}
+	cr_assert_eq(torn, 48);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, reserve_and_resume)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	struct nvram_sa sa = make_sa(1);
+	uint64_t seq, next, limit, writes;
+	config_small_r(&cfg, 16);
+	nvram_init(&nv, &cfg);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_seq_reserve(&nv, sa.spi_out, 100), RMC_OK);
+	writes = nvram_stats(&nv)->checkpoints;
+	cr_assert_eq(writes, 1);
+	for (int i = 1; i < 100; i++)
+		cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	cr_assert_eq(seq, 99);
+	cr_assert_eq(nvram_stats(&nv)->checkpoints, 1, "1..99 were reserved");
+	cr_assert_eq(nvram_seq_reserve(&nv, sa.spi_out, 50), RMC_OK, "lower: no-op");
+	cr_assert_eq(nvram_stats(&nv)->checkpoints, 1);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_seq_state(&nv, sa.spi_out, &next, &limit), RMC_OK);
+	cr_assert_eq(next, 100, "resumes at the reservation, not at 1");
+	cr_assert_eq(nvram_seq_reserve(&nv, 0xdead, 5), RMC_ENOENT);
+	cr_assert_eq(nvram_seq_next(&nv, 0xdead, &seq), RMC_ENOENT);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, sequence_exhaustion_without_esn)
+{
+	struct nvram nv;
+	struct nvram_sa sa = make_sa(1); /* n = 1: no ESN */
+	uint64_t seq;
+	cr_assert_not(sa.esn);
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_seq_reserve(&nv, sa.spi_out, UINT32_MAX - 1ull), RMC_OK);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	cr_assert_eq(seq, UINT32_MAX - 1ull);
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	cr_assert_eq(seq, UINT32_MAX);
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_ESTATE, "RFC 4303 3.3.3");
+	cr_assert_eq(nvram_seq_reserve(&nv, sa.spi_out, UINT64_MAX), RMC_OK, "clamped");
+	nvram_wipe(&nv);
+}
+
+Test(nvram, esn_sa_goes_past_32_bits)
+{
+	struct nvram nv;
+	struct nvram_sa sa = make_sa(2); /* n = 2: ESN */
+	uint64_t seq;
+	cr_assert(sa.esn);
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 2);
+	cr_assert_eq(nvram_seq_reserve(&nv, sa.spi_out, UINT32_MAX), RMC_OK);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	cr_assert_eq(seq, UINT32_MAX + 2ull);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, pending_sa_has_its_own_sequence)
+{
+	struct nvram nv;
+	struct nvram_sa a = make_sa(1), b = make_sa(2);
+	uint64_t seq;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(nvram_seq_next(&nv, a.spi_out, &seq), RMC_OK);
+	cr_assert_eq(nvram_sa_stage(&nv, &b), RMC_OK);
+	cr_assert_eq(nvram_seq_next(&nv, b.spi_out, &seq), RMC_OK);
+	cr_assert_eq(seq, 1, "SA_READY goes out under the new SA");
+	cr_assert_eq(nvram_sa_commit(&nv, b.txid), RMC_OK);
+	cr_assert_eq(nvram_seq_next(&nv, b.spi_out, &seq), RMC_OK);
+	cr_assert_eq(seq, 2, "the commit keeps the pending SA's counter");
+	cr_assert_eq(nvram_seq_next(&nv, a.spi_out, &seq), RMC_ENOENT, "old SA retired");
+	nvram_wipe(&nv);
+}
+
+/*
+ * Issue 4: 1,000 resets with a power cut at a random NVRAM byte, no
+ * (SPI, sequence) handed out twice. The NIC's life is modelled here:
+ * sending, refreshes (stage, send SA_READY under the new SA, commit or
+ * discard), and after each reset the active SA must be the last committed
+ * one or the one whose commit was cut.
+ */
+struct pairset {
+	uint64_t *k;
+	size_t cap, n;
+};
+
+static bool
+pairset_add(struct pairset *s, uint32_t spi, uint64_t seq)
+{
+	uint64_t key = ((uint64_t)spi << 40) | seq, h = key * 0x9E3779B97F4A7C15ull;
+	cr_assert_lt(seq, 1ull << 40);
+	cr_assert_lt(s->n, s->cap / 2);
+	for (size_t i = (size_t)(h >> 40) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->k[i] == key)
+			return false;
+		if (s->k[i] == 0) {
+			s->k[i] = key;
+			s->n++;
+			return true;
+		}
+	}
+}
+
+Test(nvram, thousand_resets_with_random_cuts_never_reuse_a_sequence)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	struct pairset sent = {calloc(1u << 19, sizeof(uint64_t)), 1u << 19, 0};
+	uint64_t rng = 0x5eed2026ull, seq;
+	uint32_t next_sa = 1, committed, inflight = 0;
+	unsigned cuts = 0, fell_through = 0;
+	cr_assert_not_null(sent.k);
+	config_small_r(&cfg, 16);
+	nvram_init(&nv, &cfg);
+	stage_commit(&nv, next_sa);
+	committed = make_sa(next_sa++).spi_out;
+	for (int reset = 0; reset < 1000; reset++) {
+		nvram_cut_at(&nv, (size_t)(xorshift64(&rng) % 400));
+		for (int op = 0; op < 120 && !nvram_power_lost(&nv); op++) {
+			unsigned r = (unsigned)(xorshift64(&rng) % 100);
+			struct nvram_sa sa;
+			if (r < 85 || r >= 97) {
+				bool pend = r >= 97 && nvram_sa_pending(&nv, &sa) == RMC_OK;
+				if (!pend && nvram_sa_active(&nv, &sa) != RMC_OK)
+					continue;
+				if (nvram_seq_next(&nv, sa.spi_out, &seq) == RMC_OK)
+					cr_assert(pairset_add(&sent, sa.spi_out, seq),
+						  "reset %d: (%08x, %llu) sent twice", reset,
+						  sa.spi_out, (unsigned long long)seq);
+			} else if (r < 90) {
+				sa = make_sa(next_sa++);
+				nvram_sa_stage(&nv, &sa);
+			} else if (r < 95) {
+				if (nvram_sa_pending(&nv, &sa) != RMC_OK)
+					continue;
+				int rc = nvram_sa_commit(&nv, sa.txid);
+				if (rc == RMC_OK)
+					committed = sa.spi_out;
+				else
+					inflight = sa.spi_out;
+			} else {
+				nvram_sa_discard_pending(&nv);
+			}
+		}
+		if (nvram_power_lost(&nv))
+			cuts++;
+		else
+			fell_through++; /* a reset without a cut: RAM is lost all the same */
+		nvram_cut_disarm(&nv);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_warnings(&nv) & (NVRAM_W_ACTIVE_LOST | NVRAM_W_FELL_BACK |
+						    NVRAM_W_TWO_PENDING | NVRAM_W_CONFIG_LOST),
+			     0, "reset %d: a power cut damaged committed state", reset);
+		struct nvram_sa act;
+		cr_assert_eq(nvram_sa_active(&nv, &act), RMC_OK, "reset %d", reset);
+		cr_assert(act.spi_out == committed || (inflight && act.spi_out == inflight),
+			  "reset %d: active %08x, committed %08x", reset, act.spi_out, committed);
+		committed = act.spi_out;
+		inflight = 0;
+	}
+	cr_assert_gt(cuts, 500, "the cuts must mostly fire (%u)", cuts);
+	cr_assert_gt(sent.n, 10000);
+	cr_log_info("1000 resets: %u cut, %u clean; %zu (SPI, seq) pairs, none twice; %llu "
+		    "checkpoints",
+		    cuts, fell_through, sent.n, (unsigned long long)nvram_stats(&nv)->checkpoints);
+	free(sent.k);
+	nvram_wipe(&nv);
+}
+
+/* ---- the SA state machine ---- */
+
+Test(nvram, commit_and_stage_rules)
+{
+	struct nvram nv;
+	struct nvram_sa a = make_sa(1), b = make_sa(2), bad, got;
+	nvram_init(&nv, NULL);
+	cr_assert_eq(nvram_sa_commit(&nv, a.txid), RMC_ENOENT, "nothing pending");
+	cr_assert_eq(nvram_sa_stage(&nv, &a), RMC_OK);
+	cr_assert_eq(nvram_sa_stage(&nv, &a), RMC_OK, "same SA again");
+	cr_assert_eq(nvram_stats(&nv)->stages, 1, "... costs no write");
+	cr_assert_eq(nvram_sa_commit(&nv, a.txid + 1), RMC_EINVAL, "other transaction");
+	cr_assert_eq(nvram_sa_commit(&nv, a.txid), RMC_OK);
+	cr_assert_eq(nvram_sa_commit(&nv, a.txid), RMC_OK, "repeated CONFIRM");
+	cr_assert_eq(nvram_stats(&nv)->commits, 1);
+
+	bad = b;
+	bad.spi_out = a.spi_out;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "active SPI reused");
+	cr_assert_eq(nvram_sa_stage(&nv, &b), RMC_OK);
+	bad = b;
+	bad.key[0] ^= 1;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "pending SPI, other key");
+	bad = b;
+	bad.key_len = NVRAM_KEY_MAX + 1;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL);
+	bad = make_sa(9);
+	bad.suite = 0;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL);
+	bad = make_sa(9);
+	bad.spi_in = 0;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL, "SPI 0 is reserved, RFC 4303 2.1");
+	bad = make_sa(9);
+	bad.salt_len = 5;
+	cr_assert_eq(nvram_sa_stage(&nv, &bad), RMC_EINVAL);
+
+	cr_assert_eq(nvram_sa_discard_pending(&nv), RMC_OK);
+	cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_ENOENT);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_ENOENT, "discard is persistent");
+	cr_assert_eq(nvram_sa_active(&nv, &got), RMC_OK);
+	cr_assert(sa_eq(&got, &a));
+	cr_assert_eq(nvram_sa_discard_pending(&nv), RMC_OK, "nothing to discard");
+	nvram_wipe(&nv);
+}
+
+/* An outbound SPI the image remembers is never staged again: it would restart at 1. */
+Test(nvram, stored_spi_is_never_restaged)
+{
+	struct nvram nv;
+	struct nvram_sa a = make_sa(1), c = make_sa(3), d = make_sa(4), again;
+	uint64_t seq;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_seq_next(&nv, a.spi_out, &seq), RMC_OK);
+	stage_commit(&nv, 2);
+	again = make_sa(50);
+	again.spi_out = a.spi_out;
+	cr_assert_eq(nvram_sa_stage(&nv, &again), RMC_EINVAL, "retired SA's SPI");
+	cr_assert(strstr(nvram_error(&nv), "already used"), "%s", nvram_error(&nv));
+	/* c overwrites a's slot; a's SPI survives only in its checkpoint record */
+	cr_assert_eq(nvram_sa_stage(&nv, &c), RMC_OK);
+	cr_assert_eq(nvram_sa_stage(&nv, &again), RMC_EINVAL, "SPI found in a checkpoint");
+	cr_assert_eq(nvram_sa_discard_pending(&nv), RMC_OK);
+	again = make_sa(51);
+	again.spi_out = c.spi_out;
+	cr_assert_eq(nvram_sa_stage(&nv, &again), RMC_EINVAL, "discarded SA's SPI");
+	cr_assert_eq(nvram_sa_stage(&nv, &c), RMC_EINVAL, "even with the same material");
+	cr_assert_eq(nvram_sa_stage(&nv, &d), RMC_OK);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, repeated_confirm_with_a_new_refresh_pending)
+{
+	struct nvram nv;
+	struct nvram_sa a = make_sa(1), b = make_sa(2), got;
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_sa_stage(&nv, &b), RMC_OK);
+	cr_assert_eq(nvram_sa_commit(&nv, a.txid), RMC_OK, "old CONFIRM retransmitted");
+	cr_assert_eq(nvram_sa_pending(&nv, &got), RMC_OK, "the new refresh is untouched");
+	cr_assert(sa_eq(&got, &b));
+	cr_assert_eq(nvram_sa_commit(&nv, 0x1234), RMC_EINVAL);
+	cr_assert_eq(nvram_stats(&nv)->commits, 1);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, clear_request_policy)
+{
+	struct nvram_policy p = {true, 623, NVRAM_CLEAR_PRESENCE_PING | NVRAM_CLEAR_POWER_CYCLE};
+	static const struct {
+		uint8_t type;
+		unsigned bit;
+	} map[] = {
+	    {0x80, NVRAM_CLEAR_PRESENCE_PING}, {0x81, NVRAM_CLEAR_CAPABILITIES},
+	    {0x82, NVRAM_CLEAR_SYSTEM_STATE},  {0x10, NVRAM_CLEAR_RESET},
+	    {0x11, NVRAM_CLEAR_POWER_UP},      {0x12, NVRAM_CLEAR_POWER_DOWN},
+	    {0x13, NVRAM_CLEAR_POWER_CYCLE},
+	};
+	cr_assert(nvram_clear_request_allowed(&p, 623, 0x80));
+	cr_assert(nvram_clear_request_allowed(&p, 623, 0x13));
+	cr_assert_not(nvram_clear_request_allowed(&p, 623, 0x10), "reset not allowed");
+	cr_assert_not(nvram_clear_request_allowed(&p, 664, 0x80), "wrong port");
+	cr_assert_not(nvram_clear_request_allowed(&p, 623, 0x40), "a response is no request");
+	p.clear_allowed = false;
+	cr_assert_not(nvram_clear_request_allowed(&p, 623, 0x80), "secure-only");
+	p.clear_allowed = true;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		p.clear_msgs = (uint16_t)map[i].bit;
+		for (size_t j = 0; j < sizeof(map) / sizeof(map[0]); j++)
+			cr_assert_eq(nvram_clear_request_allowed(&p, 623, map[j].type), i == j,
+				     "bit %zu, type %02x", i, map[j].type);
+	}
+}
+
+Test(nvram, clear_keeps_config_and_wipes_keys)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	struct nvram_sa got, a = make_sa(1);
+	struct nvram_policy p;
+	uint8_t img[NVRAM_IMAGE_SIZE];
+	nvram_config_default(&cfg);
+	cfg.policy.clear_allowed = true;
+	cfg.policy.clear_msgs = NVRAM_CLEAR_PRESENCE_PING;
+	nvram_init(&nv, &cfg);
+	stage_commit(&nv, 1);
+	stage_commit(&nv, 2);
+	cr_assert_eq(nvram_clear(&nv), RMC_OK);
+	cr_assert_eq(nvram_sa_active(&nv, &got), RMC_ENOENT);
+	copy_image(&nv, img);
+	for (size_t i = 0; i + a.key_len <= sizeof(img); i++)
+		cr_assert_neq(memcmp(img + i, a.key, a.key_len), 0, "key material at %zu", i);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_sa_active(&nv, &got), RMC_ENOENT, "cold boot");
+	nvram_policy_get(&nv, &p);
+	cr_assert(p.clear_allowed);
+	cr_assert_eq(p.clear_msgs, NVRAM_CLEAR_PRESENCE_PING);
+	cr_assert_eq(nvram_stats(&nv)->clears, 1);
+	nvram_wipe(&nv);
+}
+
+Test(nvram, policy_set_rejects_bad_values)
+{
+	struct nvram nv;
+	struct nvram_policy p = {true, 0, 0};
+	nvram_init(&nv, NULL);
+	cr_assert_eq(nvram_policy_set(&nv, &p), RMC_EINVAL, "port 0");
+	p.clear_port = 623;
+	p.clear_msgs = 0x80;
+	cr_assert_eq(nvram_policy_set(&nv, &p), RMC_EINVAL, "unknown message bit");
+}
+
+/* ---- endurance ---- */
+
+Test(nvram, endurance_counts_cycles_per_region)
+{
+	struct nvram nv;
+	struct nvram_config cfg;
+	struct nvram_sa sa = make_sa(1);
+	const struct nvram_stats *st;
+	uint64_t seq;
+	config_small_r(&cfg, 10);
+	cfg.endurance_budget = 6;
+	cfg.enforce_endurance = true;
+	nvram_init(&nv, &cfg);
+	stage_commit(&nv, 1);
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	st = nvram_stats(&nv);
+	/* 100 numbers, R = 10: 10 checkpoints, alternating between the two copies */
+	cr_assert_eq(st->checkpoints, 10);
+	cr_assert_eq(st->region[NVRAM_R_CKPT_S0C0].cycles, 5);
+	cr_assert_eq(st->region[NVRAM_R_CKPT_S0C1].cycles, 5);
+	cr_assert_eq(st->region[NVRAM_R_CKPT_S0C0].bytes, 5 * 24);
+	cr_assert_eq(st->region[NVRAM_R_SLOT0].cycles, 1);
+	cr_assert_eq(st->region[NVRAM_R_SEL0].cycles, 1);
+	cr_assert_eq(st->writes, 12);
+	cr_assert_eq(st->bytes, 100 + 24 + 10 * 24);
+	cr_assert_eq(st->max_cycles, 5);
+	cr_assert_eq(st->worn_regions, 0);
+	for (int i = 0; i < 20; i++)
+		cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	cr_assert_eq(st->worn_regions, 2, "both copies reached 6 cycles");
+	/* the next checkpoint is refused: a worn EEPROM cannot promise the number */
+	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_EIO);
+	cr_assert(strstr(nvram_error(&nv), "worn"), "%s", nvram_error(&nv));
+	cr_assert_eq(st->refused_worn, 1);
+	cr_assert_not(nvram_power_lost(&nv));
+	nvram_wipe(&nv);
+}
+
+Test(nvram, torn_writes_count_as_cycles)
+{
+	struct nvram nv;
+	struct nvram_sa sa = make_sa(1);
+	nvram_init(&nv, NULL);
+	nvram_cut_at(&nv, 3);
+	cr_assert_eq(nvram_sa_stage(&nv, &sa), RMC_EIO);
+	cr_assert_eq(nvram_stats(&nv)->region[NVRAM_R_SLOT0].cycles, 1);
+	cr_assert_eq(nvram_stats(&nv)->region[NVRAM_R_SLOT0].bytes, 3);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert(nvram_warnings(&nv) & NVRAM_W_SLOT_BAD, "a torn slot is reported");
+	cr_assert_eq(nvram_stats(&nv)->cuts, 1, "stats survive a restore");
+}
+
+/* ---- files ---- */
+
+static void
+tmp_path(char *buf, size_t cap, const char *name)
+{
+	snprintf(buf, cap, "%s/nvram_test_%ld_%s", RMCPSEC_BIN_DIR, (long)getpid(), name);
+}
+
+Test(nvram, file_round_trip)
+{
+	struct nvram a, b;
+	struct nvram_sa got, want = make_sa(1);
+	char path[512];
+	tmp_path(path, sizeof(path), "rt.img");
+	nvram_init(&a, NULL);
+	stage_commit(&a, 1);
+	cr_assert_eq(nvram_file_save(&a, path), RMC_OK, "%s", nvram_error(&a));
+	nvram_init(&b, NULL);
+	cr_assert_eq(nvram_file_load(&b, path), RMC_OK, "%s", nvram_error(&b));
+	cr_assert_eq(nvram_sa_active(&b, &got), RMC_OK);
+	cr_assert(sa_eq(&got, &want));
+	cr_assert_arr_eq(a.img, b.img, NVRAM_IMAGE_SIZE);
+	remove(path);
+	nvram_wipe(&a);
+	nvram_wipe(&b);
+}
+
+Test(nvram, truncated_file_is_named)
+{
+	struct nvram nv;
+	char path[512];
+	FILE *f;
+	tmp_path(path, sizeof(path), "short.img");
+	nvram_init(&nv, NULL);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	fwrite(nv.img, 1, 300, f);
+	fclose(f);
+	cr_assert_eq(nvram_file_load(&nv, path), RMC_ETRUNC);
+	cr_assert(strstr(nvram_error(&nv), path), "%s", nvram_error(&nv));
+	cr_assert(strstr(nvram_error(&nv), "truncated image: 300 of 512"), "%s", nvram_error(&nv));
+	remove(path);
+
+	tmp_path(path, sizeof(path), "absent.img");
+	cr_assert_eq(nvram_file_load(&nv, path), RMC_EIO);
+	cr_assert(strstr(nvram_error(&nv), path), "%s", nvram_error(&nv));
+	cr_assert_eq(nvram_file_save(&nv, "/nonexistent-dir/x.img"), RMC_EIO);
+}

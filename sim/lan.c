@@ -1,0 +1,228 @@
+#include "sim/lan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/err.h"
+
+/*
+ * Event arguments pack a slot index and a port: arg = slot << 32 | port.
+ * Slots are indices, never pointers, so the pool may grow by realloc.
+ */
+static uint64_t
+pack(uint32_t slot, size_t port)
+{
+	return ((uint64_t)slot << 32) | (uint32_t)port;
+}
+
+static int
+pool_grow(struct lan *lan)
+{
+	size_t n = lan->nslots ? lan->nslots * 2 : 64;
+	void *s = realloc(lan->slots, n * LAN_SLOT_BYTES);
+	if (!s)
+		return RMC_ENOMEM;
+	lan->slots = s;
+	uint16_t *l = realloc(lan->slot_len, n * sizeof(*l));
+	if (!l)
+		return RMC_ENOMEM;
+	lan->slot_len = l;
+	uint16_t *r = realloc(lan->slot_refs, n * sizeof(*r));
+	if (!r)
+		return RMC_ENOMEM;
+	lan->slot_refs = r;
+	uint32_t *f = realloc(lan->free_slots, n * sizeof(*f));
+	if (!f)
+		return RMC_ENOMEM;
+	lan->free_slots = f;
+	for (size_t i = lan->nslots; i < n; i++)
+		lan->free_slots[lan->nfree++] = (uint32_t)(n - 1 - (i - lan->nslots));
+	lan->nslots = n;
+	return RMC_OK;
+}
+
+static int
+slot_alloc(struct lan *lan, const uint8_t *frame, size_t len, uint32_t *slot)
+{
+	if (lan->nfree == 0 && pool_grow(lan) != RMC_OK)
+		return RMC_ENOMEM;
+	*slot = lan->free_slots[--lan->nfree];
+	memcpy(lan->slots[*slot], frame, len);
+	lan->slot_len[*slot] = (uint16_t)len;
+	lan->slot_refs[*slot] = 1;
+	return RMC_OK;
+}
+
+static void
+slot_put(struct lan *lan, uint32_t slot)
+{
+	if (--lan->slot_refs[slot] == 0)
+		lan->free_slots[lan->nfree++] = slot;
+}
+
+int
+lan_init(struct lan *lan, struct engine *eng, size_t nports, lan_deliver_fn deliver,
+	 lan_capture_fn capture, void *ctx)
+{
+	memset(lan, 0, sizeof(*lan));
+	lan->eng = eng;
+	lan->ports = calloc(nports ? nports : 1, sizeof(*lan->ports));
+	if (!lan->ports)
+		return RMC_ENOMEM;
+	lan->nports = nports;
+	lan->deliver = deliver;
+	lan->capture = capture;
+	lan->ctx = ctx;
+	for (size_t i = 0; i < nports; i++)
+		lan->ports[i].cfg = (struct lan_port_cfg){.latency_ns = 1000, .mtu = 1500};
+	return pool_grow(lan);
+}
+
+void
+lan_fini(struct lan *lan)
+{
+	if (!lan)
+		return;
+	free(lan->ports);
+	free(lan->slots);
+	free(lan->slot_len);
+	free(lan->slot_refs);
+	free(lan->free_slots);
+	memset(lan, 0, sizeof(*lan));
+}
+
+void
+lan_port_config(struct lan *lan, size_t port, const struct lan_port_cfg *cfg)
+{
+	if (port < lan->nports)
+		lan->ports[port].cfg = *cfg;
+}
+
+static uint64_t
+serialise_ns(const struct lan_port_cfg *cfg, size_t len)
+{
+	if (cfg->bits_per_s == 0)
+		return 0;
+	/* 8 bytes of preamble+SFD, 4 of FCS and a 12-byte gap occupy the wire too. */
+	uint64_t bits = (uint64_t)(len + 24) * 8;
+	return (bits * NS_PER_S + cfg->bits_per_s - 1) / cfg->bits_per_s;
+}
+
+static size_t
+mac_hash(const uint8_t *mac)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (int i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return h % LAN_MAC_TABLE;
+}
+
+static void
+mac_learn(struct lan *lan, const uint8_t *mac, size_t port)
+{
+	if (mac[0] & 1)
+		return; /* never learn a group address */
+	size_t h = mac_hash(mac);
+	for (size_t i = 0; i < LAN_MAC_TABLE; i++) {
+		struct lan_mac *e = &lan->macs[(h + i) % LAN_MAC_TABLE];
+		if (!e->used || memcmp(e->mac, mac, 6) == 0) {
+			memcpy(e->mac, mac, 6);
+			e->used = 1;
+			e->port = (uint32_t)port;
+			return;
+		}
+	}
+}
+
+static int
+mac_lookup(const struct lan *lan, const uint8_t *mac, size_t *port)
+{
+	size_t h = mac_hash(mac);
+	for (size_t i = 0; i < LAN_MAC_TABLE; i++) {
+		const struct lan_mac *e = &lan->macs[(h + i) % LAN_MAC_TABLE];
+		if (!e->used)
+			return RMC_ENOENT;
+		if (memcmp(e->mac, mac, 6) == 0) {
+			*port = e->port;
+			return RMC_OK;
+		}
+	}
+	return RMC_ENOENT;
+}
+
+static void
+on_arrive_node(void *ctx, uint64_t arg)
+{
+	struct lan *lan = ctx;
+	uint32_t slot = (uint32_t)(arg >> 32);
+	size_t port = (uint32_t)arg;
+	lan->ports[port].rx_frames++;
+	lan->deliver(lan->ctx, port, lan->eng->now, lan->slots[slot], lan->slot_len[slot]);
+	slot_put(lan, slot);
+}
+
+static void
+egress(struct lan *lan, uint32_t slot, size_t port)
+{
+	struct lan_port *p = &lan->ports[port];
+	uint64_t now = lan->eng->now;
+	uint64_t start = p->out_busy_until > now ? p->out_busy_until : now;
+	uint64_t done = start + serialise_ns(&p->cfg, lan->slot_len[slot]);
+	p->out_busy_until = done;
+	lan->slot_refs[slot]++;
+	if (engine_at(lan->eng, done + p->cfg.latency_ns, on_arrive_node, lan, pack(slot, port)))
+		slot_put(lan, slot);
+}
+
+static void
+on_arrive_switch(void *ctx, uint64_t arg)
+{
+	struct lan *lan = ctx;
+	uint32_t slot = (uint32_t)(arg >> 32);
+	size_t in = (uint32_t)arg;
+	const uint8_t *f = lan->slots[slot];
+	size_t out;
+
+	mac_learn(lan, f + 6, in);
+	if (!(f[0] & 1) && mac_lookup(lan, f, &out) == RMC_OK) {
+		if (out != in) {
+			egress(lan, slot, out);
+			lan->forwarded++;
+		} else {
+			lan->filtered++;
+		}
+	} else {
+		for (size_t p = 0; p < lan->nports; p++)
+			if (p != in)
+				egress(lan, slot, p);
+		lan->flooded++;
+	}
+	slot_put(lan, slot);
+}
+
+int
+lan_send(struct lan *lan, size_t port, const uint8_t *frame, size_t len)
+{
+	if (port >= lan->nports || len < 14 || len > LAN_SLOT_BYTES)
+		return RMC_EINVAL;
+	struct lan_port *p = &lan->ports[port];
+	if (len > (size_t)p->cfg.mtu + 14) {
+		p->oversize++;
+		return RMC_EINVAL;
+	}
+	uint64_t now = lan->eng->now;
+	uint64_t start = p->in_busy_until > now ? p->in_busy_until : now;
+	uint64_t done = start + serialise_ns(&p->cfg, len);
+	p->in_busy_until = done;
+	p->tx_frames++;
+	if (lan->capture)
+		lan->capture(lan->ctx, port, now, frame, len);
+	uint32_t slot;
+	int rc = slot_alloc(lan, frame, len, &slot);
+	if (rc)
+		return rc;
+	rc = engine_at(lan->eng, done + p->cfg.latency_ns, on_arrive_switch, lan, pack(slot, port));
+	if (rc)
+		slot_put(lan, slot);
+	return rc;
+}

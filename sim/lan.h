@@ -1,0 +1,75 @@
+/*
+ * An in-memory switched Ethernet LAN: one learning switch, one port per
+ * node. Frames are byte buffers exactly as on the wire (no FCS). Each port
+ * has a latency, a bandwidth and an MTU; a frame is serialised onto the
+ * sender's port (queueing behind earlier frames), crosses the switch, is
+ * serialised onto the receiver's port and arrives after the port latency.
+ * Store-and-forward, unbounded queues, no loss except what sim/fault will
+ * add and oversize frames (counted).
+ *
+ * Frame bytes live in a pool of fixed-size slots, shared by reference
+ * count when flooded, so steady-state forwarding allocates nothing.
+ */
+#ifndef RMCPSEC_SIM_LAN_H
+#define RMCPSEC_SIM_LAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/engine.h"
+
+enum { LAN_SLOT_BYTES = 1600, LAN_MAC_TABLE = 4096 };
+
+struct lan_port_cfg {
+	uint64_t latency_ns;
+	uint64_t bits_per_s; /* 0: infinitely fast */
+	uint16_t mtu;	     /* IP MTU; frames longer than mtu + 14 are dropped */
+};
+
+struct lan_port {
+	struct lan_port_cfg cfg;
+	uint64_t in_busy_until;	 /* node -> switch direction */
+	uint64_t out_busy_until; /* switch -> node direction */
+	uint64_t tx_frames, rx_frames, oversize;
+};
+
+/* Called when a frame reaches a node's port. */
+typedef void (*lan_deliver_fn)(void *ctx, size_t port, uint64_t now, const uint8_t *frame,
+			       size_t len);
+/*
+ * Called once per frame as the node hands it to its port, stamped with
+ * that time so a trace stays in time order even when a port queues.
+ */
+typedef void (*lan_capture_fn)(void *ctx, size_t port, uint64_t t, const uint8_t *frame,
+			       size_t len);
+
+struct lan_mac {
+	uint8_t mac[6];
+	uint16_t used;
+	uint32_t port;
+};
+
+struct lan {
+	struct engine *eng;
+	struct lan_port *ports;
+	size_t nports;
+	struct lan_mac macs[LAN_MAC_TABLE]; /* open addressing, never shrinks */
+	uint8_t (*slots)[LAN_SLOT_BYTES];
+	uint16_t *slot_len;
+	uint16_t *slot_refs;
+	uint32_t *free_slots;
+	size_t nslots, nfree;
+	lan_deliver_fn deliver;
+	lan_capture_fn capture;
+	void *ctx;
+	uint64_t flooded, forwarded, filtered;
+};
+
+int lan_init(struct lan *lan, struct engine *eng, size_t nports, lan_deliver_fn deliver,
+	     lan_capture_fn capture, void *ctx);
+void lan_fini(struct lan *lan);
+void lan_port_config(struct lan *lan, size_t port, const struct lan_port_cfg *cfg);
+/* A node transmits a frame on its port at the engine's current time. */
+int lan_send(struct lan *lan, size_t port, const uint8_t *frame, size_t len);
+
+#endif

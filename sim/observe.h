@@ -1,0 +1,38 @@
+/*
+ * What the harness saw on the LAN, frame by frame, decoded on its own from
+ * the bytes (not from anything a node reported). Verdicts about traffic are
+ * computed from this log only.
+ */
+#ifndef RMCPSEC_SIM_OBSERVE_H
+#define RMCPSEC_SIM_OBSERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/scenario.h"
+
+struct obs {
+	uint64_t t;
+	uint32_t frame_no; /* 1-based, as Wireshark numbers frames */
+	int16_t from;	   /* node index by source MAC, -1 unknown */
+	int16_t to;	   /* node index by destination MAC, -1 broadcast/unknown */
+	uint8_t kind;	   /* enum obs_kind */
+	uint8_t asf_type;
+	uint16_t sport, dport;
+	uint8_t rmcp_seq;
+	uint8_t tag;
+};
+
+struct obs_log {
+	struct obs *v;
+	size_t n, cap;
+};
+
+void obs_log_init(struct obs_log *log);
+void obs_log_fini(struct obs_log *log);
+/* Classifies one frame and appends it; returns 0 or RMC_ENOMEM. */
+int obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const uint8_t *f,
+		  size_t len);
+int obs_match(const struct obs *o, const struct scn_pattern *p);
+
+#endif

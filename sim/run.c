@@ -1,0 +1,500 @@
+#include "sim/run.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nodes/client.h"
+#include "nodes/server.h"
+#include "pcap/trace.h"
+#include "proto/err.h"
+#include "proto/rmcp.h"
+#include "sim/engine.h"
+#include "sim/json.h"
+#include "sim/lan.h"
+#include "sim/observe.h"
+#include "sim/rng.h"
+
+struct run;
+
+struct simnode {
+	struct run *run;
+	size_t idx;
+	enum scn_role role;
+	union {
+		struct client c;
+		struct server s;
+	} u;
+	uint32_t timer_gen[NODE_TIMER_IDS];
+	struct trace *pcap; /* per-node capture, optional */
+};
+
+struct note {
+	uint64_t t;
+	size_t node;
+	char text[NODE_NOTE_LEN];
+};
+
+struct run {
+	const struct scenario *sc;
+	struct engine eng;
+	struct lan lan;
+	struct rng rng;
+	struct simnode *nodes;
+	struct node_out out;
+	struct trace *trace;
+	struct obs_log obs;
+	struct note *notes;
+	size_t nnotes, capnotes;
+	int io_error;
+};
+
+struct verdict {
+	bool pass;
+	char what[160];
+	char detail[200];
+};
+
+uint64_t
+run_seed(const struct scenario *sc, const struct run_opts *o)
+{
+	if (o->seed_set)
+		return o->seed;
+	return sc->has_seed ? sc->seed : 1;
+}
+
+static void
+add_note(struct run *r, size_t node, const char *text)
+{
+	if (r->nnotes == r->capnotes) {
+		size_t cap = r->capnotes ? r->capnotes * 2 : 64;
+		struct note *n = realloc(r->notes, cap * sizeof(*n));
+		if (!n) {
+			r->io_error = RMC_ENOMEM;
+			return;
+		}
+		r->notes = n;
+		r->capnotes = cap;
+	}
+	struct note *n = &r->notes[r->nnotes++];
+	n->t = r->eng.now;
+	n->node = node;
+	snprintf(n->text, sizeof(n->text), "%s", text);
+}
+
+static void on_timer(void *ctx, uint64_t arg);
+
+/* Turns what a node asked for into LAN transmissions, engine events and log entries. */
+static void
+flush(struct run *r, struct simnode *sn)
+{
+	struct node_out *o = &r->out;
+	for (size_t i = 0; i < o->nframes; i++)
+		lan_send(&r->lan, sn->idx, o->buf + o->frame_off[i], o->frame_len[i]);
+	for (size_t i = 0; i < o->ntimers; i++) {
+		uint32_t id = o->timers[i].id;
+		uint32_t gen = ++sn->timer_gen[id];
+		if (o->timers[i].at != NODE_TIMER_NEVER)
+			engine_at(&r->eng, o->timers[i].at, on_timer, sn,
+				  ((uint64_t)gen << 32) | id);
+	}
+	for (size_t i = 0; i < o->nnotes; i++)
+		add_note(r, sn->idx, o->notes[i]);
+	if (o->dropped)
+		add_note(r, sn->idx, "node output overflow: some frames or timers were lost");
+	node_out_reset(o);
+}
+
+static void
+on_timer(void *ctx, uint64_t arg)
+{
+	struct simnode *sn = ctx;
+	uint32_t id = (uint32_t)arg, gen = (uint32_t)(arg >> 32);
+	if (gen != sn->timer_gen[id])
+		return; /* re-armed or cancelled since */
+	struct run *r = sn->run;
+	if (sn->role == SCN_CLIENT)
+		client_on_timer(&sn->u.c, r->eng.now, id, &r->out);
+	else
+		server_on_timer(&sn->u.s, r->eng.now, id, &r->out);
+	flush(r, sn);
+}
+
+static void
+on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *frame, size_t len)
+{
+	struct run *r = ctx;
+	struct simnode *sn = &r->nodes[port];
+	if (sn->pcap)
+		trace_write(sn->pcap, now, frame, len);
+	if (sn->role == SCN_CLIENT)
+		client_on_frame(&sn->u.c, now, frame, len, &r->out);
+	else
+		server_on_frame(&sn->u.s, now, frame, len, &r->out);
+	flush(r, sn);
+}
+
+static void
+on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *frame, size_t len)
+{
+	struct run *r = ctx;
+	trace_write(r->trace, t, frame, len);
+	if (r->nodes[port].pcap)
+		trace_write(r->nodes[port].pcap, t, frame, len);
+	if (obs_log_frame(&r->obs, r->sc, t, frame, len) != RMC_OK)
+		r->io_error = RMC_ENOMEM;
+}
+
+static void
+on_action(void *ctx, uint64_t arg)
+{
+	struct run *r = ctx;
+	const struct scn_action *a = &r->sc->actions[arg];
+	uint64_t now = r->eng.now;
+	if (a->verb == SCN_DO_POWER) {
+		struct simnode *sn = &r->nodes[a->client];
+		client_power_event(&sn->u.c, now, a->cause, &r->out);
+		flush(r, sn);
+		return;
+	}
+	struct simnode *sn = &r->nodes[a->server];
+	struct server *s = &sn->u.s;
+	if (a->verb == SCN_DO_DISCOVER) {
+		for (size_t i = 0; i < s->nclients; i++)
+			server_send(s, now, i, ASF_PRESENCE_PING, &r->out);
+	} else {
+		int ci = server_find_client(s, r->sc->nodes[a->client].name);
+		if (ci < 0 || server_send(s, now, (size_t)ci, a->asf_type, &r->out) != RMC_OK)
+			add_note(r, sn->idx, "could not queue the scenario's message");
+	}
+	flush(r, sn);
+}
+
+static int
+nodes_init(struct run *r)
+{
+	const struct scenario *sc = r->sc;
+	for (size_t i = 0; i < sc->nnodes; i++) {
+		const struct scn_node *nd = &sc->nodes[i];
+		struct simnode *sn = &r->nodes[i];
+		sn->run = r;
+		sn->idx = i;
+		sn->role = nd->role;
+		uint16_t ip_id = (uint16_t)rng_next(&r->rng);
+		int rc;
+		if (nd->role == SCN_CLIENT) {
+			struct client_cfg cfg = {.ip = nd->ip,
+						 .power = nd->power,
+						 .boot_ns = nd->boot_ns,
+						 .first_ip_id = ip_id};
+			snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
+			memcpy(cfg.mac, nd->mac, 6);
+			rc = client_init(&sn->u.c, &cfg);
+		} else {
+			struct server_cfg cfg = {.ip = nd->ip,
+						 .retx_ns = NS_PER_S,
+						 .retries = 3,
+						 .first_ip_id = ip_id,
+						 .first_seq = (uint8_t)rng_below(&r->rng, 255)};
+			snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
+			memcpy(cfg.mac, nd->mac, 6);
+			rc = server_init(&sn->u.s, &cfg);
+			/* A console's inventory: every client of the scenario. */
+			for (size_t j = 0; rc == RMC_OK && j < sc->nnodes; j++)
+				if (sc->nodes[j].role == SCN_CLIENT)
+					rc = server_add_client(&sn->u.s, sc->nodes[j].name,
+							       sc->nodes[j].ip);
+		}
+		if (rc)
+			return rc;
+		lan_port_config(&r->lan, i, &sc->link);
+	}
+	return RMC_OK;
+}
+
+static void
+nodes_fini(struct run *r)
+{
+	for (size_t i = 0; r->nodes && i < r->sc->nnodes; i++) {
+		struct simnode *sn = &r->nodes[i];
+		if (sn->role == SCN_CLIENT)
+			client_fini(&sn->u.c);
+		else
+			server_fini(&sn->u.s);
+		trace_close(sn->pcap);
+	}
+	free(r->nodes);
+}
+
+static const char *
+node_name(const struct scenario *sc, int i)
+{
+	return i >= 0 ? sc->nodes[i].name : "*";
+}
+
+static void
+describe_pattern(const struct scenario *sc, const struct scn_pattern *p, char *buf, size_t cap)
+{
+	const char *msg =
+	    p->kind == OBS_ASF ? scn_asf_name((uint8_t)p->asf_type) : obs_kind_name(p->kind);
+	int n = snprintf(buf, cap, "%s %s->%s", msg, node_name(sc, p->from), node_name(sc, p->to));
+	if (p->port >= 0 && n > 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " port %d", p->port);
+}
+
+static void
+judge_seen(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	size_t at = 0;
+	char buf[96];
+	int n = 0;
+	for (size_t k = 0; k < e->npat; k++) {
+		while (at < r->obs.n && !obs_match(&r->obs.v[at], &e->pat[k]))
+			at++;
+		if (at == r->obs.n) {
+			describe_pattern(r->sc, &e->pat[k], buf, sizeof(buf));
+			snprintf(v->detail, sizeof(v->detail), "%s (line %d) not seen%s", buf,
+				 e->pat[k].line, k ? " after the earlier messages" : "");
+			return;
+		}
+		if (n >= 0 && (size_t)n < sizeof(v->detail))
+			n += snprintf(v->detail + n, sizeof(v->detail) - (size_t)n, "%s#%u",
+				      k ? " " : "frames ", r->obs.v[at].frame_no);
+		at++;
+	}
+	v->pass = true;
+}
+
+static void
+judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct scenario *sc = r->sc;
+	char buf[96];
+	memset(v, 0, sizeof(*v));
+	switch (e->kind) {
+	case SCN_EXPECT_POWER: {
+		enum power_state got = r->nodes[e->node].u.c.power;
+		snprintf(v->what, sizeof(v->what), "%s ends in power state %s",
+			 sc->nodes[e->node].name, power_state_name(e->power));
+		snprintf(v->detail, sizeof(v->detail), "observed %s", power_state_name(got));
+		v->pass = got == e->power;
+		break;
+	}
+	case SCN_EXPECT_EXECUTED: {
+		uint64_t n = r->nodes[e->node].u.c.st.executed[e->asf_type - ASF_RESET];
+		snprintf(v->what, sizeof(v->what), "%s executed %s", sc->nodes[e->node].name,
+			 scn_asf_name(e->asf_type));
+		snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)",
+			 (unsigned long long)n);
+		v->pass = n > 0;
+		break;
+	}
+	case SCN_EXPECT_SEEN:
+		snprintf(v->what, sizeof(v->what), "%zu message(s) seen in order", e->npat);
+		judge_seen(r, e, v);
+		break;
+	case SCN_EXPECT_NOT_SEEN:
+		describe_pattern(sc, &e->pat[0], buf, sizeof(buf));
+		snprintf(v->what, sizeof(v->what), "never seen: %s", buf);
+		v->pass = true;
+		snprintf(v->detail, sizeof(v->detail), "none in %zu frames", r->obs.n);
+		for (size_t i = 0; i < r->obs.n; i++)
+			if (obs_match(&r->obs.v[i], &e->pat[0])) {
+				v->pass = false;
+				snprintf(v->detail, sizeof(v->detail), "seen at frame #%u",
+					 r->obs.v[i].frame_no);
+				break;
+			}
+		break;
+	}
+}
+
+static void
+write_node_json(FILE *f, const struct simnode *sn, const struct scn_node *nd)
+{
+	fprintf(f, "    {\"name\": ");
+	json_str(f, nd->name);
+	if (sn->role == SCN_CLIENT) {
+		const struct client_stats *st = &sn->u.c.st;
+		fprintf(
+		    f,
+		    ", \"role\": \"client\", \"power\": \"%s\", \"stats\": {\"rx_frames\": %llu, "
+		    "\"malformed\": %llu, \"rmcp_rx\": %llu, \"commands_executed\": %llu, "
+		    "\"commands_refused\": %llu}}",
+		    power_state_name(sn->u.c.power), (unsigned long long)st->rx_frames,
+		    (unsigned long long)st->malformed, (unsigned long long)st->rmcp_rx,
+		    (unsigned long long)st->commands_executed,
+		    (unsigned long long)st->commands_refused);
+	} else {
+		const struct server_stats *st = &sn->u.s.st;
+		fprintf(f,
+			", \"role\": \"server\", \"stats\": {\"rx_frames\": %llu, \"malformed\": "
+			"%llu, \"sent\": %llu, \"resent\": %llu, \"gave_up\": %llu}}",
+			(unsigned long long)st->rx_frames, (unsigned long long)st->malformed,
+			(unsigned long long)st->sent, (unsigned long long)st->resent,
+			(unsigned long long)st->gave_up);
+	}
+}
+
+/* Deterministic: nothing here depends on the output directory or the wall clock. */
+static int
+write_results(const struct run *r, const struct run_result *res, const struct verdict *v,
+	      const char *path)
+{
+	const struct scenario *sc = r->sc;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return RMC_EIO;
+	fprintf(f, "{\n  \"schema\": \"rmcpsec-result/1\",\n  \"scenario\": ");
+	json_str(f, sc->path);
+	fprintf(f, ",\n  \"name\": ");
+	json_str(f, sc->name);
+	fprintf(f, ",\n  \"seed\": %llu,\n  \"duration_ns\": %llu,\n",
+		(unsigned long long)res->seed, (unsigned long long)sc->duration);
+	fprintf(f, "  \"verdict\": \"%s\",\n  \"passed\": %zu,\n  \"failed\": %zu,\n",
+		res->nfail ? "FAIL" : "PASS", res->npass, res->nfail);
+	fprintf(f, "  \"replay\": ");
+	char replay[700];
+	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu", sc->path,
+		 (unsigned long long)res->seed);
+	json_str(f, replay);
+	fprintf(f, ",\n  \"trace\": \"trace.pcap\",\n  \"frames\": %llu,\n  \"events\": %llu,\n",
+		(unsigned long long)res->frames, (unsigned long long)res->events);
+	fprintf(f, "  \"expectations\": [\n");
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		fprintf(f,
+			"    {\"line\": %d, \"verdict\": \"%s\", \"what\": ", sc->expects[i].line,
+			v[i].pass ? "PASS" : "FAIL");
+		json_str(f, v[i].what);
+		fprintf(f, ", \"observed\": ");
+		json_str(f, v[i].detail);
+		fprintf(f, "}%s\n", i + 1 < sc->nexpects ? "," : "");
+	}
+	fprintf(f, "  ],\n  \"nodes\": [\n");
+	for (size_t i = 0; i < sc->nnodes; i++) {
+		write_node_json(f, &r->nodes[i], &sc->nodes[i]);
+		fprintf(f, "%s\n", i + 1 < sc->nnodes ? "," : "");
+	}
+	fprintf(f, "  ],\n  \"events\": [\n");
+	for (size_t i = 0; i < r->nnotes; i++) {
+		fprintf(f, "    {\"t_ns\": %llu, \"node\": ", (unsigned long long)r->notes[i].t);
+		json_str(f, sc->nodes[r->notes[i].node].name);
+		fprintf(f, ", \"event\": ");
+		json_str(f, r->notes[i].text);
+		fprintf(f, "}%s\n", i + 1 < r->nnotes ? "," : "");
+	}
+	fprintf(f, "  ]\n}\n");
+	return fclose(f) == 0 ? RMC_OK : RMC_EIO;
+}
+
+static int
+mkdir_p(const char *dir)
+{
+	char tmp[1024];
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int
+open_traces(struct run *r, const struct run_opts *o, char *err, size_t errlen)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/trace.pcap", o->outdir);
+	if (!(r->trace = trace_open(path, err, errlen)))
+		return RMC_EIO;
+	for (size_t i = 0; o->per_node_pcap && i < r->sc->nnodes; i++) {
+		snprintf(path, sizeof(path), "%s/%s.pcap", o->outdir, r->sc->nodes[i].name);
+		if (!(r->nodes[i].pcap = trace_open(path, err, errlen)))
+			return RMC_EIO;
+	}
+	return RMC_OK;
+}
+
+static void
+report(const struct run *r, const struct verdict *v, FILE *log)
+{
+	if (!log)
+		return;
+	for (size_t i = 0; i < r->sc->nexpects; i++)
+		fprintf(log, "  %s  %s:%d  %s — %s\n", v[i].pass ? "PASS" : "FAIL", r->sc->path,
+			r->sc->expects[i].line, v[i].what, v[i].detail);
+}
+
+int
+run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_result *res, char *err,
+	     size_t errlen)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	struct verdict *v = calloc(sc->nexpects + 1, sizeof(*v));
+	int rc = RMC_ENOMEM;
+	memset(res, 0, sizeof(*res));
+	if (!r || !v) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r->sc = sc;
+	res->seed = run_seed(sc, o);
+	rng_seed(&r->rng, res->seed);
+	obs_log_init(&r->obs);
+	if (mkdir_p(o->outdir) != 0) {
+		snprintf(err, errlen, "%s: %s", o->outdir, strerror(errno));
+		rc = RMC_EIO;
+		goto out;
+	}
+	if ((rc = engine_init(&r->eng, 1024)) ||
+	    (rc = lan_init(&r->lan, &r->eng, sc->nnodes, on_deliver, on_capture, r)))
+		goto out;
+	if (!(r->nodes = calloc(sc->nnodes, sizeof(*r->nodes)))) {
+		rc = RMC_ENOMEM;
+		goto out;
+	}
+	if ((rc = nodes_init(r))) {
+		snprintf(err, errlen, "node set-up failed: %s", rmc_strerror(rc));
+		goto out;
+	}
+	if ((rc = open_traces(r, o, err, errlen)))
+		goto out;
+	for (size_t i = 0; i < sc->nactions; i++)
+		engine_at(&r->eng, sc->actions[i].at, on_action, r, i);
+	res->events = engine_run(&r->eng, sc->duration);
+	res->end_ns = sc->duration;
+	res->frames = r->obs.n;
+	if (r->io_error) {
+		snprintf(err, errlen, "run failed: %s", rmc_strerror(r->io_error));
+		rc = r->io_error;
+		goto out;
+	}
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		judge(r, &sc->expects[i], &v[i]);
+		v[i].pass ? res->npass++ : res->nfail++;
+	}
+	report(r, v, o->log);
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/results.json", o->outdir);
+	if ((rc = write_results(r, res, v, path)))
+		snprintf(err, errlen, "%s: cannot write", path);
+out:
+	if (r) {
+		if (r->trace && trace_close(r->trace) != RMC_OK && !rc) {
+			snprintf(err, errlen, "%s/trace.pcap: write failed", o->outdir);
+			rc = RMC_EIO;
+		}
+		nodes_fini(r);
+		lan_fini(&r->lan);
+		engine_fini(&r->eng);
+		obs_log_fini(&r->obs);
+		free(r->notes);
+		free(r);
+	}
+	free(v);
+	return rc;
+}

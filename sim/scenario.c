@@ -1,0 +1,655 @@
+#include "sim/scenario.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "proto/err.h"
+#include "proto/rmcp.h"
+
+/* Loader state: the parsed document and where to report the first error. */
+struct ld {
+	yaml_document_t doc;
+	const char *path;
+	char *err;
+	size_t errlen;
+	struct scenario *sc;
+};
+
+static const struct {
+	const char *name;
+	uint8_t type;
+} ASF_NAMES[] = {
+    {"reset", ASF_RESET},
+    {"power_up", ASF_POWER_UP},
+    {"power_down", ASF_POWER_DOWN},
+    {"power_cycle", ASF_POWER_CYCLE},
+    {"presence_pong", ASF_PRESENCE_PONG},
+    {"capabilities_response", ASF_CAPABILITIES_RESP},
+    {"system_state_response", ASF_SYSTEM_STATE_RESP},
+    {"presence_ping", ASF_PRESENCE_PING},
+    {"capabilities_request", ASF_CAPABILITIES_REQ},
+    {"system_state_request", ASF_SYSTEM_STATE_REQ},
+};
+
+static const char *OBS_NAMES[] = {
+    [OBS_ANY] = "any",
+    [OBS_ARP_REQUEST] = "arp_request",
+    [OBS_ARP_REPLY] = "arp_reply",
+    [OBS_RMCP_ACK] = "rmcp_ack",
+    [OBS_ASF] = "asf",
+    [OBS_OTHER] = "other",
+    [OBS_MALFORMED] = "malformed",
+};
+
+const char *
+scn_asf_name(uint8_t type)
+{
+	for (size_t i = 0; i < sizeof(ASF_NAMES) / sizeof(ASF_NAMES[0]); i++)
+		if (ASF_NAMES[i].type == type)
+			return ASF_NAMES[i].name;
+	return "unknown";
+}
+
+static int
+asf_parse(const char *s, uint8_t *type)
+{
+	for (size_t i = 0; i < sizeof(ASF_NAMES) / sizeof(ASF_NAMES[0]); i++)
+		if (strcmp(ASF_NAMES[i].name, s) == 0) {
+			*type = ASF_NAMES[i].type;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+obs_kind_name(enum obs_kind k)
+{
+	return (unsigned)k < sizeof(OBS_NAMES) / sizeof(OBS_NAMES[0]) ? OBS_NAMES[k] : "?";
+}
+
+static int
+fail(struct ld *ld, const yaml_node_t *n, const char *field, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(ld->err, ld->errlen, "%s:%lu: field '%s': %s", ld->path,
+		 n ? (unsigned long)n->start_mark.line + 1 : 0UL, field, msg);
+	return RMC_EINVAL;
+}
+
+static yaml_node_t *
+node_at(struct ld *ld, int i)
+{
+	return yaml_document_get_node(&ld->doc, i);
+}
+
+static const char *
+scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* Looks up key in a mapping; NULL if absent. */
+static yaml_node_t *
+get(struct ld *ld, yaml_node_t *map, const char *key)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		const char *k = scalar(node_at(ld, p->key));
+		if (k && strcmp(k, key) == 0)
+			return node_at(ld, p->value);
+	}
+	return NULL;
+}
+
+/* Refuses keys not in allowed (NULL-terminated): typos must not pass silently. */
+static int
+check_keys(struct ld *ld, yaml_node_t *map, const char *where, const char *const *allowed)
+{
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return fail(ld, map, where, "expected a mapping");
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *kn = node_at(ld, p->key);
+		const char *k = scalar(kn);
+		if (!k)
+			return fail(ld, kn, where, "keys must be plain words");
+		bool ok = false;
+		for (const char *const *a = allowed; *a; a++)
+			ok = ok || strcmp(*a, k) == 0;
+		if (!ok)
+			return fail(ld, kn, k, "unknown field in %s", where);
+	}
+	return RMC_OK;
+}
+
+static int
+want_str(struct ld *ld, yaml_node_t *map, const char *key, bool required, const char **out)
+{
+	yaml_node_t *n = get(ld, map, key);
+	*out = NULL;
+	if (!n)
+		return required ? fail(ld, map, key, "missing") : RMC_OK;
+	if (!(*out = scalar(n)) || !**out)
+		return fail(ld, n, key, "expected a value");
+	return RMC_OK;
+}
+
+int
+scn_parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {{"ns", 1},
+		     {"us", 1000},
+		     {"ms", 1000000},
+		     {"s", 1000000000ULL},
+		     {"m", 60000000000ULL},
+		     {"h", 3600000000000ULL}};
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > UINT64_MAX / 10 - 9)
+			return -1;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale < 1000000000000ULL) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				scale *= 10;
+			}
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(p, units[i].unit) != 0)
+			continue;
+		uint64_t u = units[i].ns;
+		if (whole > UINT64_MAX / u)
+			return -1;
+		*ns = whole * u + frac * u / scale;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+want_duration(struct ld *ld, yaml_node_t *map, const char *key, bool required, uint64_t *out)
+{
+	const char *s;
+	int rc = want_str(ld, map, key, required, &s);
+	if (rc || !s)
+		return rc;
+	if (strcmp(s, "never") == 0) {
+		*out = UINT64_MAX;
+		return RMC_OK;
+	}
+	if (scn_parse_duration(s, out) != 0)
+		return fail(ld, get(ld, map, key), key,
+			    "bad time '%s' (a number with a unit: ns, us, ms, s, m, h)", s);
+	return RMC_OK;
+}
+
+static int
+parse_ip(const char *s, uint32_t *ip)
+{
+	unsigned a, b, c, d;
+	char tail;
+	if (sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+	    c > 255 || d > 255)
+		return -1;
+	*ip = (a << 24) | (b << 16) | (c << 8) | d;
+	return 0;
+}
+
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned m[6];
+	char tail;
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (m[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)m[i];
+	}
+	return 0;
+}
+
+static int
+parse_rate(const char *s, uint64_t *bps)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	double mul = strcmp(end, "bps") == 0	? 1
+		     : strcmp(end, "kbps") == 0 ? 1e3
+		     : strcmp(end, "Mbps") == 0 ? 1e6
+		     : strcmp(end, "Gbps") == 0 ? 1e9
+						: 0;
+	if (mul == 0)
+		return -1;
+	*bps = (uint64_t)(v * mul);
+	return 0;
+}
+
+static int
+load_link(struct ld *ld, yaml_node_t *n)
+{
+	static const char *const keys[] = {"latency", "bandwidth", "mtu", NULL};
+	struct lan_port_cfg *l = &ld->sc->link;
+	const char *s;
+	int rc = check_keys(ld, n, "link", keys);
+	if (!rc)
+		rc = want_duration(ld, n, "latency", false, &l->latency_ns);
+	if (!rc)
+		rc = want_str(ld, n, "bandwidth", false, &s);
+	if (!rc && s && parse_rate(s, &l->bits_per_s) != 0)
+		rc = fail(ld, get(ld, n, "bandwidth"), "bandwidth",
+			  "bad rate '%s' (e.g. 1Gbps, 100Mbps)", s);
+	if (!rc)
+		rc = want_str(ld, n, "mtu", false, &s);
+	if (!rc && s) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (*end || v < 576 || v > 1500)
+			rc = fail(ld, get(ld, n, "mtu"), "mtu", "expected 576..1500, got '%s'", s);
+		else
+			l->mtu = (uint16_t)v;
+	}
+	return rc;
+}
+
+static int
+load_node(struct ld *ld, yaml_node_t *n, enum scn_role role, size_t index)
+{
+	static const char *const server_keys[] = {"name", "mac", "ip", NULL};
+	static const char *const client_keys[] = {"name", "mac", "ip", "power", "boot_time", NULL};
+	struct scenario *sc = ld->sc;
+	struct scn_node *nd = &sc->nodes[sc->nnodes];
+	const char *where = role == SCN_SERVER ? "servers" : "clients";
+	const char *s;
+	int rc = check_keys(ld, n, where, role == SCN_SERVER ? server_keys : client_keys);
+	if (rc)
+		return rc;
+	memset(nd, 0, sizeof(*nd));
+	nd->role = role;
+	nd->line = (int)n->start_mark.line + 1;
+	nd->power = PWR_OS_UP;
+	nd->boot_ns = 30ULL * NS_PER_S;
+	if ((rc = want_str(ld, n, "name", true, &s)))
+		return rc;
+	if (strlen(s) >= SCN_NAME)
+		return fail(ld, get(ld, n, "name"), "name", "longer than %d characters",
+			    SCN_NAME - 1);
+	if (scenario_node(sc, s) >= 0)
+		return fail(ld, get(ld, n, "name"), "name", "'%s' is defined twice", s);
+	snprintf(nd->name, sizeof(nd->name), "%s", s);
+	/* Defaults: locally administered MACs, TEST-NET-1 (RFC 5737) addresses. */
+	nd->mac[0] = 0x02;
+	nd->mac[4] = role == SCN_SERVER ? 0x01 : 0x02;
+	nd->mac[5] = (uint8_t)(index + 1);
+	nd->ip = (192u << 24) | (0u << 16) | (2u << 8) |
+		 (uint32_t)((role == SCN_SERVER ? 1 : 101) + index);
+	if ((rc = want_str(ld, n, "mac", false, &s)))
+		return rc;
+	if (s && (parse_mac(s, nd->mac) != 0 || (nd->mac[0] & 1)))
+		return fail(ld, get(ld, n, "mac"), "mac", "bad unicast MAC '%s'", s);
+	if ((rc = want_str(ld, n, "ip", false, &s)))
+		return rc;
+	if (s && parse_ip(s, &nd->ip) != 0)
+		return fail(ld, get(ld, n, "ip"), "ip", "bad IPv4 address '%s'", s);
+	if ((rc = want_str(ld, n, "power", false, &s)))
+		return rc;
+	if (s && power_state_parse(s, &nd->power) != 0)
+		return fail(ld, get(ld, n, "power"), "power", "unknown power state '%s'", s);
+	if ((rc = want_duration(ld, n, "boot_time", false, &nd->boot_ns)))
+		return rc;
+	sc->nnodes++;
+	return RMC_OK;
+}
+
+static int
+load_nodes(struct ld *ld, yaml_node_t *seq, enum scn_role role)
+{
+	const char *field = role == SCN_SERVER ? "servers" : "clients";
+	if (!seq)
+		return RMC_OK;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return fail(ld, seq, field, "expected a list");
+	size_t index = 0;
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++, index++) {
+		int rc = load_node(ld, node_at(ld, *it), role, index);
+		if (rc)
+			return rc;
+	}
+	return RMC_OK;
+}
+
+static int
+want_node(struct ld *ld, yaml_node_t *map, const char *key, enum scn_role role, bool required,
+	  int *idx)
+{
+	const char *s;
+	int rc = want_str(ld, map, key, required, &s);
+	*idx = -1;
+	if (rc || !s)
+		return rc;
+	int i = scenario_node(ld->sc, s);
+	if (i < 0 || ld->sc->nodes[i].role != role)
+		return fail(ld, get(ld, map, key), key, "unknown %s '%s'",
+			    role == SCN_SERVER ? "server" : "client", s);
+	*idx = i;
+	return RMC_OK;
+}
+
+static int
+load_action(struct ld *ld, yaml_node_t *n)
+{
+	static const char *const keys[] = {"at", "do", "server", "client", "cause", NULL};
+	struct scenario *sc = ld->sc;
+	struct scn_action *a = &sc->actions[sc->nactions];
+	const char *verb, *s;
+	int rc = check_keys(ld, n, "timeline", keys);
+	if (rc)
+		return rc;
+	memset(a, 0, sizeof(*a));
+	a->line = (int)n->start_mark.line + 1;
+	if ((rc = want_duration(ld, n, "at", true, &a->at)) ||
+	    (rc = want_str(ld, n, "do", true, &verb)))
+		return rc;
+	if (a->at > sc->duration)
+		return fail(ld, get(ld, n, "at"), "at", "after the scenario's duration");
+	if (strcmp(verb, "power") == 0) {
+		a->verb = SCN_DO_POWER;
+		a->server = -1;
+		if ((rc = want_node(ld, n, "client", SCN_CLIENT, true, &a->client)) ||
+		    (rc = want_str(ld, n, "cause", true, &s)))
+			return rc;
+		if (power_cause_parse(s, &a->cause) != 0)
+			return fail(ld, get(ld, n, "cause"), "cause", "unknown power cause '%s'",
+				    s);
+	} else if (strcmp(verb, "discover") == 0) {
+		a->verb = SCN_DO_DISCOVER;
+		if ((rc = want_node(ld, n, "server", SCN_SERVER, true, &a->server)))
+			return rc;
+		a->client = -1;
+	} else if (asf_parse(verb, &a->asf_type) == 0) {
+		a->verb = SCN_DO_ASF;
+		if ((rc = want_node(ld, n, "server", SCN_SERVER, true, &a->server)) ||
+		    (rc = want_node(ld, n, "client", SCN_CLIENT, true, &a->client)))
+			return rc;
+	} else {
+		return fail(
+		    ld, get(ld, n, "do"), "do",
+		    "unknown action '%s' (discover, power, or an ASF request/command such as "
+		    "system_state_request, reset)",
+		    verb);
+	}
+	sc->nactions++;
+	return RMC_OK;
+}
+
+static int
+load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
+{
+	static const char *const keys[] = {"from", "to", "msg", "port", NULL};
+	const char *s;
+	int rc = check_keys(ld, n, "message", keys);
+	if (rc)
+		return rc;
+	*p = (struct scn_pattern){
+	    .from = -1, .to = -1, .asf_type = -1, .port = -1, .line = (int)n->start_mark.line + 1};
+	const char *ends[2] = {"from", "to"};
+	int *idx[2] = {&p->from, &p->to};
+	for (int i = 0; i < 2; i++) {
+		if ((rc = want_str(ld, n, ends[i], false, &s)))
+			return rc;
+		if (s && (*idx[i] = scenario_node(ld->sc, s)) < 0)
+			return fail(ld, get(ld, n, ends[i]), ends[i], "unknown node '%s'", s);
+	}
+	if ((rc = want_str(ld, n, "msg", true, &s)))
+		return rc;
+	uint8_t t;
+	if (asf_parse(s, &t) == 0) {
+		p->kind = OBS_ASF;
+		p->asf_type = t;
+	} else {
+		int k;
+		for (k = OBS_ARP_REQUEST; k <= OBS_MALFORMED; k++)
+			if (k != OBS_ASF && strcmp(OBS_NAMES[k], s) == 0)
+				break;
+		if (k > OBS_MALFORMED)
+			return fail(ld, get(ld, n, "msg"), "msg", "unknown message '%s'", s);
+		p->kind = (enum obs_kind)k;
+	}
+	if ((rc = want_str(ld, n, "port", false, &s)))
+		return rc;
+	if (s) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (*end || v < 0 || v > 65535)
+			return fail(ld, get(ld, n, "port"), "port", "bad UDP port '%s'", s);
+		p->port = (int)v;
+	}
+	return RMC_OK;
+}
+
+static int
+load_patterns(struct ld *ld, yaml_node_t *n, const char *field, struct scn_expect *e)
+{
+	if (n->type == YAML_MAPPING_NODE) {
+		e->npat = 1;
+		return load_pattern(ld, n, &e->pat[0]);
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(ld, n, field, "expected a message or a list of messages");
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		if (e->npat == SCN_MAX_PATTERNS)
+			return fail(ld, n, field, "more than %d messages", SCN_MAX_PATTERNS);
+		int rc = load_pattern(ld, node_at(ld, *it), &e->pat[e->npat++]);
+		if (rc)
+			return rc;
+	}
+	return RMC_OK;
+}
+
+static int
+load_expect(struct ld *ld, yaml_node_t *n)
+{
+	static const char *const keys[] = {"client", "power", "executed", "seen", "not_seen", NULL};
+	struct scenario *sc = ld->sc;
+	struct scn_expect *e = &sc->expects[sc->nexpects];
+	const char *s;
+	yaml_node_t *v;
+	int rc = check_keys(ld, n, "expect", keys);
+	if (rc)
+		return rc;
+	memset(e, 0, sizeof(*e));
+	e->line = (int)n->start_mark.line + 1;
+	e->node = -1;
+	if ((v = get(ld, n, "seen")) || (v = get(ld, n, "not_seen"))) {
+		const char *field = get(ld, n, "seen") ? "seen" : "not_seen";
+		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1)
+			return fail(ld, n, field, "stands alone in its expectation");
+		e->kind = strcmp(field, "seen") == 0 ? SCN_EXPECT_SEEN : SCN_EXPECT_NOT_SEEN;
+		rc = load_patterns(ld, v, field, e);
+	} else {
+		if ((rc = want_node(ld, n, "client", SCN_CLIENT, true, &e->node)))
+			return rc;
+		if ((rc = want_str(ld, n, "power", false, &s)))
+			return rc;
+		if (s) {
+			e->kind = SCN_EXPECT_POWER;
+			if (power_state_parse(s, &e->power) != 0)
+				return fail(ld, get(ld, n, "power"), "power",
+					    "unknown power state '%s'", s);
+			if (get(ld, n, "executed"))
+				return fail(ld, get(ld, n, "executed"), "executed",
+					    "give power and executed as separate expectations");
+		} else {
+			if ((rc = want_str(ld, n, "executed", true, &s)))
+				return rc;
+			e->kind = SCN_EXPECT_EXECUTED;
+			if (asf_parse(s, &e->asf_type) != 0 || e->asf_type > ASF_POWER_CYCLE)
+				return fail(ld, get(ld, n, "executed"), "executed",
+					    "not a command: '%s'", s);
+		}
+	}
+	if (!rc)
+		sc->nexpects++;
+	return rc;
+}
+
+static int
+load_list(struct ld *ld, yaml_node_t *seq, const char *field,
+	  int (*one)(struct ld *, yaml_node_t *))
+{
+	if (!seq)
+		return RMC_OK;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return fail(ld, seq, field, "expected a list");
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++) {
+		int rc = one(ld, node_at(ld, *it));
+		if (rc)
+			return rc;
+	}
+	return RMC_OK;
+}
+
+static size_t
+count(yaml_node_t *n)
+{
+	return n && n->type == YAML_SEQUENCE_NODE
+		   ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+		   : 0;
+}
+
+static int
+load_root(struct ld *ld, yaml_node_t *root)
+{
+	static const char *const keys[] = {"name",    "seed",	  "duration", "link", "servers",
+					   "clients", "timeline", "expect",   NULL};
+	struct scenario *sc = ld->sc;
+	const char *s;
+	int rc = check_keys(ld, root, "scenario", keys);
+	if (rc)
+		return rc;
+	if ((rc = want_str(ld, root, "name", true, &s)))
+		return rc;
+	snprintf(sc->name, sizeof(sc->name), "%s", s);
+	if ((rc = want_str(ld, root, "seed", false, &s)))
+		return rc;
+	if (s) {
+		char *end;
+		errno = 0;
+		sc->seed = strtoull(s, &end, 0);
+		if (errno || *end || *s == '-')
+			return fail(ld, get(ld, root, "seed"), "seed", "not an unsigned integer");
+		sc->has_seed = true;
+	}
+	if ((rc = want_duration(ld, root, "duration", true, &sc->duration)))
+		return rc;
+	if (sc->duration == UINT64_MAX)
+		return fail(ld, get(ld, root, "duration"), "duration", "must be finite");
+	sc->link = (struct lan_port_cfg){
+	    .latency_ns = 5 * NS_PER_US, .bits_per_s = 1000000000ULL, .mtu = 1500};
+	yaml_node_t *link = get(ld, root, "link");
+	if (link && (rc = load_link(ld, link)))
+		return rc;
+
+	yaml_node_t *srv = get(ld, root, "servers"), *cli = get(ld, root, "clients");
+	yaml_node_t *tl = get(ld, root, "timeline"), *ex = get(ld, root, "expect");
+	sc->nodes = calloc(count(srv) + count(cli) + 1, sizeof(*sc->nodes));
+	sc->actions = calloc(count(tl) + 1, sizeof(*sc->actions));
+	sc->expects = calloc(count(ex) + 1, sizeof(*sc->expects));
+	if (!sc->nodes || !sc->actions || !sc->expects)
+		return fail(ld, root, "scenario", "out of memory");
+	if ((rc = load_nodes(ld, srv, SCN_SERVER)) || (rc = load_nodes(ld, cli, SCN_CLIENT)))
+		return rc;
+	if (sc->nnodes == 0)
+		return fail(ld, root, "servers", "a scenario needs at least one node");
+	if ((rc = load_list(ld, tl, "timeline", load_action)))
+		return rc;
+	for (size_t i = 1; i < sc->nactions; i++)
+		if (sc->actions[i].at < sc->actions[i - 1].at) {
+			yaml_node_t *item = node_at(ld, tl->data.sequence.items.start[i]);
+			return fail(ld, get(ld, item, "at"), "at", "timeline goes back in time");
+		}
+	return load_list(ld, ex, "expect", load_expect);
+}
+
+int
+scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen)
+{
+	struct ld ld = {.path = path, .err = err, .errlen = errlen, .sc = sc};
+	yaml_parser_t parser;
+	int rc = RMC_OK;
+
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->path, sizeof(sc->path), "%s", path);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return RMC_EIO;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &ld.doc)) {
+		snprintf(err, errlen, "%s:%lu: YAML syntax: %s", path,
+			 (unsigned long)parser.problem_mark.line + 1,
+			 parser.problem ? parser.problem : "unreadable");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return RMC_EINVAL;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&ld.doc);
+	if (!root)
+		rc = fail(&ld, NULL, "scenario", "the file is empty");
+	else
+		rc = load_root(&ld, root);
+	yaml_document_delete(&ld.doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	if (rc)
+		scenario_free(sc);
+	return rc;
+}
+
+void
+scenario_free(struct scenario *sc)
+{
+	if (!sc)
+		return;
+	free(sc->nodes);
+	free(sc->actions);
+	free(sc->expects);
+	sc->nodes = NULL;
+	sc->actions = NULL;
+	sc->expects = NULL;
+	sc->nnodes = sc->nactions = sc->nexpects = 0;
+}
+
+int
+scenario_node(const struct scenario *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nnodes; i++)
+		if (strcmp(sc->nodes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

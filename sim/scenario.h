@@ -1,0 +1,113 @@
+/*
+ * Scenario files (YAML, read with libyaml): topology, a timeline of actions
+ * and expectations. The loader validates everything before a run starts,
+ * so a bad file never produces partial results; every error names the
+ * file, the line and the field. The format is documented in
+ * docs/scenarios.md.
+ */
+#ifndef RMCPSEC_SIM_SCENARIO_H
+#define RMCPSEC_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fsm/power.h"
+#include "sim/lan.h"
+
+enum { SCN_NAME = 32, SCN_ERR = 512 };
+
+enum scn_role { SCN_SERVER, SCN_CLIENT };
+
+struct scn_node {
+	char name[SCN_NAME];
+	enum scn_role role;
+	uint8_t mac[6];
+	uint32_t ip;
+	enum power_state power; /* clients */
+	uint64_t boot_ns;	/* clients */
+	int line;
+};
+
+enum scn_verb {
+	SCN_DO_DISCOVER, /* server: Presence Ping to every client in its inventory */
+	SCN_DO_ASF,	 /* server: one ASF request or command to one client */
+	SCN_DO_POWER,	 /* client: a power event from outside the network */
+};
+
+struct scn_action {
+	uint64_t at;
+	enum scn_verb verb;
+	int server; /* index into nodes, or -1 */
+	int client;
+	uint8_t asf_type;
+	enum power_cause cause;
+	int line;
+};
+
+/* A message kind as the harness classifies frames it sees on the LAN. */
+enum obs_kind {
+	OBS_ANY = 0,
+	OBS_ARP_REQUEST,
+	OBS_ARP_REPLY,
+	OBS_RMCP_ACK,
+	OBS_ASF,
+	OBS_OTHER,
+	OBS_MALFORMED,
+};
+
+struct scn_pattern {
+	int from; /* node index, or -1 for any */
+	int to;
+	enum obs_kind kind;
+	int asf_type; /* -1: any */
+	int port;     /* -1: any */
+	int line;
+};
+
+enum scn_expect_kind {
+	SCN_EXPECT_POWER,    /* a client's power state at the end */
+	SCN_EXPECT_EXECUTED, /* a client executed this command at least once */
+	SCN_EXPECT_SEEN,     /* these messages appeared on the wire, in this order */
+	SCN_EXPECT_NOT_SEEN, /* no such message appeared */
+};
+
+enum { SCN_MAX_PATTERNS = 32 };
+
+struct scn_expect {
+	enum scn_expect_kind kind;
+	int node;
+	enum power_state power;
+	uint8_t asf_type;
+	struct scn_pattern pat[SCN_MAX_PATTERNS];
+	size_t npat;
+	int line;
+};
+
+struct scenario {
+	char path[512];
+	char name[64];
+	uint64_t seed;
+	bool has_seed;
+	uint64_t duration;
+	struct lan_port_cfg link;
+	struct scn_node *nodes;
+	size_t nnodes;
+	struct scn_action *actions;
+	size_t nactions;
+	struct scn_expect *expects;
+	size_t nexpects;
+};
+
+/* Returns 0, or RMC_EINVAL / RMC_EIO with "file:line: field 'x': why" in err. */
+int scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen);
+void scenario_free(struct scenario *sc);
+
+int scenario_node(const struct scenario *sc, const char *name);
+/* snake_case names used in scenario files: "presence_ping", "reset", ... */
+const char *scn_asf_name(uint8_t type);
+const char *obs_kind_name(enum obs_kind k);
+/* Parses "1.5s", "200ms", "50us", "100ns", "2m"; returns 0 or -1. */
+int scn_parse_duration(const char *s, uint64_t *ns);
+
+#endif

@@ -1,0 +1,141 @@
+/* The scenario loader: a good file loads; each kind of bad file names file:line and field. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/scenario.h"
+
+static char path[64];
+
+static int
+load_text(const char *text, struct scenario *sc, char *err)
+{
+	strcpy(path, "/tmp/rmcpsec-scn-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	int rc = scenario_load(path, sc, err, SCN_ERR);
+	unlink(path);
+	return rc;
+}
+
+static void
+expect_error(const char *text, int line, const char *field)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "", want[128];
+	cr_assert_neq(load_text(text, &sc, err), 0, "loaded a bad file");
+	snprintf(want, sizeof(want), "%s:%d: field '%s'", path, line, field);
+	cr_assert(strstr(err, want), "error '%s' lacks '%s'", err, want);
+}
+
+static const char *HEAD = "name: t\nduration: 5s\nservers:\n  - name: s\nclients:\n  - name: c\n";
+
+Test(scenario, smoke_file_loads)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	cr_assert_eq(scenario_load(RMCPSEC_SRC_DIR "/scenarios/smoke.yaml", &sc, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_str_eq(sc.name, "smoke");
+	cr_assert(sc.has_seed);
+	cr_assert_eq(sc.seed, 7);
+	cr_assert_eq(sc.nnodes, 3);
+	cr_assert_eq(sc.nactions, 3);
+	cr_assert_eq(sc.actions[2].at, 2000000000ULL);
+	cr_assert_eq(sc.nodes[1].ip, 0xC0000265u);
+	scenario_free(&sc);
+}
+
+Test(scenario, durations)
+{
+	uint64_t ns;
+	cr_assert_eq(scn_parse_duration("1.5s", &ns), 0);
+	cr_assert_eq(ns, 1500000000ULL);
+	cr_assert_eq(scn_parse_duration("250us", &ns), 0);
+	cr_assert_eq(ns, 250000ULL);
+	cr_assert_eq(scn_parse_duration("2m", &ns), 0);
+	cr_assert_eq(ns, 120000000000ULL);
+	cr_assert_eq(scn_parse_duration("0.000000001s", &ns), 0);
+	cr_assert_eq(ns, 1);
+	cr_assert_neq(scn_parse_duration("5", &ns), 0, "a unit is required");
+	cr_assert_neq(scn_parse_duration("-1s", &ns), 0);
+	cr_assert_neq(scn_parse_duration("1.5 s", &ns), 0);
+	cr_assert_neq(scn_parse_duration("99999999999999999999s", &ns), 0);
+	cr_assert_neq(scn_parse_duration("", &ns), 0);
+}
+
+Test(scenario, unknown_field_is_named)
+{
+	expect_error("name: t\nduration: 5s\nservers:\n  - name: s\n    colour: red\n", 5,
+		     "colour");
+}
+
+Test(scenario, bad_time_is_named)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "%stimeline:\n  - at: 1.5x\n    do: reset\n    server: s\n    client: c\n", HEAD);
+	expect_error(text, 8, "at");
+}
+
+Test(scenario, unknown_client_is_named)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "%stimeline:\n  - at: 1s\n    do: reset\n    server: s\n    client: nobody\n",
+		 HEAD);
+	expect_error(text, 11, "client");
+}
+
+Test(scenario, other_errors)
+{
+	char text[512];
+	expect_error("name: t\nservers:\n  - name: s\n", 1, "duration");
+	expect_error("name: t\nduration: 1s\nservers:\n  - name: s\n  - name: s\n", 5, "name");
+	expect_error("name: t\nduration: 1s\nservers:\n  - name: s\n    ip: 300.1.1.1\n", 5, "ip");
+	expect_error("name: t\nduration: 1s\nservers:\n  - name: s\n    mac: 01:00:00:00:00:01\n",
+		     5, "mac");
+	expect_error("name: t\nduration: 1s\nclients:\n  - name: c\n    power: sleepy\n", 5,
+		     "power");
+	expect_error("name: t\nduration: 1s\nlink:\n  mtu: 9000\nservers:\n  - name: s\n", 4,
+		     "mtu");
+	snprintf(text, sizeof(text), "%stimeline:\n  - at: 1s\n    do: dance\n    server: s\n",
+		 HEAD);
+	expect_error(text, 9, "do");
+	snprintf(text, sizeof(text), "%stimeline:\n  - at: 9s\n    do: discover\n    server: s\n",
+		 HEAD);
+	expect_error(text, 8, "at");
+	snprintf(text, sizeof(text),
+		 "%stimeline:\n  - at: 2s\n    do: discover\n    server: s\n  - at: 1s\n    do: "
+		 "discover\n    server: s\n",
+		 HEAD);
+	expect_error(text, 11, "at");
+	snprintf(text, sizeof(text), "%sexpect:\n  - seen:\n      - {from: s, msg: hello}\n", HEAD);
+	expect_error(text, 9, "msg");
+	snprintf(text, sizeof(text), "%sexpect:\n  - client: c\n    executed: presence_ping\n",
+		 HEAD);
+	expect_error(text, 9, "executed");
+	snprintf(text, sizeof(text),
+		 "%stimeline:\n  - at: 1s\n    do: power\n    client: c\n    cause: sneeze\n",
+		 HEAD);
+	expect_error(text, 11, "cause");
+}
+
+Test(scenario, yaml_syntax_error_names_the_line)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	cr_assert_neq(load_text("name: t\nduration: [1s\n", &sc, err), 0);
+	cr_assert(strstr(err, "YAML syntax"), "%s", err);
+}
+
+Test(scenario, missing_file)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	cr_assert_neq(scenario_load("/nonexistent/x.yaml", &sc, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "/nonexistent/x.yaml"), "%s", err);
+}
