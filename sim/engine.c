@@ -4,12 +4,72 @@
 
 #include "proto/err.h"
 
-enum { ARITY = 4 };
+enum { DIGIT_BITS = 8, WORD_BITS = 64 };
+
+/* Level of an event at t: the digit where t first differs from now. */
+static inline unsigned
+level_of(uint64_t t, uint64_t now)
+{
+	uint64_t d = t ^ now;
+	return d ? (unsigned)(63 - __builtin_clzll(d)) / DIGIT_BITS : 0;
+}
+
+static inline unsigned
+slot_of(uint64_t t, unsigned level)
+{
+	return (unsigned)(t >> (level * DIGIT_BITS)) & (ENGINE_SLOTS - 1);
+}
 
 static inline int
-ev_before(const struct engine_ev *a, const struct engine_ev *b)
+slot_used(const struct engine_level *lv, unsigned s)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return (lv->bits[s / WORD_BITS] >> (s % WORD_BITS)) & 1;
+}
+
+/* Lowest non-empty slot of a level that holds at least one event. Which
+ * word that is varies from pop to pop, so it is picked without a loop. */
+static inline unsigned
+first_slot(const struct engine_level *lv)
+{
+	unsigned words = (unsigned)(lv->bits[0] != 0) | (unsigned)(lv->bits[1] != 0) << 1 |
+			 (unsigned)(lv->bits[2] != 0) << 2 | (unsigned)(lv->bits[3] != 0) << 3;
+	unsigned w = (unsigned)__builtin_ctz(words);
+	return w * WORD_BITS + (unsigned)__builtin_ctzll(lv->bits[w]);
+}
+
+/* Appends event x to the list its time selects. Appending keeps ties in
+ * insertion order: equal times always select the same list. */
+static inline void
+place(struct engine *e, uint32_t x)
+{
+	uint64_t t = e->ev[x].t;
+	unsigned l = level_of(t, e->now), s = slot_of(t, l);
+	struct engine_level *lv = &e->level[l];
+	if (slot_used(lv, s)) {
+		e->ev[lv->tail[s]].next = x;
+	} else {
+		lv->bits[s / WORD_BITS] |= 1ULL << (s % WORD_BITS);
+		lv->head[s] = x;
+		e->level_mask |= 1u << l;
+	}
+	lv->tail[s] = x;
+}
+
+static inline void
+clear_slot(struct engine *e, unsigned l, unsigned s)
+{
+	struct engine_level *lv = &e->level[l];
+	lv->bits[s / WORD_BITS] &= ~(1ULL << (s % WORD_BITS));
+	if (!(lv->bits[0] | lv->bits[1] | lv->bits[2] | lv->bits[3]))
+		e->level_mask &= ~(1u << l);
+}
+
+static void
+link_free(struct engine *e, size_t from, size_t to)
+{
+	for (size_t i = from; i + 1 < to; i++)
+		e->ev[i].next = (uint32_t)(i + 1);
+	e->free_head = (uint32_t)from;
 }
 
 int
@@ -18,10 +78,16 @@ engine_init(struct engine *e, size_t capacity)
 	*e = (struct engine){0};
 	if (capacity < 16)
 		capacity = 16;
-	e->heap = calloc(capacity, sizeof(*e->heap));
-	if (!e->heap)
+	if (capacity > UINT32_MAX) /* indices are 32-bit */
 		return RMC_ENOMEM;
+	e->ev = calloc(capacity, sizeof(*e->ev));
+	e->level = calloc(ENGINE_LEVELS, sizeof(*e->level));
+	if (!e->ev || !e->level) {
+		engine_fini(e);
+		return RMC_ENOMEM;
+	}
 	e->cap = capacity;
+	link_free(e, 0, capacity);
 	return RMC_OK;
 }
 
@@ -30,56 +96,25 @@ engine_fini(struct engine *e)
 {
 	if (!e)
 		return;
-	free(e->heap);
+	free(e->ev);
+	free(e->level);
 	*e = (struct engine){0};
 }
 
+/* Called only when full, so the free list is empty and restarts at cap. */
 static int
 engine_grow(struct engine *e)
 {
 	size_t cap = e->cap * 2;
-	struct engine_ev *h = realloc(e->heap, cap * sizeof(*h));
-	if (!h)
+	if (cap > UINT32_MAX)
 		return RMC_ENOMEM;
-	e->heap = h;
+	struct engine_ev *ev = realloc(e->ev, cap * sizeof(*ev));
+	if (!ev)
+		return RMC_ENOMEM;
+	e->ev = ev;
+	link_free(e, e->cap, cap);
 	e->cap = cap;
 	return RMC_OK;
-}
-
-static void
-sift_up(struct engine *e, size_t i, struct engine_ev ev)
-{
-	struct engine_ev *h = e->heap;
-	while (i > 0) {
-		size_t parent = (i - 1) / ARITY;
-		if (!ev_before(&ev, &h[parent]))
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = ev;
-}
-
-static void
-sift_down(struct engine *e, size_t i, struct engine_ev ev)
-{
-	struct engine_ev *h = e->heap;
-	size_t n = e->n;
-	for (;;) {
-		size_t first = i * ARITY + 1;
-		if (first >= n)
-			break;
-		size_t last = first + ARITY < n ? first + ARITY : n;
-		size_t best = first;
-		for (size_t c = first + 1; c < last; c++)
-			if (ev_before(&h[c], &h[best]))
-				best = c;
-		if (!ev_before(&h[best], &ev))
-			break;
-		h[i] = h[best];
-		i = best;
-	}
-	h[i] = ev;
 }
 
 int
@@ -87,9 +122,11 @@ engine_at(struct engine *e, uint64_t t, engine_fn fn, void *ctx, uint64_t arg)
 {
 	if (e->n == e->cap && engine_grow(e) != RMC_OK)
 		return RMC_ENOMEM;
-	struct engine_ev ev = {t < e->now ? e->now : t, e->next_seq++, fn, ctx, arg};
+	uint32_t x = e->free_head;
+	e->free_head = e->ev[x].next;
+	e->ev[x] = (struct engine_ev){t < e->now ? e->now : t, fn, ctx, arg, 0};
+	place(e, x);
 	e->n++;
-	sift_up(e, e->n - 1, ev);
 	return RMC_OK;
 }
 
@@ -102,20 +139,79 @@ engine_after(struct engine *e, uint64_t delay, engine_fn fn, void *ctx, uint64_t
 	return engine_at(e, t, fn, ctx, arg);
 }
 
+static uint64_t
+earliest_in(const struct engine *e, uint32_t x, uint32_t last)
+{
+	uint64_t min = e->ev[x].t;
+	while (x != last) {
+		x = e->ev[x].next;
+		if (e->ev[x].t < min)
+			min = e->ev[x].t;
+	}
+	return min;
+}
+
+/*
+ * Unlinks the earliest event if it is due by until, moves the clock to its
+ * time and returns 1; returns 0 if nothing is due. When level 0 is empty
+ * the earliest time is in the first list of the lowest non-empty level:
+ * that list is redistributed relative to it, in list order, which brings
+ * the earliest events to level 0. A one-event list needs no moving.
+ */
+static int
+take_due(struct engine *e, uint64_t until, uint32_t *out)
+{
+	if (!(e->level_mask & 1)) {
+		unsigned l = (unsigned)__builtin_ctz(e->level_mask);
+		struct engine_level *lv = &e->level[l];
+		unsigned s = first_slot(lv);
+		uint32_t x = lv->head[s], last = lv->tail[s];
+		uint64_t min = earliest_in(e, x, last);
+		if (min > until)
+			return 0;
+		clear_slot(e, l, s);
+		e->now = min;
+		if (x == last) {
+			*out = x;
+			return 1;
+		}
+		for (;;) {
+			uint32_t next = e->ev[x].next; /* place() may rewrite it */
+			place(e, x);
+			if (x == last)
+				break;
+			x = next;
+		}
+	}
+	struct engine_level *lv0 = &e->level[0];
+	unsigned s = first_slot(lv0);
+	uint64_t t = (e->now & ~(uint64_t)(ENGINE_SLOTS - 1)) | s;
+	if (t > until)
+		return 0;
+	uint32_t x = lv0->head[s];
+	if (x == lv0->tail[s])
+		clear_slot(e, 0, s);
+	else
+		lv0->head[s] = e->ev[x].next;
+	e->now = t;
+	*out = x;
+	return 1;
+}
+
 uint64_t
 engine_run(struct engine *e, uint64_t until)
 {
 	uint64_t count = 0;
+	uint32_t x;
 	e->stopped = 0;
-	while (e->n > 0 && !e->stopped) {
-		struct engine_ev top = e->heap[0];
-		if (top.t > until)
-			break;
+	while (e->n > 0 && !e->stopped && take_due(e, until, &x)) {
+		/* Copy the payload and free the event before the call, which
+		 * may schedule into that very place. */
+		struct engine_ev ev = e->ev[x];
+		e->ev[x].next = e->free_head;
+		e->free_head = x;
 		e->n--;
-		if (e->n > 0)
-			sift_down(e, 0, e->heap[e->n]);
-		e->now = top.t;
-		top.fn(top.ctx, top.arg);
+		ev.fn(ev.ctx, ev.arg);
 		count++;
 	}
 	e->dispatched += count;

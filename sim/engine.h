@@ -4,11 +4,23 @@
  * so equal times always break the same way (ns-3's EventKey idea) and a
  * run is a pure function of its inputs and seed.
  *
- * The queue is an implicit 4-ary min-heap in one array that grows by
- * doubling: scheduling an event allocates nothing once the array has
- * reached the run's high-water mark. Cancelling is left to the owner of
- * the event (nodes keep a generation per timer and ignore stale ones),
- * which keeps the heap free of tombstones and back-pointers.
+ * The queue is a hierarchical timing wheel with exact nanosecond keys (a
+ * radix queue on 8-bit digits): 8 levels of 256 FIFO lists. An event
+ * whose time first differs from now in digit L waits in level L, slot
+ * digit L of its time. Level 0 lists hold one exact time each, so popping
+ * is taking the head of the first non-empty level-0 list. When level 0 is
+ * empty, the first non-empty list of the lowest non-empty level is
+ * redistributed ("cascaded") into lower levels relative to its earliest
+ * time. Events with equal times always share one list, and appends and
+ * cascades keep list order, so ties leave in insertion order without any
+ * sequence number being stored. Every operation is O(1) amortized: an
+ * event moves down at most 7 times, and in practice once or twice.
+ *
+ * Events live in a pool that grows by doubling, linked by index: once the
+ * pool has reached the run's high-water mark scheduling allocates nothing.
+ * Cancelling is left to the owner of the event (nodes keep a generation
+ * per timer and ignore stale ones), which keeps the queue free of
+ * tombstones and back-pointers.
  */
 #ifndef RMCPSEC_SIM_ENGINE_H
 #define RMCPSEC_SIM_ENGINE_H
@@ -18,20 +30,32 @@
 
 typedef void (*engine_fn)(void *ctx, uint64_t arg);
 
+enum { ENGINE_LEVELS = 8, ENGINE_SLOTS = 256 };
+
 struct engine_ev {
 	uint64_t t;
-	uint64_t seq;
 	engine_fn fn;
 	void *ctx;
 	uint64_t arg;
+	uint32_t next; /* in its list, or in the free list */
+};
+
+/* One wheel level. A list is empty exactly when its bit is clear; head
+ * and tail of an empty list are stale and never read. */
+struct engine_level {
+	uint64_t bits[ENGINE_SLOTS / 64];
+	uint32_t head[ENGINE_SLOTS];
+	uint32_t tail[ENGINE_SLOTS];
 };
 
 struct engine {
-	struct engine_ev *heap;
+	struct engine_ev *ev; /* pool of cap events */
+	struct engine_level *level;
+	uint32_t free_head;  /* free list through ev[].next; valid while n < cap */
+	unsigned level_mask; /* bit L: level L holds an event */
 	size_t n;
 	size_t cap;
 	uint64_t now;
-	uint64_t next_seq;
 	uint64_t dispatched;
 	int stopped;
 };
