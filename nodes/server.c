@@ -23,6 +23,10 @@ server_fini(struct server *s)
 	if (!s)
 		return;
 	netif_fini(&s->nif);
+	for (size_t i = 0; i < s->nclients; i++) {
+		sec_pair_fini(s->clients[i].sec);
+		free(s->clients[i].sec);
+	}
 	free(s->clients);
 	s->clients = NULL;
 }
@@ -52,6 +56,20 @@ server_find_client(const struct server *s, const char *name)
 		if (strcmp(s->clients[i].name, name) == 0)
 			return (int)i;
 	return RMC_ENOENT;
+}
+
+int
+server_set_client_sa(struct server *s, size_t ci, const struct nvram_sa *stored,
+		     uint32_t replay_window)
+{
+	if (ci >= s->nclients)
+		return RMC_ENOENT;
+	struct server_client *c = &s->clients[ci];
+	/* Heap, not inline: the SAD points into the pair and clients[] may move. */
+	if (!c->sec && !(c->sec = calloc(1, sizeof(*c->sec))))
+		return RMC_ENOMEM;
+	sec_pair_fini(c->sec);
+	return sec_pair_init(c->sec, stored, SEC_SERVER, replay_window);
 }
 
 static int
@@ -94,9 +112,15 @@ transmit(struct server *s, struct server_client *c, struct node_out *out)
 	struct rmcp_msg r = {.seq = m->seq, .iana = ASF_IANA, .type = m->type, .tag = m->tag};
 	uint8_t buf[SERVER_MSG_MAX];
 	size_t n;
-	if (rmcp_encode(&r, buf, sizeof(buf), &n) == RMC_OK)
+	if (rmcp_encode(&r, buf, sizeof(buf), &n) != RMC_OK)
+		return;
+	/* A resend repeats the RMCP bytes; under IPsec it gets a fresh ESP sequence number. */
+	if (!m->secure)
 		netif_send_udp(&s->nif, out, c->mac, c->ip, RMCP_PORT_CLEAR, RMCP_PORT_CLEAR, buf,
 			       n);
+	else if (netif_send_udp_sealed(&s->nif, out, c->sec, 0, c->mac, c->ip, RMCP_PORT_SECURE,
+				       RMCP_PORT_SECURE, buf, n) != RMC_OK)
+		s->st.seal_failed++;
 }
 
 static void
@@ -121,15 +145,21 @@ finish(struct server *s, uint64_t now, struct server_client *c, struct node_out 
 }
 
 int
-server_send(struct server *s, uint64_t now, size_t ci, uint8_t asf_type, struct node_out *out)
+server_send(struct server *s, uint64_t now, size_t ci, uint8_t asf_type, bool secure,
+	    struct node_out *out)
 {
 	if (ci >= s->nclients)
 		return RMC_ENOENT;
 	struct server_client *c = &s->clients[ci];
-	if (c->qlen == SERVER_QUEUE)
+	if (c->qlen == SERVER_QUEUE) {
+		s->st.queue_full++;
 		return RMC_ENOSPC;
+	}
+	if (secure && !c->sec)
+		return RMC_ESTATE;
 	struct server_msg *m = &c->queue[(c->qhead + c->qlen) % SERVER_QUEUE];
 	m->type = asf_type;
+	m->secure = secure;
 	m->seq = s->seq;
 	m->tag = s->tag++;
 	s->seq = (uint8_t)((s->seq + 1) % RMCP_SEQ_NOACK); /* 0..254, 255 means "no ACK" */
@@ -216,6 +246,25 @@ on_answer(struct server *s, uint64_t now, struct server_client *c, const struct 
 		s->st.unsolicited++;
 }
 
+/* Removes the client's SA and checks the inner packet is UDP from its port 664. */
+static int
+open_secure(const struct server_client *c, const struct pkt *pk, uint8_t *inner,
+	    const uint8_t **data, size_t *dlen)
+{
+	size_t n;
+	struct ipv4_hdr ih;
+	struct udp_hdr uh;
+	if (!c->sec || sec_open_ipv4(c->sec, pk->l3, pk->l3_len, inner, NODE_FRAME_MAX, &n))
+		return RMC_ECRYPTO;
+	if (ipv4_decode(inner, n, &ih) != RMC_OK || ih.proto != IPPROTO_UDP_ ||
+	    udp_decode(inner + ih.ihl, ih.tot_len - ih.ihl, ih.src, ih.dst, &uh) != RMC_OK ||
+	    uh.sport != RMCP_PORT_SECURE)
+		return RMC_EINVAL;
+	*data = inner + ih.ihl + UDP_HLEN;
+	*dlen = uh.len - UDP_HLEN;
+	return RMC_OK;
+}
+
 void
 server_on_frame(struct server *s, uint64_t now, const uint8_t *frame, size_t len,
 		struct node_out *out)
@@ -235,14 +284,23 @@ server_on_frame(struct server *s, uint64_t now, const uint8_t *frame, size_t len
 		rearm(s, out);
 		return;
 	}
-	int ci;
-	if (pk.kind != PKT_UDP || pk.ip.dst != s->nif.ip || pk.udp.sport != RMCP_PORT_CLEAR ||
-	    (ci = find_by_ip(s, pk.ip.src)) < 0) {
+	int ci = pk.ip.dst == s->nif.ip ? find_by_ip(s, pk.ip.src) : RMC_ENOENT;
+	const uint8_t *data = pk.payload;
+	size_t dlen = pk.payload_len;
+	uint8_t inner[NODE_FRAME_MAX];
+	if (ci >= 0 && pk.kind == PKT_IPV4 &&
+	    (pk.ip.proto == IPPROTO_ESP_ || pk.ip.proto == IPPROTO_AH_)) {
+		if (open_secure(&s->clients[ci], &pk, inner, &data, &dlen) != RMC_OK) {
+			s->st.ipsec_rejected++;
+			return;
+		}
+		s->st.secure_rx++;
+	} else if (ci < 0 || pk.kind != PKT_UDP || pk.udp.sport != RMCP_PORT_CLEAR) {
 		s->st.not_for_us++;
 		return;
 	}
 	struct rmcp_msg m;
-	if (rmcp_decode(pk.payload, pk.payload_len, &m) != RMC_OK) {
+	if (rmcp_decode(data, dlen, &m) != RMC_OK) {
 		s->st.malformed++;
 		return;
 	}

@@ -13,6 +13,8 @@
 
 #include "nodes/netif.h"
 #include "nodes/node.h"
+#include "nodes/nvram.h"
+#include "nodes/secure.h"
 #include "proto/rmcp.h"
 
 enum server_timer {
@@ -35,6 +37,7 @@ struct server_msg {
 	uint8_t type;
 	uint8_t seq;
 	uint8_t tag;
+	bool secure; /* UDP 664 under the client's SA, else clear on 623 */
 };
 
 struct server_client {
@@ -48,13 +51,15 @@ struct server_client {
 	uint8_t watchdog;
 	struct server_msg queue[SERVER_QUEUE];
 	size_t qhead, qlen;
-	bool in_flight; /* queue[qhead] sent, not yet answered */
+	bool in_flight;	      /* queue[qhead] sent, not yet answered */
+	struct sec_pair *sec; /* the client's SA pair, mirrored; NULL when none */
 	uint8_t tries;
 	uint64_t retx_at;
 };
 
 struct server_stats {
 	uint64_t rx_frames, malformed, not_for_us, sent, resent, gave_up, unsolicited;
+	uint64_t secure_rx, ipsec_rejected, seal_failed, queue_full;
 };
 
 struct server {
@@ -71,9 +76,16 @@ int server_init(struct server *s, const struct server_cfg *cfg);
 void server_fini(struct server *s);
 int server_add_client(struct server *s, const char *name, uint32_t ip);
 int server_find_client(const struct server *s, const char *name);
+/* The SA the client's NIC stores (its view); the server keeps the mirror image. */
+int server_set_client_sa(struct server *s, size_t ci, const struct nvram_sa *stored,
+			 uint32_t replay_window);
 
-/* Queues an ASF message (a request or a command) for client index ci. */
-int server_send(struct server *s, uint64_t now, size_t ci, uint8_t asf_type, struct node_out *out);
+/*
+ * Queues an ASF message (a request or a command) for client index ci,
+ * secured under the client's SA or in the clear (RMC_ESTATE: no SA).
+ */
+int server_send(struct server *s, uint64_t now, size_t ci, uint8_t asf_type, bool secure,
+		struct node_out *out);
 void server_on_frame(struct server *s, uint64_t now, const uint8_t *frame, size_t len,
 		     struct node_out *out);
 void server_on_timer(struct server *s, uint64_t now, uint32_t id, struct node_out *out);

@@ -5,12 +5,20 @@
 
 #include "proto/err.h"
 #include "proto/pkt.h"
+#include "proto/rd.h"
 #include "proto/rmcp.h"
 
 void
 obs_log_init(struct obs_log *log)
 {
 	memset(log, 0, sizeof(*log));
+}
+
+const char *
+obs_prot_name(uint8_t prot)
+{
+	static const char *const names[] = {"clear", "esp", "ah", "ah+esp"};
+	return prot < 4 ? names[prot] : "?";
 }
 
 void
@@ -29,11 +37,66 @@ node_by_mac(const struct scenario *sc, const uint8_t *mac)
 	return -1;
 }
 
+/* The RMCP layer of a UDP datagram to or from an RMCP port. */
 static void
-classify(struct obs *o, const uint8_t *f, size_t len)
+classify_rmcp(struct obs *o, uint16_t sport, uint16_t dport, const uint8_t *p, size_t len)
+{
+	struct rmcp_msg m;
+	o->kind = OBS_OTHER;
+	o->sport = sport;
+	o->dport = dport;
+	if (sport != RMCP_PORT_CLEAR && dport != RMCP_PORT_CLEAR && sport != RMCP_PORT_SECURE &&
+	    dport != RMCP_PORT_SECURE)
+		return;
+	if (rmcp_decode(p, len, &m) != RMC_OK) {
+		o->kind = OBS_MALFORMED;
+		return;
+	}
+	o->rmcp_seq = m.seq;
+	if (m.is_ack) {
+		o->kind = OBS_RMCP_ACK;
+	} else if (m.iana == ASF_IANA) {
+		o->kind = OBS_ASF;
+		o->asf_type = m.type;
+		o->tag = m.tag;
+	}
+}
+
+static void
+classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk)
+{
+	uint8_t inner[1600];
+	size_t n;
+	struct ipv4_hdr ih;
+	struct udp_hdr uh;
+	const uint8_t *l4 = pk->l4;
+	o->kind = OBS_OTHER;
+	if (pk->l4_len >= 12) {
+		/* ESP: SPI at 0, seq at 4; AH: SPI at 4, seq at 8 (RFC 4303 §2, RFC 4302 §2). */
+		size_t at = pk->ip.proto == IPPROTO_AH_ ? 4 : 0;
+		o->spi = get_be32(l4 + at);
+		o->seq = get_be32(l4 + at + 4);
+	}
+	o->prot = pk->ip.proto == IPPROTO_ESP_		    ? OBS_ESP
+		  : pk->l4_len > 0 && l4[0] == IPPROTO_ESP_ ? OBS_AH_ESP
+							    : OBS_AH;
+	for (size_t i = 0; i < log->nkeys; i++) {
+		sec_pair_forget_replay(&log->keys[i]);
+		if (sec_open_ipv4(&log->keys[i], pk->l3, pk->l3_len, inner, sizeof(inner), &n))
+			continue;
+		o->opened = true;
+		if (ipv4_decode(inner, n, &ih) == RMC_OK && ih.proto == IPPROTO_UDP_ &&
+		    udp_decode(inner + ih.ihl, ih.tot_len - ih.ihl, ih.src, ih.dst, &uh) == RMC_OK)
+			classify_rmcp(o, uh.sport, uh.dport, inner + ih.ihl + UDP_HLEN,
+				      uh.len - UDP_HLEN);
+		return;
+	}
+}
+
+static void
+classify(struct obs_log *log, struct obs *o, const uint8_t *f, size_t len)
 {
 	struct pkt pk;
-	struct rmcp_msg m;
 	if (pkt_decode(f, len, &pk) != RMC_OK) {
 		o->kind = OBS_MALFORMED;
 		return;
@@ -43,26 +106,10 @@ classify(struct obs *o, const uint8_t *f, size_t len)
 		return;
 	}
 	o->kind = OBS_OTHER;
-	if (pk.kind != PKT_UDP)
-		return;
-	o->sport = pk.udp.sport;
-	o->dport = pk.udp.dport;
-	if (pk.udp.sport != RMCP_PORT_CLEAR && pk.udp.dport != RMCP_PORT_CLEAR)
-		return;
-	if (rmcp_decode(pk.payload, pk.payload_len, &m) != RMC_OK) {
-		o->kind = OBS_MALFORMED;
-		return;
-	}
-	o->rmcp_seq = m.seq;
-	if (m.is_ack) {
-		o->kind = OBS_RMCP_ACK;
-		return;
-	}
-	if (m.iana == ASF_IANA) {
-		o->kind = OBS_ASF;
-		o->asf_type = m.type;
-		o->tag = m.tag;
-	}
+	if (pk.kind == PKT_UDP)
+		classify_rmcp(o, pk.udp.sport, pk.udp.dport, pk.payload, pk.payload_len);
+	else if (pk.kind == PKT_IPV4 && (pk.ip.proto == IPPROTO_ESP_ || pk.ip.proto == IPPROTO_AH_))
+		classify_ipsec(log, o, &pk);
 }
 
 int
@@ -83,7 +130,7 @@ obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const 
 	o->frame_no = (uint32_t)(log->n + 1);
 	o->from = len >= 12 ? node_by_mac(sc, f + 6) : -1;
 	o->to = len >= 6 ? node_by_mac(sc, f) : -1;
-	classify(o, f, len);
+	classify(log, o, f, len);
 	log->n++;
 	return RMC_OK;
 }
@@ -100,6 +147,10 @@ obs_match(const struct obs *o, const struct scn_pattern *p)
 	if (p->asf_type >= 0 && o->asf_type != p->asf_type)
 		return 0;
 	if (p->port >= 0 && o->sport != p->port && o->dport != p->port)
+		return 0;
+	if (p->via == SCN_VIA_SECURE && o->prot == OBS_CLEAR)
+		return 0;
+	if (p->via == SCN_VIA_CLEAR && o->prot != OBS_CLEAR)
 		return 0;
 	return 1;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nodes/secure.h"
 #include "sim/scenario.h"
 
 struct obs {
@@ -21,11 +22,29 @@ struct obs {
 	uint16_t sport, dport;
 	uint8_t rmcp_seq;
 	uint8_t tag;
+	uint8_t prot; /* enum obs_prot: how the packet was protected */
+	bool opened;  /* protected, and the harness removed the protection */
+	uint32_t spi; /* outermost IPsec header's SPI and sequence number */
+	uint32_t seq;
 };
 
+enum obs_prot {
+	OBS_CLEAR = 0,
+	OBS_ESP,
+	OBS_AH,
+	OBS_AH_ESP,
+};
+
+/*
+ * The harness holds every SA of the run (its own copies, built from the
+ * same stored SAs as the nodes), so it can classify what travels under
+ * ESP without asking any node.
+ */
 struct obs_log {
 	struct obs *v;
 	size_t n, cap;
+	struct sec_pair *keys;
+	size_t nkeys;
 };
 
 void obs_log_init(struct obs_log *log);
@@ -34,5 +53,6 @@ void obs_log_fini(struct obs_log *log);
 int obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const uint8_t *f,
 		  size_t len);
 int obs_match(const struct obs *o, const struct scn_pattern *p);
+const char *obs_prot_name(uint8_t prot);
 
 #endif

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include "nodes/client.h"
+#include "nodes/secure.h"
+#include "proto/rd.h"
 #include "nodes/server.h"
 #include "pcap/trace.h"
 #include "proto/err.h"
@@ -48,6 +50,8 @@ struct run {
 	struct note *notes;
 	size_t nnotes, capnotes;
 	int io_error;
+	struct nvram_sa *stored; /* per node: the SA its NIC is provisioned with (clients) */
+	uint64_t seed;
 };
 
 struct verdict {
@@ -154,27 +158,116 @@ on_action(void *ctx, uint64_t arg)
 	uint64_t now = r->eng.now;
 	if (a->verb == SCN_DO_POWER) {
 		struct simnode *sn = &r->nodes[a->client];
+		if (a->nvram_cut != SCN_CUT_NONE) {
+			/* The loss happens when the NIC next writes NVRAM, torn at this byte. */
+			size_t n = a->nvram_cut == SCN_CUT_RANDOM ? rng_below(&r->rng, 32)
+								  : (size_t)a->nvram_cut;
+			client_arm_nvram_cut(&sn->u.c, n);
+			add_note(r, sn->idx, "power will fail during the next NVRAM write");
+			return;
+		}
 		client_power_event(&sn->u.c, now, a->cause, &r->out);
 		flush(r, sn);
 		return;
 	}
+	bool secure =
+	    a->via == SCN_VIA_SECURE || (a->via == SCN_VIA_DEFAULT && r->sc->security.enabled);
 	struct simnode *sn = &r->nodes[a->server];
 	struct server *s = &sn->u.s;
 	if (a->verb == SCN_DO_DISCOVER) {
 		for (size_t i = 0; i < s->nclients; i++)
-			server_send(s, now, i, ASF_PRESENCE_PING, &r->out);
+			server_send(s, now, i, ASF_PRESENCE_PING, secure, &r->out);
 	} else {
 		int ci = server_find_client(s, r->sc->nodes[a->client].name);
-		if (ci < 0 || server_send(s, now, (size_t)ci, a->asf_type, &r->out) != RMC_OK)
-			add_note(r, sn->idx, "could not queue the scenario's message");
+		if (ci >= 0)
+			server_send(s, now, (size_t)ci, a->asf_type, secure, &r->out);
 	}
 	flush(r, sn);
+}
+
+/*
+ * Every client's SA comes from the run's seed: SPIs and keys drawn from a
+ * stream of their own, so adding a node or a fault elsewhere does not
+ * change another client's keys. It stands in for the IKE exchange.
+ */
+static void
+derive_sa(const struct scenario *sc, uint64_t seed, size_t idx, uint32_t peer_ip,
+	  struct nvram_sa *sa)
+{
+	struct rng k;
+	rng_seed(&k, seed ^ (0x5341ULL << 48) ^ idx);
+	memset(sa, 0, sizeof(*sa));
+	sa->suite = sc->security.suite;
+	sa->esn = sc->security.esn;
+	mgmt_suite_key_lens(sa->suite, &sa->key_len, &sa->salt_len, &sa->integ_key_len);
+	sa->spi_in = 0x1000 + (uint32_t)rng_below(&k, 0x7fffe000);
+	do
+		sa->spi_out = 0x1000 + (uint32_t)rng_below(&k, 0x7fffe000);
+	while (sa->spi_out == sa->spi_in);
+	uint8_t *fields[] = {sa->key,	 sa->salt,    sa->integ_key,
+			     sa->key_in, sa->salt_in, sa->integ_key_in};
+	size_t lens[] = {sa->key_len, sa->salt_len, sa->integ_key_len,
+			 sa->key_len, sa->salt_len, sa->integ_key_len};
+	for (size_t f = 0; f < 6; f++)
+		for (size_t b = 0; b < lens[f]; b++)
+			fields[f][b] = (uint8_t)rng_next(&k);
+	put_be32(sa->peer_ip, peer_ip);
+	sa->txid = 1;
+}
+
+static void
+client_nvram_config(const struct scenario *sc, struct nvram_config *nv)
+{
+	nvram_config_default(nv);
+	nv->policy.clear_allowed = sc->security.clear_allowed;
+	nv->policy.clear_port = sc->security.clear_port;
+	nv->policy.clear_msgs = sc->security.clear_msgs;
+	nv->seq_reservation = sc->security.reservation;
+}
+
+/* The harness's own copies of every SA, both roles, for classifying what it sees. */
+static int
+observer_keys(struct run *r)
+{
+	const struct scenario *sc = r->sc;
+	if (!sc->security.enabled)
+		return RMC_OK;
+	r->obs.keys = calloc(2 * sc->nnodes, sizeof(*r->obs.keys));
+	if (!r->obs.keys)
+		return RMC_ENOMEM;
+	for (size_t i = 0; i < sc->nnodes; i++) {
+		if (sc->nodes[i].role != SCN_CLIENT)
+			continue;
+		for (int role = SEC_NIC; role <= SEC_SERVER; role++) {
+			int rc = sec_pair_init(&r->obs.keys[r->obs.nkeys], &r->stored[i],
+					       (enum sec_role)role, sc->security.replay_window);
+			if (rc)
+				return rc;
+			r->obs.nkeys++;
+		}
+	}
+	return RMC_OK;
+}
+
+/* The SAs are the primary's: the first server of the scenario. */
+static uint32_t
+primary_ip(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->nnodes; i++)
+		if (sc->nodes[i].role == SCN_SERVER)
+			return sc->nodes[i].ip;
+	return 0;
 }
 
 static int
 nodes_init(struct run *r)
 {
 	const struct scenario *sc = r->sc;
+	if (!(r->stored = calloc(sc->nnodes, sizeof(*r->stored))))
+		return RMC_ENOMEM;
+	for (size_t i = 0; sc->security.enabled && i < sc->nnodes; i++)
+		if (sc->nodes[i].role == SCN_CLIENT)
+			derive_sa(sc, r->seed, i, primary_ip(sc), &r->stored[i]);
 	for (size_t i = 0; i < sc->nnodes; i++) {
 		const struct scn_node *nd = &sc->nodes[i];
 		struct simnode *sn = &r->nodes[i];
@@ -187,24 +280,34 @@ nodes_init(struct run *r)
 			struct client_cfg cfg = {.ip = nd->ip,
 						 .power = nd->power,
 						 .boot_ns = nd->boot_ns,
-						 .first_ip_id = ip_id};
+						 .first_ip_id = ip_id,
+						 .replay_window = sc->security.replay_window};
 			snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
 			memcpy(cfg.mac, nd->mac, 6);
+			client_nvram_config(sc, &cfg.nvram);
+			cfg.sa = r->stored[i];
 			rc = client_init(&sn->u.c, &cfg);
+			explicit_bzero(&cfg, sizeof(cfg));
 		} else {
 			struct server_cfg cfg = {.ip = nd->ip,
-						 .retx_ns = NS_PER_S,
-						 .retries = 3,
+						 .retx_ns = nd->retx_ns,
+						 .retries = nd->retries,
 						 .first_ip_id = ip_id,
 						 .first_seq = (uint8_t)rng_below(&r->rng, 255)};
 			snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
 			memcpy(cfg.mac, nd->mac, 6);
 			rc = server_init(&sn->u.s, &cfg);
 			/* A console's inventory: every client of the scenario. */
-			for (size_t j = 0; rc == RMC_OK && j < sc->nnodes; j++)
-				if (sc->nodes[j].role == SCN_CLIENT)
-					rc = server_add_client(&sn->u.s, sc->nodes[j].name,
-							       sc->nodes[j].ip);
+			for (size_t j = 0; rc == RMC_OK && j < sc->nnodes; j++) {
+				if (sc->nodes[j].role != SCN_CLIENT)
+					continue;
+				rc =
+				    server_add_client(&sn->u.s, sc->nodes[j].name, sc->nodes[j].ip);
+				if (!rc && sc->security.enabled)
+					rc = server_set_client_sa(&sn->u.s, sn->u.s.nclients - 1,
+								  &r->stored[j],
+								  sc->security.replay_window);
+			}
 		}
 		if (rc)
 			return rc;
@@ -310,6 +413,21 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	}
 }
 
+struct counter {
+	const char *name;
+	uint64_t value;
+};
+
+static void
+write_counters(FILE *f, const struct counter *c, size_t n)
+{
+	fprintf(f, "{");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", c[i].name,
+			(unsigned long long)c[i].value);
+	fprintf(f, "}");
+}
+
 static void
 write_node_json(FILE *f, const struct simnode *sn, const struct scn_node *nd)
 {
@@ -317,24 +435,37 @@ write_node_json(FILE *f, const struct simnode *sn, const struct scn_node *nd)
 	json_str(f, nd->name);
 	if (sn->role == SCN_CLIENT) {
 		const struct client_stats *st = &sn->u.c.st;
-		fprintf(
-		    f,
-		    ", \"role\": \"client\", \"power\": \"%s\", \"stats\": {\"rx_frames\": %llu, "
-		    "\"malformed\": %llu, \"rmcp_rx\": %llu, \"commands_executed\": %llu, "
-		    "\"commands_refused\": %llu}}",
-		    power_state_name(sn->u.c.power), (unsigned long long)st->rx_frames,
-		    (unsigned long long)st->malformed, (unsigned long long)st->rmcp_rx,
-		    (unsigned long long)st->commands_executed,
-		    (unsigned long long)st->commands_refused);
+		const struct counter c[] = {
+		    {"rx_frames", st->rx_frames},
+		    {"malformed", st->malformed},
+		    {"rmcp_rx", st->rmcp_rx},
+		    {"secure_rx", st->secure_rx},
+		    {"ipsec_rejected", st->ipsec_rejected},
+		    {"clear_refused", st->clear_refused},
+		    {"commands_executed", st->commands_executed},
+		    {"commands_refused", st->commands_refused},
+		    {"nvram_power_cuts", st->nvram_power_cuts},
+		    {"seq_unavailable", st->seq_unavailable},
+		};
+		fprintf(f, ", \"role\": \"client\", \"power\": \"%s\", \"stats\": ",
+			power_state_name(sn->u.c.power));
+		write_counters(f, c, sizeof(c) / sizeof(c[0]));
 	} else {
 		const struct server_stats *st = &sn->u.s.st;
-		fprintf(f,
-			", \"role\": \"server\", \"stats\": {\"rx_frames\": %llu, \"malformed\": "
-			"%llu, \"sent\": %llu, \"resent\": %llu, \"gave_up\": %llu}}",
-			(unsigned long long)st->rx_frames, (unsigned long long)st->malformed,
-			(unsigned long long)st->sent, (unsigned long long)st->resent,
-			(unsigned long long)st->gave_up);
+		const struct counter c[] = {
+		    {"rx_frames", st->rx_frames},
+		    {"malformed", st->malformed},
+		    {"sent", st->sent},
+		    {"resent", st->resent},
+		    {"gave_up", st->gave_up},
+		    {"secure_rx", st->secure_rx},
+		    {"ipsec_rejected", st->ipsec_rejected},
+		    {"queue_full", st->queue_full},
+		};
+		fprintf(f, ", \"role\": \"server\", \"stats\": ");
+		write_counters(f, c, sizeof(c) / sizeof(c[0]));
 	}
+	fprintf(f, "}");
 }
 
 /* Deterministic: nothing here depends on the output directory or the wall clock. */
@@ -419,6 +550,38 @@ open_traces(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 	return RMC_OK;
 }
 
+/*
+ * Wireshark's esp_sa file beside the trace: one line per ESP SA and
+ * direction, "IPv4","src","dst","0xSPI","<cipher>","0xkey","<auth>","0xkey".
+ * Copy it into a Wireshark profile (or use `rmcpsec wireshark`) to decrypt.
+ */
+static int
+export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
+{
+	const struct scenario *sc = r->sc;
+	if (!sc->security.enabled)
+		return RMC_OK;
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/esp_sa", o->outdir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return RMC_EIO;
+	}
+	int rc = RMC_OK;
+	/* The observer's NIC-role pairs sit at even indices. */
+	for (size_t i = 0, k = 0; !rc && i < sc->nnodes; i++)
+		if (sc->nodes[i].role == SCN_CLIENT) {
+			rc = sec_export_esp_sa(&r->obs.keys[k], sc->nodes[i].ip, primary_ip(sc), f);
+			k += 2;
+		}
+	if (fclose(f) != 0 || rc) {
+		snprintf(err, errlen, "%s: cannot write the keys", path);
+		return RMC_EIO;
+	}
+	return RMC_OK;
+}
+
 static void
 report(const struct run *r, const struct verdict *v, FILE *log)
 {
@@ -443,6 +606,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	}
 	r->sc = sc;
 	res->seed = run_seed(sc, o);
+	r->seed = res->seed;
 	rng_seed(&r->rng, res->seed);
 	obs_log_init(&r->obs);
 	if (mkdir_p(o->outdir) != 0) {
@@ -461,6 +625,8 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		snprintf(err, errlen, "node set-up failed: %s", rmc_strerror(rc));
 		goto out;
 	}
+	if ((rc = observer_keys(r)) || (rc = export_keys(r, o, err, errlen)))
+		goto out;
 	if ((rc = open_traces(r, o, err, errlen)))
 		goto out;
 	for (size_t i = 0; i < sc->nactions; i++)
@@ -491,7 +657,13 @@ out:
 		nodes_fini(r);
 		lan_fini(&r->lan);
 		engine_fini(&r->eng);
+		for (size_t i = 0; i < r->obs.nkeys; i++)
+			sec_pair_fini(&r->obs.keys[i]);
+		free(r->obs.keys);
 		obs_log_fini(&r->obs);
+		if (r->stored)
+			explicit_bzero(r->stored, sc->nnodes * sizeof(*r->stored));
+		free(r->stored);
 		free(r->notes);
 		free(r);
 	}

@@ -8,6 +8,8 @@
 #include <yaml.h>
 
 #include "proto/err.h"
+#include "nodes/nvram.h"
+#include "nodes/secure.h"
 #include "proto/rmcp.h"
 
 /* Loader state: the parsed document and where to report the first error. */
@@ -17,6 +19,7 @@ struct ld {
 	char *err;
 	size_t errlen;
 	struct scenario *sc;
+	size_t action_cap;
 };
 
 static const struct {
@@ -272,10 +275,125 @@ load_link(struct ld *ld, yaml_node_t *n)
 	return rc;
 }
 
+static const struct {
+	const char *name;
+	uint16_t bit;
+} CLEAR_MSGS[] = {
+    {"presence_ping", NVRAM_CLEAR_PRESENCE_PING},
+    {"capabilities_request", NVRAM_CLEAR_CAPABILITIES},
+    {"system_state_request", NVRAM_CLEAR_SYSTEM_STATE},
+    {"reset", NVRAM_CLEAR_RESET},
+    {"power_up", NVRAM_CLEAR_POWER_UP},
+    {"power_down", NVRAM_CLEAR_POWER_DOWN},
+    {"power_cycle", NVRAM_CLEAR_POWER_CYCLE},
+};
+
+static int
+want_uint(struct ld *ld, yaml_node_t *map, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	const char *s;
+	int rc = want_str(ld, map, key, false, &s);
+	if (rc || !s)
+		return rc;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end || *s == '-' || v < lo || v > hi)
+		return fail(ld, get(ld, map, key), key,
+			    "expected an integer in %llu..%llu, got '%s'", (unsigned long long)lo,
+			    (unsigned long long)hi, s);
+	*out = v;
+	return RMC_OK;
+}
+
+static int
+want_bool(struct ld *ld, yaml_node_t *map, const char *key, bool *out)
+{
+	const char *s;
+	int rc = want_str(ld, map, key, false, &s);
+	if (rc || !s)
+		return rc;
+	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+		*out = s[0] == 't';
+		return RMC_OK;
+	}
+	return fail(ld, get(ld, map, key), key, "expected true or false, got '%s'", s);
+}
+
+static int
+load_clear(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
+{
+	static const char *const keys[] = {"allowed", "port", "messages", NULL};
+	uint64_t port = sec->clear_port;
+	int rc = check_keys(ld, n, "clear", keys);
+	if (!rc)
+		rc = want_bool(ld, n, "allowed", &sec->clear_allowed);
+	if (!rc)
+		rc = want_uint(ld, n, "port", 1, 65535, &port);
+	if (rc)
+		return rc;
+	if (port == 664)
+		return fail(ld, get(ld, n, "port"), "port", "664 is the secured port");
+	sec->clear_port = (uint16_t)port;
+	yaml_node_t *msgs = get(ld, n, "messages");
+	if (!msgs)
+		return RMC_OK;
+	if (msgs->type != YAML_SEQUENCE_NODE)
+		return fail(ld, msgs, "messages", "expected a list of ASF message names");
+	sec->clear_msgs = 0;
+	for (yaml_node_item_t *it = msgs->data.sequence.items.start;
+	     it < msgs->data.sequence.items.top; it++) {
+		yaml_node_t *m = node_at(ld, *it);
+		const char *name = scalar(m);
+		size_t i;
+		for (i = 0; name && i < sizeof(CLEAR_MSGS) / sizeof(CLEAR_MSGS[0]); i++)
+			if (strcmp(CLEAR_MSGS[i].name, name) == 0)
+				break;
+		if (!name || i == sizeof(CLEAR_MSGS) / sizeof(CLEAR_MSGS[0]))
+			return fail(
+			    ld, m, "messages",
+			    "'%s' is not a request or command the NIC can allow in the clear",
+			    name ? name : "?");
+		sec->clear_msgs |= CLEAR_MSGS[i].bit;
+	}
+	return RMC_OK;
+}
+
+static int
+load_security(struct ld *ld, yaml_node_t *n)
+{
+	static const char *const keys[] = {"suite",	  "esn",   "replay_window",
+					   "reservation", "clear", NULL};
+	struct scn_security *sec = &ld->sc->security;
+	const char *s;
+	uint64_t v;
+	int rc = check_keys(ld, n, "security", keys);
+	if (rc || (rc = want_str(ld, n, "suite", true, &s)))
+		return rc;
+	if (mgmt_suite_parse(s, &sec->suite) != 0)
+		return fail(ld, get(ld, n, "suite"), "suite",
+			    "unknown suite '%s' (esp-aes-gcm-128, esp-aes-gcm-256, "
+			    "esp-aes-cbc-hmac-sha256, ah-hmac-sha256, ah+esp)",
+			    s);
+	sec->enabled = true;
+	sec->clear_allowed = false; /* secure-only unless the file says otherwise */
+	if ((rc = want_bool(ld, n, "esn", &sec->esn)))
+		return rc;
+	v = sec->replay_window;
+	if ((rc = want_uint(ld, n, "replay_window", 32, 1024, &v)))
+		return rc;
+	sec->replay_window = (uint32_t)v;
+	if ((rc = want_uint(ld, n, "reservation", 1, 1u << 30, &sec->reservation)))
+		return rc;
+	yaml_node_t *clear = get(ld, n, "clear");
+	return clear ? load_clear(ld, clear, sec) : RMC_OK;
+}
+
 static int
 load_node(struct ld *ld, yaml_node_t *n, enum scn_role role, size_t index)
 {
-	static const char *const server_keys[] = {"name", "mac", "ip", NULL};
+	static const char *const server_keys[] = {"name",	"mac",	   "ip",
+						  "retransmit", "retries", NULL};
 	static const char *const client_keys[] = {"name", "mac", "ip", "power", "boot_time", NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_node *nd = &sc->nodes[sc->nnodes];
@@ -317,6 +435,15 @@ load_node(struct ld *ld, yaml_node_t *n, enum scn_role role, size_t index)
 		return fail(ld, get(ld, n, "power"), "power", "unknown power state '%s'", s);
 	if ((rc = want_duration(ld, n, "boot_time", false, &nd->boot_ns)))
 		return rc;
+	uint64_t retries = 3;
+	nd->retx_ns = NS_PER_S;
+	if ((rc = want_duration(ld, n, "retransmit", false, &nd->retx_ns)) ||
+	    (rc = want_uint(ld, n, "retries", 0, 10, &retries)))
+		return rc;
+	if (nd->retx_ns == 0 || nd->retx_ns == UINT64_MAX)
+		return fail(ld, get(ld, n, "retransmit"), "retransmit",
+			    "must be finite and above 0");
+	nd->retries = (uint8_t)retries;
 	sc->nnodes++;
 	return RMC_OK;
 }
@@ -357,12 +484,79 @@ want_node(struct ld *ld, yaml_node_t *map, const char *key, enum scn_role role, 
 }
 
 static int
+push_actions(struct ld *ld, const struct scn_action *a, uint64_t count, uint64_t every,
+	     yaml_node_t *n)
+{
+	struct scenario *sc = ld->sc;
+	for (uint64_t k = 0; k < count; k++) {
+		if (sc->nactions == ld->action_cap) {
+			size_t cap = ld->action_cap * 2 + 16;
+			struct scn_action *v = realloc(sc->actions, cap * sizeof(*v));
+			if (!v)
+				return fail(ld, n, "timeline", "out of memory");
+			sc->actions = v;
+			ld->action_cap = cap;
+		}
+		struct scn_action *b = &sc->actions[sc->nactions++];
+		*b = *a;
+		b->at = a->at + k * every;
+		if (b->at > sc->duration || b->at < a->at)
+			return fail(ld, get(ld, n, "count"), "count",
+				    "repetition %llu falls after the scenario's duration",
+				    (unsigned long long)k + 1);
+	}
+	return RMC_OK;
+}
+
+static int
+load_via(struct ld *ld, yaml_node_t *n, enum scn_via *via)
+{
+	const char *s;
+	int rc = want_str(ld, n, "via", false, &s);
+	if (rc || !s)
+		return rc;
+	if (strcmp(s, "secure") == 0)
+		*via = SCN_VIA_SECURE;
+	else if (strcmp(s, "clear") == 0)
+		*via = SCN_VIA_CLEAR;
+	else
+		return fail(ld, get(ld, n, "via"), "via", "expected secure or clear, got '%s'", s);
+	if (*via == SCN_VIA_SECURE && !ld->sc->security.enabled)
+		return fail(ld, get(ld, n, "via"), "via", "secure needs a security section");
+	return RMC_OK;
+}
+
+static int
+load_cut(struct ld *ld, yaml_node_t *n, struct scn_action *a)
+{
+	const char *s;
+	int rc = want_str(ld, n, "nvram_cut", false, &s);
+	a->nvram_cut = SCN_CUT_NONE;
+	if (rc || !s)
+		return rc;
+	if (a->verb != SCN_DO_POWER || a->cause != PC_POWER_LOSS)
+		return fail(ld, get(ld, n, "nvram_cut"), "nvram_cut",
+			    "only a power_loss can cut an NVRAM write");
+	if (strcmp(s, "random") == 0) {
+		a->nvram_cut = SCN_CUT_RANDOM;
+		return RMC_OK;
+	}
+	uint64_t v;
+	if ((rc = want_uint(ld, n, "nvram_cut", 0, NVRAM_IMAGE_SIZE, &v)))
+		return rc;
+	a->nvram_cut = (long)v;
+	return RMC_OK;
+}
+
+static int
 load_action(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"at", "do", "server", "client", "cause", NULL};
+	static const char *const keys[] = {"at",  "do",	       "server", "client", "cause",
+					   "via", "nvram_cut", "every",	 "count",  NULL};
 	struct scenario *sc = ld->sc;
-	struct scn_action *a = &sc->actions[sc->nactions];
+	struct scn_action action, *a = &action;
 	const char *verb, *s;
+	uint64_t every = 0, count = 1;
 	int rc = check_keys(ld, n, "timeline", keys);
 	if (rc)
 		return rc;
@@ -399,14 +593,24 @@ load_action(struct ld *ld, yaml_node_t *n)
 		    "system_state_request, reset)",
 		    verb);
 	}
-	sc->nactions++;
-	return RMC_OK;
+	if ((rc = load_via(ld, n, &a->via)) || (rc = load_cut(ld, n, a)))
+		return rc;
+	if (a->via != SCN_VIA_DEFAULT && a->verb == SCN_DO_POWER)
+		return fail(ld, get(ld, n, "via"), "via",
+			    "a power event does not travel the network");
+	if ((rc = want_duration(ld, n, "every", false, &every)) ||
+	    (rc = want_uint(ld, n, "count", 1, 1000000, &count)))
+		return rc;
+	if ((get(ld, n, "every") != NULL) != (get(ld, n, "count") != NULL))
+		return fail(ld, n, get(ld, n, "every") ? "count" : "every",
+			    "every and count go together");
+	return push_actions(ld, a, count, every, n);
 }
 
 static int
 load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 {
-	static const char *const keys[] = {"from", "to", "msg", "port", NULL};
+	static const char *const keys[] = {"from", "to", "msg", "port", "via", NULL};
 	const char *s;
 	int rc = check_keys(ld, n, "message", keys);
 	if (rc)
@@ -429,7 +633,7 @@ load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 		p->asf_type = t;
 	} else {
 		int k;
-		for (k = OBS_ARP_REQUEST; k <= OBS_MALFORMED; k++)
+		for (k = OBS_ANY; k <= OBS_MALFORMED; k++)
 			if (k != OBS_ASF && strcmp(OBS_NAMES[k], s) == 0)
 				break;
 		if (k > OBS_MALFORMED)
@@ -445,7 +649,7 @@ load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 			return fail(ld, get(ld, n, "port"), "port", "bad UDP port '%s'", s);
 		p->port = (int)v;
 	}
-	return RMC_OK;
+	return load_via(ld, n, &p->via);
 }
 
 static int
@@ -532,6 +736,43 @@ load_list(struct ld *ld, yaml_node_t *seq, const char *field,
 	return RMC_OK;
 }
 
+static int
+by_time(const void *a, const void *b)
+{
+	const struct scn_action *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line; /* file order breaks ties */
+}
+
+/*
+ * Items must be written in time order; repetitions (every/count) then
+ * interleave, so the expanded list is sorted by (time, line) — a total
+ * order, so the run does not depend on qsort's stability.
+ */
+static int
+load_timeline(struct ld *ld, yaml_node_t *tl)
+{
+	uint64_t last = 0;
+	if (!tl)
+		return RMC_OK;
+	if (tl->type != YAML_SEQUENCE_NODE)
+		return fail(ld, tl, "timeline", "expected a list");
+	for (yaml_node_item_t *it = tl->data.sequence.items.start; it < tl->data.sequence.items.top;
+	     it++) {
+		size_t before = ld->sc->nactions;
+		int rc = load_action(ld, node_at(ld, *it));
+		if (rc)
+			return rc;
+		if (ld->sc->actions[before].at < last)
+			return fail(ld, get(ld, node_at(ld, *it), "at"), "at",
+				    "timeline goes back in time");
+		last = ld->sc->actions[before].at;
+	}
+	qsort(ld->sc->actions, ld->sc->nactions, sizeof(*ld->sc->actions), by_time);
+	return RMC_OK;
+}
+
 static size_t
 count(yaml_node_t *n)
 {
@@ -543,8 +784,8 @@ count(yaml_node_t *n)
 static int
 load_root(struct ld *ld, yaml_node_t *root)
 {
-	static const char *const keys[] = {"name",    "seed",	  "duration", "link", "servers",
-					   "clients", "timeline", "expect",   NULL};
+	static const char *const keys[] = {"name",    "seed",	 "duration", "link",   "security",
+					   "servers", "clients", "timeline", "expect", NULL};
 	struct scenario *sc = ld->sc;
 	const char *s;
 	int rc = check_keys(ld, root, "scenario", keys);
@@ -572,11 +813,20 @@ load_root(struct ld *ld, yaml_node_t *root)
 	yaml_node_t *link = get(ld, root, "link");
 	if (link && (rc = load_link(ld, link)))
 		return rc;
+	sc->security = (struct scn_security){.replay_window = 64,
+					     .reservation = NVRAM_DEFAULT_RESERVATION,
+					     .clear_allowed = true,
+					     .clear_port = 623,
+					     .clear_msgs = NVRAM_CLEAR_ALL_MSGS};
+	yaml_node_t *sec = get(ld, root, "security");
+	if (sec && (rc = load_security(ld, sec)))
+		return rc;
 
 	yaml_node_t *srv = get(ld, root, "servers"), *cli = get(ld, root, "clients");
 	yaml_node_t *tl = get(ld, root, "timeline"), *ex = get(ld, root, "expect");
 	sc->nodes = calloc(count(srv) + count(cli) + 1, sizeof(*sc->nodes));
-	sc->actions = calloc(count(tl) + 1, sizeof(*sc->actions));
+	ld->action_cap = count(tl) + 1;
+	sc->actions = calloc(ld->action_cap, sizeof(*sc->actions));
 	sc->expects = calloc(count(ex) + 1, sizeof(*sc->expects));
 	if (!sc->nodes || !sc->actions || !sc->expects)
 		return fail(ld, root, "scenario", "out of memory");
@@ -584,13 +834,8 @@ load_root(struct ld *ld, yaml_node_t *root)
 		return rc;
 	if (sc->nnodes == 0)
 		return fail(ld, root, "servers", "a scenario needs at least one node");
-	if ((rc = load_list(ld, tl, "timeline", load_action)))
+	if ((rc = load_timeline(ld, tl)))
 		return rc;
-	for (size_t i = 1; i < sc->nactions; i++)
-		if (sc->actions[i].at < sc->actions[i - 1].at) {
-			yaml_node_t *item = node_at(ld, tl->data.sequence.items.start[i]);
-			return fail(ld, get(ld, item, "at"), "at", "timeline goes back in time");
-		}
 	return load_list(ld, ex, "expect", load_expect);
 }
 

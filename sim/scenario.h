@@ -26,6 +26,8 @@ struct scn_node {
 	uint32_t ip;
 	enum power_state power; /* clients */
 	uint64_t boot_ns;	/* clients */
+	uint64_t retx_ns;	/* servers: wait this long for an answer before resending */
+	uint8_t retries;	/* servers: resends before giving up */
 	int line;
 };
 
@@ -35,14 +37,39 @@ enum scn_verb {
 	SCN_DO_POWER,	 /* client: a power event from outside the network */
 };
 
+enum scn_via {
+	SCN_VIA_DEFAULT = 0, /* secure when the scenario has a security section */
+	SCN_VIA_SECURE,
+	SCN_VIA_CLEAR,
+};
+
+enum { SCN_CUT_NONE = -1, SCN_CUT_RANDOM = -2 };
+
 struct scn_action {
 	uint64_t at;
 	enum scn_verb verb;
 	int server; /* index into nodes, or -1 */
 	int client;
 	uint8_t asf_type;
+	enum scn_via via;
 	enum power_cause cause;
+	long nvram_cut; /* power_loss: byte of the next NVRAM write, or SCN_CUT_* */
 	int line;
+};
+
+/*
+ * The secured management of DESIGN §3-4: the suite every client's SA uses
+ * (keys derived from the run's seed), and the NIC's configuration bits.
+ */
+struct scn_security {
+	bool enabled;
+	uint8_t suite; /* enum mgmt_suite */
+	bool esn;
+	uint32_t replay_window;
+	uint64_t reservation; /* NVRAM checkpoint reservation R */
+	bool clear_allowed;
+	uint16_t clear_port;
+	uint16_t clear_msgs; /* enum nvram_clear_msg bits */
 };
 
 /* A message kind as the harness classifies frames it sees on the LAN. */
@@ -60,8 +87,9 @@ struct scn_pattern {
 	int from; /* node index, or -1 for any */
 	int to;
 	enum obs_kind kind;
-	int asf_type; /* -1: any */
-	int port;     /* -1: any */
+	int asf_type;	  /* -1: any */
+	int port;	  /* -1: any */
+	enum scn_via via; /* DEFAULT: either */
 	int line;
 };
 
@@ -91,6 +119,7 @@ struct scenario {
 	bool has_seed;
 	uint64_t duration;
 	struct lan_port_cfg link;
+	struct scn_security security;
 	struct scn_node *nodes;
 	size_t nnodes;
 	struct scn_action *actions;

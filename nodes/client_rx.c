@@ -1,0 +1,240 @@
+/*
+ * The client NIC's receive path: classify, enforce the policy, answer.
+ *
+ *   ESP/AH to us       -> open under the stored SA; inner must be UDP to 664
+ *   clear UDP to 664   -> refused: the management port is only protected
+ *   clear UDP to the   -> answered only if the configuration bits allow this
+ *   clear port            message type on this port (patent Fig. 6 rows 6, 8, 9)
+ *
+ * Answers leave the way the request came: under the same SA, or in the
+ * clear on the clear port. Outbound sequence numbers come from NVRAM, so
+ * none is ever sent twice across power losses (DESIGN §4).
+ */
+#include <string.h>
+
+#include "nodes/client_rx.h"
+#include "proto/err.h"
+#include "proto/pkt.h"
+#include "proto/rmcp.h"
+
+struct peer {
+	uint8_t mac[ETH_ALEN];
+	uint32_t ip;
+	uint16_t our_port;
+	uint16_t their_port;
+	bool secure;
+};
+
+static int
+nic_send(struct client *c, uint64_t now, const struct peer *p, const uint8_t *buf, size_t n,
+	 struct node_out *out)
+{
+	if (!p->secure)
+		return netif_send_udp(&c->nif, out, p->mac, p->ip, p->our_port, p->their_port, buf,
+				      n);
+	uint64_t seq;
+	int rc = nvram_seq_next(&c->nv, c->sec.spi_out, &seq);
+	if (rc) {
+		if (nvram_power_lost(&c->nv))
+			client_check_nvram_cut(c, now, out);
+		else
+			c->st.seq_unavailable++;
+		return rc;
+	}
+	return netif_send_udp_sealed(&c->nif, out, &c->sec, seq, p->mac, p->ip, p->our_port,
+				     p->their_port, buf, n);
+}
+
+static void
+send_msg(struct client *c, uint64_t now, const struct peer *p, const struct rmcp_msg *m,
+	 struct node_out *out)
+{
+	uint8_t buf[RMCP_HLEN + ASF_HLEN + ASF_MAX_DATA];
+	size_t n;
+	if (rmcp_encode(m, buf, sizeof(buf), &n) == RMC_OK)
+		nic_send(c, now, p, buf, n, out);
+}
+
+static void
+send_ack(struct client *c, uint64_t now, const struct peer *p, uint8_t seq, struct node_out *out)
+{
+	uint8_t buf[RMCP_HLEN];
+	size_t n;
+	if (rmcp_encode_ack(seq, buf, sizeof(buf), &n) == RMC_OK)
+		nic_send(c, now, p, buf, n, out);
+}
+
+static enum power_cause
+command_cause(uint8_t type)
+{
+	switch (type) {
+	case ASF_RESET:
+		return PC_RESET;
+	case ASF_POWER_UP:
+		return PC_POWER_UP;
+	case ASF_POWER_DOWN:
+		return PC_POWER_DOWN;
+	default:
+		return PC_POWER_CYCLE;
+	}
+}
+
+static void
+execute(struct client *c, uint64_t now, const struct peer *p, uint8_t type, struct node_out *out)
+{
+	if (client_set_power(c, now, command_cause(type), out) != RMC_OK) {
+		c->st.commands_refused++;
+		return;
+	}
+	c->st.commands_executed++;
+	c->st.executed[type - ASF_RESET]++;
+	node_out_note(out, "executed %s (%s)", asf_type_name(type),
+		      p->secure ? mgmt_suite_name(c->sec.suite) : "clear");
+}
+
+static void
+answer_asf(struct client *c, uint64_t now, const struct peer *p, const struct rmcp_msg *req,
+	   struct node_out *out)
+{
+	/* Responses go back with sequence 0xFF: the console retries the request, not us. */
+	struct rmcp_msg rsp = {.seq = RMCP_SEQ_NOACK, .tag = req->tag};
+	switch (req->type) {
+	case ASF_PRESENCE_PING: {
+		struct asf_pong pong = {.iana = ASF_IANA,
+					.entities = ASF_ENTITY_ASF_V1,
+					.interactions = c->sec_up ? ASF_INTERACT_SECURITY : 0};
+		asf_pong_encode(&pong, &rsp);
+		send_msg(c, now, p, &rsp, out);
+		break;
+	}
+	case ASF_CAPABILITIES_REQ: {
+		/* Reset, power-up, power-down and power cycle are supported (§3.2.4.4). */
+		struct asf_caps caps = {.iana = ASF_IANA, .system_caps = 0xf0};
+		asf_caps_encode(&caps, &rsp);
+		send_msg(c, now, p, &rsp, out);
+		break;
+	}
+	case ASF_SYSTEM_STATE_REQ: {
+		struct asf_system_state st = {client_asf_system_state(c->power),
+					      c->power == PWR_OS_UP};
+		asf_system_state_encode(&st, &rsp);
+		send_msg(c, now, p, &rsp, out);
+		break;
+	}
+	case ASF_RESET:
+	case ASF_POWER_UP:
+	case ASF_POWER_DOWN:
+	case ASF_POWER_CYCLE:
+		execute(c, now, p, req->type, out);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *data, size_t len,
+	struct node_out *out)
+{
+	struct rmcp_msg m;
+	if (rmcp_decode(data, len, &m) != RMC_OK) {
+		c->st.malformed++;
+		return;
+	}
+	c->st.rmcp_rx++;
+	if (m.is_ack) {
+		c->st.rmcp_acks_rx++;
+		return;
+	}
+	if (m.iana != ASF_IANA || asf_validate(&m) != RMC_OK) {
+		c->st.malformed++;
+		return;
+	}
+	if (!p->secure) {
+		struct nvram_policy pol;
+		nvram_policy_get(&c->nv, &pol);
+		if (!nvram_clear_request_allowed(&pol, p->our_port, m.type)) {
+			c->st.clear_refused++;
+			if (m.type >= ASF_RESET && m.type <= ASF_POWER_CYCLE)
+				node_out_note(out, "refused clear %s", asf_type_name(m.type));
+			return;
+		}
+	}
+	/* ACK means "received", sent before acting (DSP0136 §3.2.3). */
+	if (m.seq != RMCP_SEQ_NOACK)
+		send_ack(c, now, p, m.seq, out);
+	answer_asf(c, now, p, &m, out);
+}
+
+static void
+on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *out)
+{
+	uint8_t inner[NODE_FRAME_MAX];
+	size_t n;
+	struct ipv4_hdr ih;
+	struct udp_hdr uh;
+	if (!c->sec_up || sec_open_ipv4(&c->sec, pk->l3, pk->l3_len, inner, sizeof(inner), &n)) {
+		c->st.ipsec_rejected++;
+		return;
+	}
+	/* The SA protects UDP to 664 and nothing else (the patent's selectors). */
+	if (ipv4_decode(inner, n, &ih) != RMC_OK || ih.proto != IPPROTO_UDP_ ||
+	    udp_decode(inner + ih.ihl, ih.tot_len - ih.ihl, ih.src, ih.dst, &uh) != RMC_OK ||
+	    uh.dport != RMCP_PORT_SECURE) {
+		c->st.ipsec_rejected++;
+		return;
+	}
+	c->st.secure_rx++;
+	struct peer p = {
+	    .ip = pk->ip.src, .our_port = RMCP_PORT_SECURE, .their_port = uh.sport, .secure = true};
+	memcpy(p.mac, pk->eth.src, ETH_ALEN);
+	on_rmcp(c, now, &p, inner + ih.ihl + UDP_HLEN, uh.len - UDP_HLEN, out);
+}
+
+void
+client_on_frame(struct client *c, uint64_t now, const uint8_t *frame, size_t len,
+		struct node_out *out)
+{
+	struct pkt pk;
+	c->st.rx_frames++;
+	if (!power_caps(c->power).nic_alive) {
+		c->st.dropped_unpowered++;
+		return;
+	}
+	if (pkt_decode(frame, len, &pk) != RMC_OK) {
+		c->st.malformed++;
+		return;
+	}
+	if (!netif_l2_accepts(&c->nif, &pk)) {
+		c->st.not_for_us++;
+		return;
+	}
+	if (pk.kind == PKT_ARP) {
+		netif_answer_arp(&c->nif, out, &pk);
+		return;
+	}
+	if ((pk.kind != PKT_UDP && pk.kind != PKT_IPV4) || pk.ip.dst != c->nif.ip) {
+		c->st.not_for_us++;
+		return;
+	}
+	if (pk.kind == PKT_IPV4) {
+		if (pk.ip.proto == IPPROTO_ESP_ || pk.ip.proto == IPPROTO_AH_)
+			on_ipsec(c, now, &pk, out);
+		else
+			c->st.not_for_us++;
+		return;
+	}
+	if (pk.udp.dport == RMCP_PORT_SECURE) {
+		c->st.clear_refused++;
+		return;
+	}
+	struct nvram_policy pol;
+	nvram_policy_get(&c->nv, &pol);
+	if (pk.udp.dport != pol.clear_port) {
+		c->st.not_for_us++;
+		return;
+	}
+	struct peer p = {.ip = pk.ip.src, .our_port = pk.udp.dport, .their_port = pk.udp.sport};
+	memcpy(p.mac, pk.eth.src, ETH_ALEN);
+	on_rmcp(c, now, &p, pk.payload, pk.payload_len, out);
+}
