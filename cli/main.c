@@ -18,6 +18,7 @@ usage(FILE *f)
 	       "  suite DIR        run every *.yaml under DIR (recursively, in name order)\n"
 	       "      --seed N         override every scenario's seed\n"
 	       "      --out DIR        output root (default out/)\n"
+	       "  fig6 --json      print the patent's Fig. 6 policy table as JSON\n"
 	       "\n"
 	       "  --help           this text\n"
 	       "  --version        print the version\n"
@@ -37,6 +38,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "suite") == 0)
 		return cmd_suite(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "fig6") == 0)
+		return cmd_fig6(argc - 1, argv + 1);
 	int c;
 	/* '+': stop at the first non-option, which would be an unknown command. */
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {

@@ -33,4 +33,14 @@ grep -q "replay: rmcpsec run" "$work/out" || fail "suite prints replay"
 [ "$(code "$bin" suite "$src/scenarios" --out "$work/s3")" = 0 ] || { cat "$work/out" "$work/err"; fail "suite scenarios/ must pass"; }
 [ -s "$work/s3/summary.json" ] || fail "no summary.json"
 [ -s "$work/s3/smoke/trace.pcap" ] && [ -s "$work/s3/smoke/results.json" ] || fail "suite output layout"
+[ "$(code "$bin" fig6 --json)" = 0 ] || fail "fig6 --json"
+/usr/bin/python3 - "$work/out" <<'PY' || fail "fig6 --json is not the Fig. 6 table"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+nums = sorted(r["row"] for r in rows if r["source"] == "patent")
+assert nums == list(range(2, 10)), nums
+r3 = next(r for r in rows if r["row"] == 3)
+assert r3["sa"] == "stored" and not r3["refresh"], r3
+PY
+[ "$(code "$bin" fig6)" = 2 ] || fail "fig6 without --json must exit 2"
 echo "cli e2e: ok"
