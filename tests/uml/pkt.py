@@ -421,8 +421,11 @@ class Round:
 
 
 def cmd_rounds(a):
-    make_pair()
+    if not a.no_pair:
+        make_pair()
     for d in sorted(glob.glob(os.path.join(a.work, "rounds", "*", ""))):
+        if a.only and os.path.basename(d.rstrip("/")) != a.only:
+            continue
         Round(d.rstrip("/"), a.timeout).run()
     return 0
 
@@ -481,6 +484,8 @@ def main():
     s = sub.add_parser("rounds")
     s.add_argument("work")
     s.add_argument("--timeout", type=float, default=30, help="seconds per round")
+    s.add_argument("--no-pair", action="store_true", help="h1/h2 exist already (g_pair)")
+    s.add_argument("--only", help="run only the round folder of this name")
 
     a = p.parse_args()
     return globals()["cmd_" + a.cmd](a)
