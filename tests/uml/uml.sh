@@ -178,3 +178,31 @@ uml_check_leftovers() {
 	if [ -n "$dir" ] && [ -e "$dir" ]; then echo "leftover dir $dir" >&2; bad=1; fi
 	return $bad
 }
+
+# Command mode, for callers that are not bash (a C test's system(), a Makefile):
+#   bash tests/uml/uml.sh rounds WORKDIR          standard round driver over WORKDIR
+#   bash tests/uml/uml.sh run WORKDIR SCRIPT      any guest script
+# Exit status: the guest script's, 124 on timeout, 125 if the guest never reported.
+# On failure the console log is printed to stderr.
+uml_main() {
+	local what=${1:-} work=${2:-} script rc
+	case $what in
+	rounds) script=$UML_SRC_DIR/guest-rounds.sh ;;
+	run) script=${3:-} ;;
+	*)
+		echo "usage: $0 rounds WORKDIR | run WORKDIR GUEST_SCRIPT" >&2
+		return 2
+		;;
+	esac
+	[ -d "$work" ] && [ -f "$script" ] || { echo "uml.sh: no $work or $script" >&2; return 2; }
+	uml_init || return 125
+	uml_run_guest "$work" "$script"
+	rc=$?
+	[ $rc -eq 0 ] || uml_dump_log
+	return $rc
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	uml_main "$@"
+	exit $?
+fi
