@@ -14,6 +14,7 @@ set -u
 SRC=$(cd "${2:-.}" && pwd)
 . "$SRC/tests/uml/uml.sh"
 uml_init || exit 1
+UML_TIMEOUT=150
 W=$UML_DIR/work
 REF=(/usr/bin/python3 "$SRC/tests/uml/ipsec_ref.py")
 FAILED=0
@@ -109,22 +110,22 @@ write_rounds() {
 
 # expect_received ROUND PAYLOAD...: h2's socket got exactly these, in this order.
 expect_received() {
-	local r=$W/rounds/$1 want="" p
+	local name=$1 r=$W/rounds/$1 want="" p
 	shift
 	for p in "$@"; do want="$want$(hex "$p")"$'\n'; done
 	local got
 	got=$(awk '{ print $3 }' "$r/out/received.txt")
 	[ "$got"$'\n' = "$want" ] || [ -z "$got$want" ] ||
-		fail "$1: received [$(tr '\n' ' ' <"$r/out/received.txt")], want [$*]"
+		fail "$name: received [$(tr '\n' ' ' <"$r/out/received.txt")], want [$*]"
 }
 
 # expect_delta ROUND "Counter n" ...: exactly these xfrm_stat counters moved in h2.
 expect_delta() {
-	local r=$W/rounds/$1 want got
+	local name=$1 r=$W/rounds/$1 want got
 	shift
 	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
 	got=$(sort "$r/out/stat.delta")
-	[ "$got" = "$want" ] || fail "$1: xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
+	[ "$got" = "$want" ] || fail "$name: xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
 }
 
 # expect_decoded ROUND SUBDIR SUITE DIR PAYLOAD...: the packets the kernel put on the wire
@@ -137,13 +138,17 @@ expect_decoded() {
 		fail "$name: $sub has ${#files[@]} packets, want $#"
 		return
 	}
+	local lines=() seq sp dp hx port
+	mapfile -t lines < <(ref "$s" "$d" decode "${files[@]}")
 	for p in "$@"; do
-		f=${files[$n]}
+		f=$(basename "${files[$n]}")
+		out=${lines[$n]:-none}
 		n=$((n + 1))
-		out=$(ref "$s" "$d" decode "$f" 2>&1) || { fail "$name: $sub/$(basename "$f"): $out"; continue; }
-		set -- $out
-		[ "$1" = "$n" ] && [ "$4" = "$(hex "$p")" ] ||
-			fail "$name: $sub/$(basename "$f") decoded to [$out], want seq $n payload $p"
+		read -r seq sp dp hx <<<"$out"
+		port=$dp
+		[ "$d" = 21 ] && port=$sp # answers come from port 664
+		[ "$seq" = "$n" ] && [ "$port" = 664 ] && [ "$hx" = "$(hex "$p")" ] ||
+			fail "$name: $sub/$f decoded to [$out], want seq $n, port 664, payload $p"
 	done
 }
 

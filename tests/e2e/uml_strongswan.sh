@@ -9,6 +9,7 @@ set -u
 SRC=$(cd "${2:-.}" && pwd)
 . "$SRC/tests/uml/uml.sh"
 uml_init || exit 1
+UML_TIMEOUT=150
 W=$UML_DIR/work
 FAILED=0
 fail() {

@@ -6,7 +6,7 @@ harness is tested, so that the guest kernel checks packets it did not produce it
 Needs python3-cryptography (a dependency of python3-scapy).
 
   encode --suite esp|ah|ahesp ... --seq N --payload TEXT --out FILE
-  decode --suite esp|ah|ahesp ... FILE      prints "SEQ SPORT DPORT HEXPAYLOAD"
+  decode --suite esp|ah|ahesp ... FILE...   prints "SEQ SPORT DPORT HEXPAYLOAD" per file
 """
 import argparse
 import hashlib
@@ -115,7 +115,22 @@ def encode(a):
 
 
 def decode(a):
-    with open(a.file, "rb") as f:
+    """One line per file: "SEQ SPORT DPORT HEXPAYLOAD", or "ERROR reason"."""
+    rc = 0
+    for path in a.files:
+        try:
+            print(decode_one(a, path))
+        except (ValueError, struct.error) as e:
+            print("ERROR %s" % e)
+            rc = 1
+        except Exception as e:  # cryptography's InvalidTag carries no message
+            print("ERROR %s" % type(e).__name__)
+            rc = 1
+    return rc
+
+
+def decode_one(a, path):
+    with open(path, "rb") as f:
         pkt = f.read()
     ihl = (pkt[0] & 0x0F) * 4
     proto, rest, seq = pkt[9], pkt[ihl:], None
@@ -134,8 +149,7 @@ def decode(a):
     if proto != PROTO_UDP:
         raise ValueError("inner protocol %d" % proto)
     sport, dport = struct.unpack("!HH", rest[:4])
-    print(seq, sport, dport, rest[8:].hex())
-    return 0
+    return "%d %d %d %s" % (seq, sport, dport, rest[8:].hex())
 
 
 def main():
@@ -156,7 +170,7 @@ def main():
     e.add_argument("--flip", type=int, help="flip the low bit of the byte this far from the end")
     e.add_argument("--out", required=True)
     d = sub.add_parser("decode")
-    d.add_argument("file")
+    d.add_argument("files", nargs="+")
     a = p.parse_args()
     return encode(a) if a.cmd == "encode" else decode(a)
 

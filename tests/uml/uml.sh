@@ -115,7 +115,9 @@ uml_run_guest() {
 	t0=$(date +%s.%N)
 	# setsid: the UML kernel forks helper processes; a session of its own lets
 	# cleanup end the whole tree by its process group, and only that tree.
-	setsid timeout -k 5 "$UML_TIMEOUT" "${cmd[@]}" </dev/null >"$UML_LOG" 2>&1 &
+	# No core files: a UML panic must not drop a core into the caller's directory.
+	(ulimit -c 0 && cd "$UML_DIR" && exec setsid timeout -k 5 "$UML_TIMEOUT" "${cmd[@]}") \
+		</dev/null >"$UML_LOG" 2>&1 &
 	UML_PID=$!
 	wait "$UML_PID"
 	rc=$?
