@@ -34,9 +34,28 @@ uml_available() {
 	[ -n "$(ls /usr/lib/uml/modules 2>/dev/null)" ] || { echo "no UML modules" >&2; return 1; }
 }
 
+# Removes what an earlier run left when it was killed with SIGKILL (no trap ran): only
+# our own names, and only when the shell that made them is gone.
+uml_reap_stale() {
+	local ns pid d
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep '^rmcpsec-uml-[0-9]*-[0-9]*$'); do
+		pid=${ns#rmcpsec-uml-}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null || ip netns del "$ns" 2>/dev/null
+	done
+	for d in /tmp/rmcpsec-uml.*; do
+		[ -f "$d/owner.pid" ] || continue
+		kill -0 "$(cat "$d/owner.pid")" 2>/dev/null && continue
+		pgrep -f "init=$d/init.sh" >/dev/null && continue
+		rm -rf "$d"
+	done
+}
+
 uml_init() {
 	uml_available || return 1
+	uml_reap_stale
 	UML_DIR=$(mktemp -d /tmp/rmcpsec-uml.XXXXXX) || return 1
+	echo $$ >"$UML_DIR/owner.pid"
 	trap uml_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
