@@ -15,7 +15,7 @@ UML_BIN=${UML_BIN:-/usr/bin/linux.uml}
 UML_MEM=${UML_MEM:-384M}
 UML_TIMEOUT=${UML_TIMEOUT:-90}          # seconds for one whole guest run, boot included
 UML_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-UML_MODULES="xfrm_user xfrm_algo esp4 ah4 gcm ghash_generic ctr seqiv echainiv authenc veth af_packet"
+UML_MODULES="xfrm_user xfrm_algo esp4 ah4 gcm ghash_generic ctr cbc hmac seqiv echainiv authenc veth af_packet"
 
 UML_DIR=""          # the test's private folder; the guest writes only below it
 UML_NETNS=""        # host netns holding the TAP (empty: no live link)
@@ -85,6 +85,7 @@ ip link set lo up
 t0=\$(cut -d' ' -f1 /proc/uptime)
 ip xfrm state add src 127.0.0.1 dst 127.0.0.1 proto esp spi 1 aead 'rfc4106(gcm(aes))' 0x\$(printf '%040d' 0) 128
 ip xfrm state add src 127.0.0.1 dst 127.0.0.1 proto ah spi 2 auth-trunc 'hmac(sha256)' 0x\$(printf '%064d' 0) 128
+ip xfrm state add src 127.0.0.1 dst 127.0.0.1 proto esp spi 3 enc 'cbc(aes)' 0x\$(printf '%032d' 0) auth-trunc 'hmac(sha256)' 0x\$(printf '%064d' 0) 128
 ip xfrm state flush
 echo "uml: warm-up from \$t0 to \$(cut -d' ' -f1 /proc/uptime) s uptime"
 cd "\$UMLWORK"
