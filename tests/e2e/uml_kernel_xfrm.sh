@@ -172,7 +172,7 @@ if [ $rc -eq 0 ]; then
 	i=0
 	for s in $SUITES; do
 		i=$((i + 1))
-		k=(kernel-$s-1 kernel-$s-2 kernel-$s-3)
+		k=("kernel-$s-1" "kernel-$s-2" "kernel-$s-3")
 		expect_received ${i}1-$s-kernel "${k[@]}"
 		expect_delta ${i}1-$s-kernel ""
 		expect_decoded ${i}1-$s-kernel sent $s 12 "${k[@]}"

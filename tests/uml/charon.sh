@@ -90,12 +90,12 @@ ch_conf() {
 ch_uri() { echo "unix://$1/charon.vici"; }
 
 ch_start() {
-	local ns=$1 d=$2 i
+	local ns=$1 d=$2
 	STRONGSWAN_CONF=$d/strongswan.conf ip netns exec "$ns" unshare -m \
 		sh -c "mount --bind '$d/run' /run && exec /usr/lib/ipsec/charon" >"$d/charon.stdout" 2>&1 &
 	CH_PIDS+=($!)
 	# charon has no readiness signal; its vici socket appearing is the condition.
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ -S "$d/charon.vici" ] && ch_swanctl "$d" --stats >/dev/null 2>&1 && return 0
 		kill -0 "${CH_PIDS[-1]}" 2>/dev/null || break
 		sleep 0.1

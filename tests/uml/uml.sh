@@ -126,6 +126,7 @@ uml_run_guest() {
 	script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 	rm -f "$work/guest.rc" "$work/guest.out"
 	UML_LOG="$work/console.log"
+	# shellcheck disable=SC2054 # the commas belong to UML options
 	local -a cmd=(env TMPDIR="$UML_DIR/umltmp" "$UML_BIN" mem="$UML_MEM"
 		root=/dev/root rootfstype=hostfs rootflags=/ rw
 		init="$UML_DIR/init.sh" UMLCMD="$script" UMLWORK="$work" UMLSRC="$UML_SRC_DIR"

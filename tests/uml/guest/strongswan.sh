@@ -16,7 +16,7 @@ ip -n h1 xfrm state >"$UMLWORK/xfrm_h1.before"
 $G_PY "$G_PKT" rounds --no-pair --only 1-established "$UMLWORK" || exit 1
 ch_rekey "$UMLWORK/ch1" || exit 1
 # The rekey completes asynchronously: wait (bounded) until a CHILD_SA with new SPIs is in.
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	ch_child_spis "$UMLWORK/ch1" >"$UMLWORK/spis.after"
 	grep -vxFf "$UMLWORK/spis.before" "$UMLWORK/spis.after" | grep -q . && break
 	sleep 0.2
