@@ -6,7 +6,10 @@
 # one machine otherwise collide on /run/charon.pid).
 #
 #   ch_conf DIR LOCAL REMOTE ROLE [PSK]   ROLE: initiator (TS udp -> udp/664) | responder
-#   ch_start NS DIR                       charon in netns NS; returns when vici answers
+#                                         CH_ESP_PROPOSALS (aes128gcm16-x25519: PFS on rekey;
+#                                         aes128gcm16: none), CH_IKE_PROPOSALS likewise
+#   ch_start NS DIR                       charon in netns NS ("" = the guest's root
+#                                         namespace); returns when vici answers
 #   ch_load DIR                           swanctl --load-all
 #   ch_initiate DIR | ch_rekey DIR        CHILD_SA "rmcp" of connection "rmcp"
 #   ch_child_spis DIR                     "in out" SPIs of the installed CHILD_SA(s)
@@ -53,7 +56,7 @@ ch_conf() {
 		    version = 2
 		    local_addrs = $me
 		    remote_addrs = $peer
-		    proposals = aes128gcm16-prfsha256-x25519
+		    proposals = ${CH_IKE_PROPOSALS:-aes128gcm16-prfsha256-x25519}
 		    rekey_time = 0
 		    # IKE stays on UDP 500 (no move to 4500): simpler for a peer without MOBIKE.
 		    mobike = no
@@ -70,7 +73,7 @@ ch_conf() {
 		        mode = transport
 		        local_ts = $lts
 		        remote_ts = $rts
-		        esp_proposals = aes128gcm16-x25519
+		        esp_proposals = ${CH_ESP_PROPOSALS:-aes128gcm16-x25519}
 		        rekey_time = 0
 		        life_time = 0
 		      }
@@ -90,8 +93,9 @@ ch_conf() {
 ch_uri() { echo "unix://$1/charon.vici"; }
 
 ch_start() {
-	local ns=$1 d=$2
-	STRONGSWAN_CONF=$d/strongswan.conf ip netns exec "$ns" unshare -m \
+	local ns=$1 d=$2 in_ns=()
+	[ -z "$ns" ] || in_ns=(ip netns exec "$ns")
+	STRONGSWAN_CONF=$d/strongswan.conf "${in_ns[@]}" unshare -m \
 		sh -c "mount --bind '$d/run' /run && exec /usr/lib/ipsec/charon" >"$d/charon.stdout" 2>&1 &
 	CH_PIDS+=($!)
 	# charon has no readiness signal; its vici socket appearing is the condition.
@@ -100,7 +104,7 @@ ch_start() {
 		kill -0 "${CH_PIDS[-1]}" 2>/dev/null || break
 		sleep 0.1
 	done
-	g_fail "charon in $ns did not come up"
+	g_fail "charon in ${ns:-the root namespace} did not come up"
 	cat "$d/charon.stdout" "$d/charon.log" >&2 2>/dev/null
 	return 1
 }
