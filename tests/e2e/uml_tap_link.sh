@@ -15,6 +15,7 @@ cleanup() {
 	uml_cleanup
 }
 uml_init || exit 1
+UML_TIMEOUT=150
 trap cleanup EXIT
 FAILED=0
 fail() {
@@ -41,7 +42,7 @@ XFRM
 fifo=$UML_DIR/peer.ready
 mkfifo "$fifo"
 ip netns exec "$UML_NETNS" /usr/bin/python3 "$SRC/tests/uml/tap_peer.py" --iface "$UML_TAP" \
-	--ready "$fifo" --esp-out "0x5001:$K_OUT" --esp-in "0x5002:$K_IN" >"$W/peer.log" 2>&1 &
+	--ready "$fifo" --boot-timeout 140 --esp-out "0x5001:$K_OUT" --esp-in "0x5002:$K_IN" >"$W/peer.log" 2>&1 &
 PEER_PID=$!
 read -r -t 30 line <>"$fifo"
 [ "${line:-}" = ready ] || fail "host peer did not start"

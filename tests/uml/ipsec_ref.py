@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """A small reference IPv4 transport-mode encoder/decoder for the UML harness tests:
-ESP with AES-GCM-16 (RFC 4303, RFC 4106), AH with HMAC-SHA-256-128 (RFC 4302, RFC 4868)
-and the AH+ESP bundle (AH outside). It stands in for rmcpsec's own encoder when the
+ESP with AES-GCM-16 (RFC 4303, RFC 4106), ESP with AES-CBC + HMAC-SHA-256-128 (RFC 3602,
+RFC 4868), AH with HMAC-SHA-256-128 (RFC 4302, RFC 4868) and the AH+ESP bundle (AH
+outside, GCM inside). It stands in for rmcpsec's own encoder when the
 harness is tested, so that the guest kernel checks packets it did not produce itself.
 Needs python3-cryptography (a dependency of python3-scapy).
 
-  encode --suite esp|ah|ahesp ... --seq N --payload TEXT --out FILE
-  decode --suite esp|ah|ahesp ... FILE      prints "SEQ SPORT DPORT HEXPAYLOAD"
+  encode --suite esp|cbc|ah|ahesp ... --seq N --payload TEXT --out FILE
+  encode-many --suite ...                   stdin lines "SEQ PAYLOAD OUTFILE [FLIP]"
+  decode --suite esp|cbc|ah|ahesp ... FILE...   prints "SEQ SPORT DPORT HEXPAYLOAD" per file
 """
 import argparse
 import hashlib
@@ -15,6 +17,7 @@ import ipaddress
 import struct
 import sys
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PROTO_UDP, PROTO_ESP, PROTO_AH = 17, 50, 51
@@ -62,6 +65,28 @@ def esp_open(esp, key, salt):
     return spi, seq, nh, plain[:-2 - pad_len]
 
 
+def esp_cbc_seal(spi, seq, key, auth_key, next_header, payload):
+    """RFC 3602 §3 with RFC 4868 §2.8 ICV over SPI|seq|IV|ciphertext. The IV is derived
+    from the sequence number so that test runs repeat; a real sender draws it at random."""
+    pad_len = (16 - (len(payload) + 2) % 16) % 16
+    plain = payload + bytes(range(1, pad_len + 1)) + bytes([pad_len, next_header])
+    iv = hashlib.sha256(struct.pack("!Q", seq)).digest()[:16]
+    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    body = struct.pack("!II", spi, seq) + iv + enc.update(plain) + enc.finalize()
+    return body + hmac.new(auth_key, body, hashlib.sha256).digest()[:ICV_LEN]
+
+
+def esp_cbc_open(esp, key, auth_key):
+    body, icv = esp[:-ICV_LEN], esp[-ICV_LEN:]
+    if not hmac.compare_digest(icv, hmac.new(auth_key, body, hashlib.sha256).digest()[:ICV_LEN]):
+        raise ValueError("ESP ICV mismatch")
+    spi, seq = struct.unpack("!II", body[:8])
+    dec = Cipher(algorithms.AES(key), modes.CBC(body[8:24])).decryptor()
+    plain = dec.update(body[24:]) + dec.finalize()
+    pad_len, nh = plain[-2], plain[-1]
+    return spi, seq, nh, plain[:-2 - pad_len]
+
+
 def ah_icv(key, ip_hdr, ah_zero_icv, payload):
     """RFC 4302 §3.3.3.1: TOS, flags+fragment offset, TTL and checksum count as zero."""
     h = bytearray(ip_hdr)
@@ -95,10 +120,25 @@ def ah_open(pkt, key):
     return spi, seq, nh, rest[ah_len:]
 
 
+def encode_many(a):
+    """stdin: "SEQ PAYLOAD OUTFILE [FLIP]" per line; one process for many packets."""
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        a.seq, a.payload, a.out = int(words[0]), words[1], words[2]
+        a.flip = int(words[3]) if len(words) > 3 else None
+        encode(a)
+    return 0
+
+
 def encode(a):
     payload = udp(a.src, a.dst, a.sport, a.dport, a.payload.encode())
     if a.suite in ("esp", "ahesp"):
         payload = esp_seal(a.spi_esp, a.seq, a.key_esp[:-4], a.key_esp[-4:], PROTO_UDP, payload)
+        nh = PROTO_ESP
+    elif a.suite == "cbc":
+        payload = esp_cbc_seal(a.spi_esp, a.seq, a.key_esp, a.key_esp_auth, PROTO_UDP, payload)
         nh = PROTO_ESP
     else:
         nh = PROTO_UDP
@@ -115,7 +155,22 @@ def encode(a):
 
 
 def decode(a):
-    with open(a.file, "rb") as f:
+    """One line per file: "SEQ SPORT DPORT HEXPAYLOAD", or "ERROR reason"."""
+    rc = 0
+    for path in a.files:
+        try:
+            print(decode_one(a, path))
+        except (ValueError, struct.error) as e:
+            print("ERROR %s" % e)
+            rc = 1
+        except Exception as e:  # cryptography's InvalidTag carries no message
+            print("ERROR %s" % type(e).__name__)
+            rc = 1
+    return rc
+
+
+def decode_one(a, path):
+    with open(path, "rb") as f:
         pkt = f.read()
     ihl = (pkt[0] & 0x0F) * 4
     proto, rest, seq = pkt[9], pkt[ihl:], None
@@ -125,25 +180,29 @@ def decode(a):
         spi, seq, proto, rest = ah_open(pkt, a.key_ah)
         if spi != a.spi_ah:
             raise ValueError("AH SPI %#x" % spi)
-    if a.suite in ("esp", "ahesp"):
+    if a.suite in ("esp", "ahesp", "cbc"):
         if proto != PROTO_ESP:
             raise ValueError("expected ESP, got protocol %d" % proto)
-        spi, seq, proto, rest = esp_open(rest, a.key_esp[:-4], a.key_esp[-4:])
+        if a.suite == "cbc":
+            spi, seq, proto, rest = esp_cbc_open(rest, a.key_esp, a.key_esp_auth)
+        else:
+            spi, seq, proto, rest = esp_open(rest, a.key_esp[:-4], a.key_esp[-4:])
         if spi != a.spi_esp:
             raise ValueError("ESP SPI %#x" % spi)
     if proto != PROTO_UDP:
         raise ValueError("inner protocol %d" % proto)
     sport, dport = struct.unpack("!HH", rest[:4])
-    print(seq, sport, dport, rest[8:].hex())
-    return 0
+    return "%d %d %d %s" % (seq, sport, dport, rest[8:].hex())
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--suite", choices=["esp", "ah", "ahesp"], required=True)
+    p.add_argument("--suite", choices=["esp", "cbc", "ah", "ahesp"], required=True)
     p.add_argument("--spi-esp", type=lambda x: int(x, 0), default=0)
     p.add_argument("--spi-ah", type=lambda x: int(x, 0), default=0)
-    p.add_argument("--key-esp", type=bytes.fromhex, help="AES key then 4-byte salt, hex")
+    p.add_argument("--key-esp", type=bytes.fromhex,
+                   help="GCM: AES key then 4-byte salt; CBC: AES key (hex)")
+    p.add_argument("--key-esp-auth", type=bytes.fromhex, help="CBC: HMAC-SHA-256 key, hex")
     p.add_argument("--key-ah", type=bytes.fromhex, help="HMAC-SHA-256 key, hex")
     sub = p.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("encode")
@@ -155,10 +214,15 @@ def main():
     e.add_argument("--payload", required=True)
     e.add_argument("--flip", type=int, help="flip the low bit of the byte this far from the end")
     e.add_argument("--out", required=True)
+    m = sub.add_parser("encode-many", help="like encode, packets from stdin lines")
+    m.add_argument("--src", default="192.0.2.1")
+    m.add_argument("--dst", default="192.0.2.2")
+    m.add_argument("--sport", type=int, default=40664)
+    m.add_argument("--dport", type=int, default=664)
     d = sub.add_parser("decode")
-    d.add_argument("file")
+    d.add_argument("files", nargs="+")
     a = p.parse_args()
-    return encode(a) if a.cmd == "encode" else decode(a)
+    return {"encode": encode, "encode-many": encode_many, "decode": decode}[a.cmd](a)
 
 
 if __name__ == "__main__":

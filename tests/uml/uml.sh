@@ -14,10 +14,12 @@
 UML_BIN=${UML_BIN:-/usr/bin/linux.uml}
 UML_MEM=${UML_MEM:-384M}
 UML_TIMEOUT=${UML_TIMEOUT:-90}          # seconds for one whole guest run, boot included
+UML_APPEND=${UML_APPEND:-}              # extra kernel command-line words
 UML_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-UML_MODULES="xfrm_user xfrm_algo esp4 ah4 gcm ghash_generic ctr seqiv echainiv authenc veth af_packet"
+UML_MODULES="xfrm_user xfrm_algo esp4 ah4 gcm ghash_generic ctr cbc hmac seqiv echainiv authenc drbg ansi_cprng sha512_generic veth af_packet"
 
 UML_DIR=""          # the test's private folder; the guest writes only below it
+UML_RAMDIR=""       # where UML keeps the guest's RAM file (tmpfs if possible)
 UML_NETNS=""        # host netns holding the TAP (empty: no live link)
 UML_TAP=""          # TAP device name inside UML_NETNS
 UML_PID=""          # pid of the `timeout` wrapping linux.uml while a guest runs
@@ -34,15 +36,39 @@ uml_available() {
 	[ -n "$(ls /usr/lib/uml/modules 2>/dev/null)" ] || { echo "no UML modules" >&2; return 1; }
 }
 
+# Removes what an earlier run left when it was killed with SIGKILL (no trap ran): only
+# our own names, and only when the shell that made them is gone.
+uml_reap_stale() {
+	local ns pid d
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep '^rmcpsec-uml-[0-9]*-[0-9]*$'); do
+		pid=${ns#rmcpsec-uml-}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null || ip netns del "$ns" 2>/dev/null
+	done
+	for d in /tmp/rmcpsec-uml.* /dev/shm/rmcpsec-uml.*; do
+		[ -f "$d/owner.pid" ] || continue
+		kill -0 "$(cat "$d/owner.pid")" 2>/dev/null && continue
+		pgrep -f "init=$d/init.sh" >/dev/null && continue
+		rm -rf "$d"
+	done
+}
+
 uml_init() {
 	uml_available || return 1
+	uml_reap_stale
 	UML_DIR=$(mktemp -d /tmp/rmcpsec-uml.XXXXXX) || return 1
+	echo $$ >"$UML_DIR/owner.pid"
 	trap uml_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	local v
 	v=$(ls /usr/lib/uml/modules | head -n1)
-	mkdir -p "$UML_DIR/umlroot/lib/modules" "$UML_DIR/umltmp" "$UML_DIR/work"
+	mkdir -p "$UML_DIR/umlroot/lib/modules" "$UML_DIR/work"
+	# UML backs the guest's RAM with a file in TMPDIR: on tmpfs when there is one.
+	UML_RAMDIR=$UML_DIR/umltmp
+	[ -d /dev/shm ] && UML_RAMDIR=$(mktemp -d /dev/shm/rmcpsec-uml.XXXXXX)
+	mkdir -p "$UML_RAMDIR"
+	echo $$ >"$UML_RAMDIR/owner.pid"
 	ln -sfn "/usr/lib/uml/modules/$v" "$UML_DIR/umlroot/lib/modules/$v"
 	printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %s/umlroot "$@"\n' "$UML_DIR" >"$UML_DIR/modprobe.sh"
 	chmod +x "$UML_DIR/modprobe.sh"
@@ -57,16 +83,22 @@ uml_write_init() {
 #!/bin/sh
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys
+echo "uml: init at \$(cut -d' ' -f1 /proc/uptime) s uptime"
 mountpoint -q /dev || mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm; mount -t devpts pts /dev/pts; mount -t tmpfs shm /dev/shm
 mount -t tmpfs run /run
-echo $UML_DIR/modprobe.sh > /proc/sys/kernel/modprobe
 modprobe -d $UML_DIR/umlroot -a $UML_MODULES
+echo "uml: modules in at \$(cut -d' ' -f1 /proc/uptime) s uptime"
 ip link set lo up
 t0=\$(cut -d' ' -f1 /proc/uptime)
+# With every module in, the crypto API's module requests during the warm-up can only
+# fail; an empty modprobe path fails them without a process start each (seconds in UML).
+echo > /proc/sys/kernel/modprobe
 ip xfrm state add src 127.0.0.1 dst 127.0.0.1 proto esp spi 1 aead 'rfc4106(gcm(aes))' 0x\$(printf '%040d' 0) 128
 ip xfrm state add src 127.0.0.1 dst 127.0.0.1 proto ah spi 2 auth-trunc 'hmac(sha256)' 0x\$(printf '%064d' 0) 128
+ip xfrm state add src 127.0.0.1 dst 127.0.0.1 proto esp spi 3 enc 'cbc(aes)' 0x\$(printf '%032d' 0) auth-trunc 'hmac(sha256)' 0x\$(printf '%064d' 0) 128
 ip xfrm state flush
+echo $UML_DIR/modprobe.sh > /proc/sys/kernel/modprobe
 echo "uml: warm-up from \$t0 to \$(cut -d' ' -f1 /proc/uptime) s uptime"
 cd "\$UMLWORK"
 mkdir -p "\$UMLWORK/tmp"; export TMPDIR="\$UMLWORK/tmp"
@@ -106,16 +138,19 @@ uml_run_guest() {
 	script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 	rm -f "$work/guest.rc" "$work/guest.out"
 	UML_LOG="$work/console.log"
-	local -a cmd=(env TMPDIR="$UML_DIR/umltmp" "$UML_BIN" mem="$UML_MEM"
+	# shellcheck disable=SC2054,SC2206 # commas belong to UML options; UML_APPEND is words
+	local -a cmd=(env TMPDIR="$UML_RAMDIR" "$UML_BIN" mem="$UML_MEM"
 		root=/dev/root rootfstype=hostfs rootflags=/ rw
 		init="$UML_DIR/init.sh" UMLCMD="$script" UMLWORK="$work" UMLSRC="$UML_SRC_DIR"
-		quiet con0=fd:0,fd:1 con=null)
+		quiet con0=fd:0,fd:1 con=null $UML_APPEND)
 	[ -n "$UML_TAP" ] && cmd+=("vec0:transport=tap,ifname=$UML_TAP")
 	[ -n "$UML_NETNS" ] && cmd=(ip netns exec "$UML_NETNS" "${cmd[@]}")
 	t0=$(date +%s.%N)
 	# setsid: the UML kernel forks helper processes; a session of its own lets
 	# cleanup end the whole tree by its process group, and only that tree.
-	setsid timeout -k 5 "$UML_TIMEOUT" "${cmd[@]}" </dev/null >"$UML_LOG" 2>&1 &
+	# No core files: a UML panic must not drop a core into the caller's directory.
+	(ulimit -c 0 && cd "$UML_DIR" && exec setsid timeout -k 5 "$UML_TIMEOUT" "${cmd[@]}") \
+		</dev/null >"$UML_LOG" 2>&1 &
 	UML_PID=$!
 	wait "$UML_PID"
 	rc=$?
@@ -160,6 +195,8 @@ uml_cleanup() {
 		UML_NETNS=""
 		UML_TAP=""
 	fi
+	case $UML_RAMDIR in /dev/shm/rmcpsec-uml.*) rm -rf "$UML_RAMDIR" ;; esac
+	UML_RAMDIR=""
 	if [ -n "$UML_DIR" ] && [ -d "$UML_DIR" ]; then
 		# UML_KEEP=DIR: keep the run's folder (packets, logs) for a post-mortem.
 		[ -z "${UML_KEEP:-}" ] || cp -a "$UML_DIR/work" "$UML_KEEP"
@@ -178,3 +215,31 @@ uml_check_leftovers() {
 	if [ -n "$dir" ] && [ -e "$dir" ]; then echo "leftover dir $dir" >&2; bad=1; fi
 	return $bad
 }
+
+# Command mode, for callers that are not bash (a C test's system(), a Makefile):
+#   bash tests/uml/uml.sh rounds WORKDIR          standard round driver over WORKDIR
+#   bash tests/uml/uml.sh run WORKDIR SCRIPT      any guest script
+# Exit status: the guest script's, 124 on timeout, 125 if the guest never reported.
+# On failure the console log is printed to stderr.
+uml_main() {
+	local what=${1:-} work=${2:-} script rc
+	case $what in
+	rounds) script=$UML_SRC_DIR/guest-rounds.sh ;;
+	run) script=${3:-} ;;
+	*)
+		echo "usage: $0 rounds WORKDIR | run WORKDIR GUEST_SCRIPT" >&2
+		return 2
+		;;
+	esac
+	[ -d "$work" ] && [ -f "$script" ] || { echo "uml.sh: no $work or $script" >&2; return 2; }
+	uml_init || return 125
+	uml_run_guest "$work" "$script"
+	rc=$?
+	[ $rc -eq 0 ] || uml_dump_log
+	return $rc
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	uml_main "$@"
+	exit $?
+fi
