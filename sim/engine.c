@@ -161,7 +161,10 @@ earliest_in(const struct engine *e, uint32_t x, uint32_t last)
  * time and returns 1; returns 0 if nothing is due. When level 0 is empty
  * the earliest time is in the first list of the lowest non-empty level:
  * that list is redistributed relative to it, in list order, which brings
- * the earliest events to level 0. A one-event list needs no moving.
+ * the earliest events to level 0. A one-event list needs no moving. A run
+ * that ends before that time has scanned the list and leaves it in place,
+ * so the scan is repeated by the next run: cheap at the list sizes of a
+ * scenario, and each event is moved at most once per level.
  */
 static int
 take_due(struct engine *e, uint64_t until, uint32_t *out)
