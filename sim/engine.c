@@ -101,8 +101,9 @@ engine_fini(struct engine *e)
 	*e = (struct engine){0};
 }
 
-/* Called only when full, so the free list is empty and restarts at cap. */
-static int
+/* Called only when full, so the free list is empty and restarts at cap.
+ * Kept out of line so engine_at's common path needs no saved registers. */
+__attribute__((noinline, cold)) static int
 engine_grow(struct engine *e)
 {
 	size_t cap = e->cap * 2;
@@ -120,11 +121,15 @@ engine_grow(struct engine *e)
 int
 engine_at(struct engine *e, uint64_t t, engine_fn fn, void *ctx, uint64_t arg)
 {
-	if (e->n == e->cap && engine_grow(e) != RMC_OK)
+	if (__builtin_expect(e->n == e->cap, 0) && engine_grow(e) != RMC_OK)
 		return RMC_ENOMEM;
 	uint32_t x = e->free_head;
-	e->free_head = e->ev[x].next;
-	e->ev[x] = (struct engine_ev){t < e->now ? e->now : t, fn, ctx, arg, 0};
+	struct engine_ev *ev = &e->ev[x];
+	e->free_head = ev->next;
+	ev->t = t < e->now ? e->now : t;
+	ev->fn = fn;
+	ev->ctx = ctx;
+	ev->arg = arg;
 	place(e, x);
 	e->n++;
 	return RMC_OK;
@@ -156,7 +161,10 @@ earliest_in(const struct engine *e, uint32_t x, uint32_t last)
  * time and returns 1; returns 0 if nothing is due. When level 0 is empty
  * the earliest time is in the first list of the lowest non-empty level:
  * that list is redistributed relative to it, in list order, which brings
- * the earliest events to level 0. A one-event list needs no moving.
+ * the earliest events to level 0. A one-event list needs no moving. A run
+ * that ends before that time has scanned the list and leaves it in place,
+ * so the scan is repeated by the next run: cheap at the list sizes of a
+ * scenario, and each event is moved at most once per level.
  */
 static int
 take_due(struct engine *e, uint64_t until, uint32_t *out)
