@@ -474,8 +474,10 @@ cmd_open(const struct opts *o, int n, char **files)
 		goto out;
 	if (o->first_seq > 1) {
 		/* as if the peer's previous packet had arrived */
-		replay_update(&s.esp.replay, o->first_seq - 1);
-		replay_update(&s.ah.replay, o->first_seq - 1);
+		if (s.have_esp)
+			replay_update(&s.esp.replay, o->first_seq - 1);
+		if (s.have_ah)
+			replay_update(&s.ah.replay, o->first_seq - 1);
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i];
