@@ -218,11 +218,11 @@ expect_received() {
 
 # expect_delta ROUND "Counter n" ...: exactly these xfrm_stat counters moved in h2.
 expect_delta() {
-	local r=$W/rounds/$1 want got
+	local n=$1 r=$W/rounds/$1 want got
 	shift
 	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
 	got=$(sort "$r/out/stat.delta" 2>/dev/null)
-	[ "$got" = "$want" ] || fail "$1: h2 xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
+	[ "$got" = "$want" ] || fail "$n: h2 xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
 }
 
 # expect_opened ROUND SUB DIR FIRSTSEQ PAYLOAD...: our code opens every packet the kernel
