@@ -13,6 +13,7 @@ import argparse
 import shlex
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, sys.argv[1])
 import pkt  # noqa: E402
@@ -58,7 +59,16 @@ def xfrm_stat(ns):
     return dict((k, int(v)) for k, v in (line.split() for line in out.splitlines()))
 
 
+def timed(run):
+    def wrapper(self):
+        t0 = time.monotonic()
+        run(self)
+        print("round %s took %.1fs" % (self.d.rsplit("/", 1)[-1], time.monotonic() - t0))
+    return wrapper
+
+
 def main():
+    pkt.Round.run = timed(pkt.Round.run)
     pkt.ip_cmd = ip_cmd
     pkt.xfrm_apply = xfrm_apply
     pkt.xfrm_stat = xfrm_stat
