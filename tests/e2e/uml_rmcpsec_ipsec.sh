@@ -104,7 +104,7 @@ xfrm_states() {
 		if [ "$esp" != - ]; then
 			case $esp in
 			gcm*) alg="aead 'rfc4106(gcm(aes))' 0x$(key "$esp" $d) 128" ;;
-			cbc*) alg="enc 'cbc(aes)' 0x$(key aes${esp#cbc} $d) auth-trunc 'hmac(sha256)' 0x$(key hmac $d) 128" ;;
+			cbc*) alg="enc 'cbc(aes)' 0x$(key "aes${esp#cbc}" $d) auth-trunc 'hmac(sha256)' 0x$(key hmac $d) 128" ;;
 			esac
 			f=""
 			[ "$esn" = 1 ] && f="flag esn"
@@ -144,7 +144,7 @@ tool_sa() {
 	SA=()
 	case $esp in
 	gcm*) SA+=(--esp-gcm "$(key "$esp" "$d")") ;;
-	cbc*) SA+=(--esp-cbc "$(key aes${esp#cbc} "$d"):$(key hmac "$d")") ;;
+	cbc*) SA+=(--esp-cbc "$(key "aes${esp#cbc}" "$d"):$(key hmac "$d")") ;;
 	esac
 	[ "$esp" != - ] && SA+=(--esp-spi "$(spi "$n" "$d")")
 	[ "$ah" != - ] && SA+=(--ah "$(key hmac $((d + 1)))" --ah-spi "$(spi "$n" $((d + 100)))")
@@ -172,8 +172,8 @@ write_round() { # NAME ESP AH ESN
 	: >"$r/echo"
 	seq_plan "$4"
 	tool_sa "$@" 12
-	"$TOOL" seal "${SA[@]}" --seq "$OURS" --out "$r/inject" ours-$n-1 ours-$n-2 ours-$n-3 \
-		ours-$n-4 || return 1
+	"$TOOL" seal "${SA[@]}" --seq "$OURS" --out "$r/inject" "ours-$n-1" "ours-$n-2" "ours-$n-3" \
+		"ours-$n-4" || return 1
 	cp "$r/inject/002.ip" "$r/inject/004-replay.ip"
 	"$TOOL" mutate --flip 17 "$r/inject/004.ip" "$r/inject/005-flip.ip" || return 1
 	rm "$r/inject/004.ip"
@@ -284,8 +284,8 @@ if [ $rc -eq 0 ]; then
 		set -- $line
 		n=$1
 		seq_plan "$4"
-		k=(kernel-$n-1 kernel-$n-2 kernel-$n-3)
-		o=(ours-$n-1 ours-$n-2 ours-$n-3)
+		k=("kernel-$n-1" "kernel-$n-2" "kernel-$n-3")
+		o=("ours-$n-1" "ours-$n-2" "ours-$n-3")
 		expect_received "$n" "${k[@]}" "${o[@]}"
 		proto=1
 		[ "$2" = - ] && proto=2 # the misaligned AH packet too
