@@ -124,6 +124,7 @@ static int
 parse_types(struct verify_policy *p, char *s)
 {
 	uint64_t t;
+	char *save;
 
 	memset(p->clear_types, 0, sizeof(p->clear_types));
 	if (strcmp(s, "all") == 0) {
@@ -132,7 +133,7 @@ parse_types(struct verify_policy *p, char *s)
 	}
 	if (strcmp(s, "none") == 0)
 		return RMC_OK;
-	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+	for (char *tok = strtok_r(s, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		if (parse_u64(tok, 255, &t))
 			return RMC_EINVAL;
 		verify_policy_set_type(p, (uint8_t)t, true);
@@ -158,10 +159,10 @@ static int
 parse_dups(struct verify_policy *p, char *s)
 {
 	uint64_t f;
-	int rc;
+	char *save;
 
-	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
-		if (parse_u64(tok, UINT64_MAX, &f) || (rc = verify_policy_add_dup(p, f)))
+	for (char *tok = strtok_r(s, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+		if (parse_u64(tok, UINT64_MAX, &f) || verify_policy_add_dup(p, f))
 			return RMC_EINVAL;
 	return RMC_OK;
 }
