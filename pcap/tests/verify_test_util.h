@@ -37,11 +37,12 @@ enum {
 
 /* A trace being written, and the key file beside it. */
 struct tb {
-	char dir[128];
-	char pcap[192];
-	char keys[192];
+	char dir[400];
+	char pcap[420];
+	char keys[420];
+	char ahkeys[420];
 	struct trace *t;
-	FILE *kf;
+	FILE *kf, *akf; /* esp_sa and ah_sa */
 	struct frame_builder *fb;
 	uint64_t now;
 	uint64_t frames;
@@ -65,10 +66,12 @@ tb_open_in(struct tb *b, const char *dir)
 	snprintf(b->dir, sizeof(b->dir), "%s", dir);
 	snprintf(b->pcap, sizeof(b->pcap), "%s/trace.pcap", dir);
 	snprintf(b->keys, sizeof(b->keys), "%s/esp_sa", dir);
+	snprintf(b->ahkeys, sizeof(b->ahkeys), "%s/ah_sa", dir);
 	b->t = trace_open(b->pcap, err, sizeof(err));
 	cr_assert_not_null(b->t, "%s", err);
 	b->kf = fopen(b->keys, "w");
-	cr_assert_not_null(b->kf);
+	b->akf = fopen(b->ahkeys, "w");
+	cr_assert(b->kf && b->akf);
 	b->fb = frame_builder_new();
 	cr_assert_not_null(b->fb);
 	b->now = 1000000000ull;
@@ -93,9 +96,12 @@ tb_close(struct tb *b)
 		cr_assert_eq(trace_close(b->t), 0);
 	if (b->kf)
 		fclose(b->kf);
+	if (b->akf)
+		fclose(b->akf);
 	frame_builder_free(b->fb);
 	b->t = NULL;
 	b->kf = NULL;
+	b->akf = NULL;
 	b->fb = NULL;
 }
 
@@ -105,6 +111,7 @@ tb_remove(struct tb *b)
 {
 	unlink(b->pcap);
 	unlink(b->keys);
+	unlink(b->ahkeys);
 	rmdir(b->dir);
 }
 
@@ -210,8 +217,9 @@ tb_sa(struct tb *b, struct tsa *s, enum sa_suite suite, uint32_t spi, uint32_t s
 	else
 		n = esp_sa_wireshark_line(&s->out, src, dst, line, sizeof(line));
 	cr_assert_gt(n, 0);
-	fputs(line, b->kf);
-	fflush(b->kf);
+	FILE *f = suite == SA_AH_HMAC_SHA256 ? b->akf : b->kf;
+	fputs(line, f);
+	fflush(f);
 }
 
 /* An RMCP/ASF body-less message (Ping, the requests) as UDP payload. */
@@ -288,6 +296,7 @@ tb_verify(struct tb *b, const struct verify_policy *p, struct got *g, struct ver
 	memset(g, 0, sizeof(*g));
 	verify_policy_default(&def);
 	cr_assert_eq(keyring_load(&kr, b->keys, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(keyring_load(&kr, b->ahkeys, err, sizeof(err)), 0, "%s", err);
 	rc = verify_trace(b->pcap, p ? p : &def, &kr, got_emit, g, st, err, sizeof(err));
 	keyring_free(&kr);
 	verify_policy_free(&def);
