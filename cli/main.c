@@ -20,6 +20,7 @@ usage(FILE *f)
 	       "      --out DIR        output root (default out/)\n"
 	       "  verify TRACE     check a pcap trace on its own (docs/verify.md)\n"
 	       "      --keys FILE      an esp_sa (or ah_sa) key file; repeatable\n"
+	       "                       (default: esp_sa and ah_sa beside the trace)\n"
 	       "      --policy FILE    key=value policy: clear traffic, allowed duplicates\n"
 	       "      --json           findings and summary as JSON\n"
 	       "      exit 0 no finding, 1 a finding, 2 unreadable trace, keys or policy\n"

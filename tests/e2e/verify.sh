@@ -46,8 +46,11 @@ commit_order V-COMMIT-ORDER 19
 malformed V-MALFORMED 21
 CASES
 
-# Without the keys every ESP and AH packet is unknown.
-[ "$(code "$bin" verify "$data/good/trace.pcap")" = 1 ] || fail "no keys must fail"
+# Without --keys, esp_sa and ah_sa beside the trace are read; without any keys every ESP and AH packet is unknown.
+[ "$(code "$bin" verify "$data/icv/trace.pcap")" = 1 ] || fail "keys beside the trace"
+grep -q '^frame 21: V-ICV: ' "$work/out" || fail "keys beside the trace: ICV"
+cp "$data/good/trace.pcap" "$work/alone.pcap"
+[ "$(code "$bin" verify "$work/alone.pcap")" = 1 ] || fail "no keys must fail"
 grep -q ': V-ESP-UNKNOWN-SPI: ' "$work/out" || fail "no keys: unknown SPI"
 grep -q ': V-AH-UNKNOWN-SPI: ' "$work/out" || fail "no keys: unknown AH SPI"
 
