@@ -84,6 +84,21 @@ printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff
 [ "$(code "$bin" verify "$work/raw.pcap")" = 2 ] || fail "wrong link type must exit 2"
 grep -q 'DLT_EN10MB' "$work/err" || fail "wrong link type: message"
 
+# A second opinion: tshark, with the same esp_sa, finds every ESP ICV of the good trace good
+# and the same one bad ICV (frame 21) in icv/.
+ws() { # case filter
+	mkdir -p "$work/ws-$1/cfg/wireshark"
+	cp "$data/$1/esp_sa" "$work/ws-$1/cfg/wireshark/esp_sa"
+	HOME="$work/ws-$1" XDG_CONFIG_HOME="$work/ws-$1/cfg" tshark -n -r "$data/$1/trace.pcap" \
+		-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
+		-d udp.port==664,rmcp -Y "$2" -T fields -e frame.number 2>/dev/null | tr '\n' ' '
+}
+if command -v tshark >/dev/null; then
+	[ "$(ws good esp.icv_good==1)" = "3 4 5 6 7 8 10 11 12 13 14 15 16 " ] || fail "tshark: good ICVs of the good trace"
+	[ -z "$(ws good esp.icv_bad==1)" ] || fail "tshark finds a bad ICV in the good trace"
+	[ "$(ws icv esp.icv_bad==1)" = "21 " ] || fail "tshark: bad ICVs of icv/, want frame 21"
+fi
+
 # What a run writes verifies (the smoke scenario has clear RMCP only).
 "$bin" run "$src/scenarios/smoke.yaml" --out "$work/run" >/dev/null
 [ "$(code "$bin" verify "$work/run/trace.pcap")" = 0 ] || fail "smoke trace must verify"
