@@ -3,11 +3,9 @@
  * The independent trace verifier (pcap/verify.h, docs/verify.md).
  */
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "pcap/keys.h"
@@ -21,7 +19,6 @@ struct verify_args {
 	const char *trace;
 	const char *keys[VERIFY_MAX_KEYFILES];
 	size_t nkeys;
-	char beside[2][1024]; /* esp_sa and ah_sa next to the trace, when no --keys */
 	const char *policy;
 	bool json;
 };
@@ -140,28 +137,16 @@ parse_args(int argc, char **argv, struct verify_args *a)
 	return 0;
 }
 
-/* Without --keys: the key files a run writes beside its trace, if they are there. */
-static void
-keys_beside_trace(struct verify_args *a)
-{
-	static const char *names[] = {"esp_sa", "ah_sa"};
-	char copy[1024];
-
-	if (a->nkeys)
-		return;
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(copy, sizeof(copy), "%s", a->trace);
-		snprintf(a->beside[i], sizeof(a->beside[i]), "%s/%s", dirname(copy), names[i]);
-		if (access(a->beside[i], R_OK) == 0)
-			a->keys[a->nkeys++] = a->beside[i];
-	}
-}
-
 static int
 load_inputs(const struct verify_args *a, struct keyring *kr, struct verify_policy *pol)
 {
 	char err[600];
 
+	/* Without --keys: the key files a run writes beside its trace. */
+	if (!a->nkeys && keyring_load_beside(kr, a->trace, err, sizeof(err))) {
+		fprintf(stderr, "rmcpsec verify: %s\n", err);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < a->nkeys; i++) {
 		if (keyring_load(kr, a->keys[i], err, sizeof(err))) {
 			fprintf(stderr, "rmcpsec verify: %s\n", err);
@@ -187,10 +172,7 @@ cmd_verify(int argc, char **argv)
 	int rc, ret = EXIT_USAGE;
 
 	verify_policy_default(&pol);
-	if (parse_args(argc, argv, &a))
-		goto out;
-	keys_beside_trace(&a);
-	if (load_inputs(&a, &kr, &pol))
+	if (parse_args(argc, argv, &a) || load_inputs(&a, &kr, &pol))
 		goto out;
 	pr.json = a.json;
 	if (a.json) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto/err.h"
 
@@ -301,6 +302,26 @@ keyring_load(struct keyring *kr, const char *path, char *err, size_t errlen)
 	explicit_bzero(line, sizeof(line));
 	fclose(f);
 	return rc;
+}
+
+int
+keyring_load_beside(struct keyring *kr, const char *trace_path, char *err, size_t errlen)
+{
+	static const char *names[] = {"esp_sa", "ah_sa"};
+	const char *slash = strrchr(trace_path, '/');
+	int dirlen = slash ? (int)(slash - trace_path) : 1;
+	const char *dir = slash ? trace_path : ".";
+	char path[4096];
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%.*s/%s", dirlen, dir, names[i]);
+		if (access(path, F_OK) != 0)
+			continue;
+		if ((rc = keyring_load(kr, path, err, errlen)))
+			return rc;
+	}
+	return RMC_OK;
 }
 
 static bool

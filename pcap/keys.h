@@ -43,6 +43,11 @@ struct keyring {
 
 /* Appends every SA in path; on error names the file and line. */
 int keyring_load(struct keyring *kr, const char *path, char *err, size_t errlen);
+/*
+ * The key files a run writes beside its trace: esp_sa and ah_sa in the
+ * directory of trace_path, each if it exists. Errors as keyring_load.
+ */
+int keyring_load_beside(struct keyring *kr, const char *trace_path, char *err, size_t errlen);
 /* One line (with or without its newline); lineno only for messages. */
 int keyring_add_line(struct keyring *kr, const char *line, unsigned lineno, char *err,
 		     size_t errlen);

@@ -180,3 +180,38 @@ Test(keys, load_names_file_and_line)
 	unlink(path);
 	rmdir(dir);
 }
+
+Test(keys, beside_the_trace)
+{
+	char dir[64], path[96], trace[96], err[256];
+	static const char six[] = {'X', 'X', 'X', 'X', 'X', 'X', '\0'};
+	struct keyring kr = {0};
+
+	snprintf(dir, sizeof(dir), "/tmp/rmcpsec-keys-%s", six);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(trace, sizeof(trace), "%s/trace.pcap", dir);
+	cr_assert_eq(keyring_load_beside(&kr, trace, err, sizeof(err)), 0, "no files: no keys");
+	cr_assert_eq(kr.n, 0);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("\"IPv4\",\"*\",\"*\",\"0x100\",\"AES-GCM with 16 octet ICV [RFC4106]\","
+	      "\"0x000102030405060708090a0b0c0d0e0f01020304\",\"NULL\",\"\"\n",
+	      f);
+	fclose(f);
+	cr_assert_eq(keyring_load_beside(&kr, trace, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kr.n, 1);
+	keyring_free(&kr);
+	snprintf(path, sizeof(path), "%s/ah_sa", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("garbage\n", f);
+	fclose(f);
+	cr_assert_eq(keyring_load_beside(&kr, trace, err, sizeof(err)), RMC_EINVAL);
+	cr_assert_not_null(strstr(err, "ah_sa: line 1:"), "%s", err);
+	keyring_free(&kr);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	unlink(path);
+	rmdir(dir);
+}
