@@ -19,6 +19,12 @@ usage(FILE *f)
 	       "      --seed N         override every scenario's seed\n"
 	       "      --out DIR        output root (default out/)\n"
 	       "  fig6 --json      print the patent's Fig. 6 policy table as JSON\n"
+	       "  verify TRACE     check a pcap trace on its own (docs/verify.md)\n"
+	       "      --keys FILE      an esp_sa (or ah_sa) key file; repeatable\n"
+	       "                       (default: esp_sa and ah_sa beside the trace)\n"
+	       "      --policy FILE    key=value policy: clear traffic, allowed duplicates\n"
+	       "      --json           findings and summary as JSON\n"
+	       "      exit 0 no finding, 1 a finding, 2 unreadable trace, keys or policy\n"
 	       "\n"
 	       "  --help           this text\n"
 	       "  --version        print the version\n"
@@ -40,6 +46,8 @@ main(int argc, char **argv)
 		return cmd_suite(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "fig6") == 0)
 		return cmd_fig6(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
 	int c;
 	/* '+': stop at the first non-option, which would be an unknown command. */
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {

@@ -1,0 +1,63 @@
+/*
+ * Key files for the verifier. Each line is one SA in the CSV form of
+ * Wireshark's esp_sa UAT file, exactly as esp_sa_wireshark_line writes it:
+ *
+ *   "IPv4","src","dst","0xSPI","<encryption>","0x<key>","<auth>","0x<key>"
+ *
+ * with <encryption> "AES-GCM with 16 octet ICV [RFC4106]" (key || 4-byte
+ * salt, auth "NULL" and key "") or "AES-CBC [RFC3602]" with auth
+ * "HMAC-SHA-256-128 [RFC4868]". src or dst "*" matches any address, as
+ * in Wireshark. Wireshark has no AH SAs, so AH keys use the same columns
+ * with the protocol "AH-IPv4", encryption "NULL" and key "" (keys_ah_line
+ * writes them; keep them in a file of their own, e.g. ah_sa, that Wireshark
+ * does not read). Blank lines and lines starting with '#' are skipped.
+ *
+ * Every SA is built inbound (it opens packets). The verifier resets its
+ * replay window before each packet, because it must judge every copy of a
+ * packet itself rather than have the window drop the second one.
+ * Extended sequence numbers cannot be written in esp_sa and are not
+ * supported: the high half of the sequence number would be unknown.
+ */
+#ifndef RMCPSEC_PCAP_KEYS_H
+#define RMCPSEC_PCAP_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/sa.h"
+
+struct key_sa {
+	uint32_t src, dst; /* host byte order */
+	bool src_any, dst_any;
+	uint32_t key_id; /* equal for SAs sharing the same encryption key and salt */
+	unsigned line;	 /* where it came from, for messages */
+	struct sa sa;	 /* inbound, keyed once */
+};
+
+struct keyring {
+	struct key_sa *sa;
+	size_t n, cap;
+	uint32_t next_key_id;
+};
+
+/* Appends every SA in path; on error names the file and line. */
+int keyring_load(struct keyring *kr, const char *path, char *err, size_t errlen);
+/*
+ * The key files a run writes beside its trace: esp_sa and ah_sa in the
+ * directory of trace_path, each if it exists. Errors as keyring_load.
+ */
+int keyring_load_beside(struct keyring *kr, const char *trace_path, char *err, size_t errlen);
+/* One line (with or without its newline); lineno only for messages. */
+int keyring_add_line(struct keyring *kr, const char *line, unsigned lineno, char *err,
+		     size_t errlen);
+/* The SA for this SPI between src and dst (host order), or NULL. */
+struct key_sa *keyring_find(struct keyring *kr, enum sa_proto proto, uint32_t spi, uint32_t src,
+			    uint32_t dst);
+/* NULL-safe; wipes the keys. */
+void keyring_free(struct keyring *kr);
+
+/* The AH counterpart of esp_sa_wireshark_line (see above); returns the length or RMC_ENOSPC. */
+int keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap);
+
+#endif
