@@ -88,7 +88,7 @@ Test(engine, orders_by_time)
 
 /*
  * 3,000 events over three times, inserted round-robin from the minimum
- * capacity so the heap doubles several times while ties accumulate. Each
+ * capacity so the event pool doubles several times while ties accumulate. Each
  * time's events must come out in insertion order.
  */
 Test(engine, equal_times_fifo_through_growth)
@@ -100,7 +100,7 @@ Test(engine, equal_times_fifo_through_growth)
 	trace_init(&tr, &e, N);
 	for (uint64_t i = 0; i < N; i++)
 		cr_assert_eq(engine_at(&e, 1000 - (i % 3) * 100, record, &tr, i), 0);
-	cr_expect_gt(e.cap, 16, "heap should have grown");
+	cr_expect_gt(e.cap, 16, "the pool should have grown");
 	cr_expect_eq(engine_run(&e, UINT64_MAX), N);
 	for (size_t k = 0; k < N; k++) {
 		/* time 800 holds ids 2,5,8,...; 900 holds 1,4,...; 1000 holds 0,3,... */
@@ -134,7 +134,7 @@ spawn_at_now(void *ctx, uint64_t arg)
 
 /*
  * Ties scheduled from inside dispatches, between partial runs and after
- * the heap has grown still queue behind every earlier tie: ids (which are
+ * the pool has grown still queue behind every earlier tie: ids (which are
  * handed out in insertion order) come out strictly increasing.
  */
 Test(engine, equal_times_fifo_with_interleaved_pops)
@@ -161,6 +161,54 @@ Test(engine, equal_times_fifo_with_interleaved_pops)
 			cr_assert_lt(s.tr.id[k - 1], s.tr.id[k], "FIFO broken at %zu", k);
 	}
 	trace_fini(&s.tr);
+	engine_fini(&e);
+}
+
+/*
+ * Times on both sides of every 8-bit digit boundary of the wheel, with a
+ * tie at each, scheduled in a scrambled order from a clock that is not
+ * aligned: each must wait in a higher level and be cascaded down exactly.
+ */
+Test(engine, orders_across_digit_boundaries)
+{
+	enum { BASE = 77, PER_DIGIT = 4, N = 8 * PER_DIGIT * 2 };
+	uint64_t t[N / 2];
+	size_t k = 0;
+	for (unsigned d = 1; d <= 8; d++) {
+		uint64_t edge = d == 8 ? UINT64_MAX : 1ULL << (8 * d);
+		t[k++] = edge - 1;
+		t[k++] = edge == UINT64_MAX ? UINT64_MAX - 2 : edge;
+		t[k++] = edge == UINT64_MAX ? UINT64_MAX - 3 : edge + 1;
+		t[k++] = (edge >> 1) + BASE;
+	}
+	struct engine e;
+	struct trace tr;
+	cr_assert_eq(engine_init(&e, 16), 0);
+	trace_init(&tr, &e, N + 1);
+	cr_assert_eq(engine_at(&e, BASE, record, &tr, UINT64_MAX - 1), 0);
+	cr_assert_eq(engine_run(&e, BASE), 1, "start the clock off alignment");
+	tr.n = 0;
+	/* Ids 0..N/2-1 in a scrambled order (stride 7 is coprime with 32),
+	 * then the same times again as ties with ids N/2..N-1. */
+	for (size_t i = 0; i < N / 2; i++) {
+		size_t j = (i * 7) % (N / 2);
+		cr_assert_eq(engine_at(&e, t[j], record, &tr, j), 0);
+	}
+	for (size_t j = 0; j < N / 2; j++)
+		cr_assert_eq(engine_at(&e, t[j], record, &tr, N / 2 + j), 0);
+	cr_expect_eq(engine_run(&e, UINT64_MAX), N);
+	cr_assert_eq(tr.n, N);
+	for (size_t i = 0; i < N; i++) {
+		uint64_t id = tr.id[i];
+		cr_assert_eq(tr.at[i], t[id % (N / 2)], "position %zu", i);
+		if (i == 0)
+			continue;
+		uint64_t prev = tr.id[i - 1];
+		cr_assert_leq(tr.at[i - 1], tr.at[i], "clock went back at %zu", i);
+		if (tr.at[i - 1] == tr.at[i])
+			cr_assert(prev < N / 2 && id == prev + N / 2, "tie at %zu out of order", i);
+	}
+	trace_fini(&tr);
 	engine_fini(&e);
 }
 
