@@ -9,6 +9,7 @@
 #include "nodes/secure.h"
 #include "proto/rd.h"
 #include "nodes/server.h"
+#include "pcap/keys.h"
 #include "pcap/trace.h"
 #include "proto/err.h"
 #include "proto/rmcp.h"
@@ -17,6 +18,7 @@
 #include "sim/lan.h"
 #include "sim/observe.h"
 #include "sim/rng.h"
+#include "sim/trace_check.h"
 
 struct run;
 
@@ -493,14 +495,13 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 	fprintf(f, ",\n  \"trace\": \"trace.pcap\",\n  \"frames\": %llu,\n  \"events\": %llu,\n",
 		(unsigned long long)res->frames, (unsigned long long)res->events);
 	fprintf(f, "  \"expectations\": [\n");
-	for (size_t i = 0; i < sc->nexpects; i++) {
-		fprintf(f,
-			"    {\"line\": %d, \"verdict\": \"%s\", \"what\": ", sc->expects[i].line,
-			v[i].pass ? "PASS" : "FAIL");
+	for (size_t i = 0; i <= sc->nexpects; i++) {
+		fprintf(f, "    {\"line\": %d, \"verdict\": \"%s\", \"what\": ",
+			i < sc->nexpects ? sc->expects[i].line : 0, v[i].pass ? "PASS" : "FAIL");
 		json_str(f, v[i].what);
 		fprintf(f, ", \"observed\": ");
 		json_str(f, v[i].detail);
-		fprintf(f, "}%s\n", i + 1 < sc->nexpects ? "," : "");
+		fprintf(f, "}%s\n", i < sc->nexpects ? "," : "");
 	}
 	fprintf(f, "  ],\n  \"nodes\": [\n");
 	for (size_t i = 0; i < sc->nnodes; i++) {
@@ -556,23 +557,38 @@ open_traces(struct run *r, const struct run_opts *o, char *err, size_t errlen)
  * Copy it into a Wireshark profile (or use `rmcpsec wireshark`) to decrypt.
  */
 static int
-export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
+write_ah_lines(const struct sec_pair *p, uint32_t nic, uint32_t srv, FILE *f)
+{
+	char line[512];
+	if (!p->has_ah)
+		return RMC_OK;
+	if (keys_ah_line(&p->ah_out, nic, srv, line, sizeof(line)) < 0)
+		return RMC_ENOSPC;
+	fputs(line, f);
+	if (keys_ah_line(&p->ah_in, srv, nic, line, sizeof(line)) < 0)
+		return RMC_ENOSPC;
+	fputs(line, f);
+	return RMC_OK;
+}
+
+/* One key file: every client's NIC-role pair (the observer's even indices) through write. */
+static int
+export_file(struct run *r, const char *dir, const char *name,
+	    int (*write)(const struct sec_pair *, uint32_t, uint32_t, FILE *), char *err,
+	    size_t errlen)
 {
 	const struct scenario *sc = r->sc;
-	if (!sc->security.enabled)
-		return RMC_OK;
 	char path[1200];
-	snprintf(path, sizeof(path), "%s/esp_sa", o->outdir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return RMC_EIO;
 	}
 	int rc = RMC_OK;
-	/* The observer's NIC-role pairs sit at even indices. */
 	for (size_t i = 0, k = 0; !rc && i < sc->nnodes; i++)
 		if (sc->nodes[i].role == SCN_CLIENT) {
-			rc = sec_export_esp_sa(&r->obs.keys[k], sc->nodes[i].ip, primary_ip(sc), f);
+			rc = write(&r->obs.keys[k], sc->nodes[i].ip, primary_ip(sc), f);
 			k += 2;
 		}
 	if (fclose(f) != 0 || rc) {
@@ -582,14 +598,35 @@ export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 	return RMC_OK;
 }
 
+/*
+ * Key files beside the trace. esp_sa is Wireshark's ESP SA table: one line
+ * per ESP SA and direction, "IPv4","src","dst","0xSPI","<cipher>","0xkey",
+ * "<auth>","0xkey"; copy it into a Wireshark profile (docs/scenarios.md).
+ * ah_sa holds the AH SAs in the same form, which Wireshark cannot use but
+ * `rmcpsec verify` does (docs/verify.md).
+ */
+static int
+export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
+{
+	const struct scenario *sc = r->sc;
+	if (!sc->security.enabled)
+		return RMC_OK;
+	int rc = RMC_OK;
+	if (sc->security.suite != MGMT_AH)
+		rc = export_file(r, o->outdir, "esp_sa", sec_export_esp_sa, err, errlen);
+	if (!rc && (sc->security.suite == MGMT_AH || sc->security.suite == MGMT_AH_ESP))
+		rc = export_file(r, o->outdir, "ah_sa", write_ah_lines, err, errlen);
+	return rc;
+}
+
 static void
 report(const struct run *r, const struct verdict *v, FILE *log)
 {
 	if (!log)
 		return;
-	for (size_t i = 0; i < r->sc->nexpects; i++)
+	for (size_t i = 0; i <= r->sc->nexpects; i++)
 		fprintf(log, "  %s  %s:%d  %s — %s\n", v[i].pass ? "PASS" : "FAIL", r->sc->path,
-			r->sc->expects[i].line, v[i].what, v[i].detail);
+			i < r->sc->nexpects ? r->sc->expects[i].line : 0, v[i].what, v[i].detail);
 }
 
 int
@@ -639,10 +676,23 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		rc = r->io_error;
 		goto out;
 	}
-	for (size_t i = 0; i < sc->nexpects; i++) {
-		judge(r, &sc->expects[i], &v[i]);
-		v[i].pass ? res->npass++ : res->nfail++;
+	rc = trace_close(r->trace);
+	r->trace = NULL;
+	if (rc) {
+		snprintf(err, errlen, "%s/trace.pcap: write failed", o->outdir);
+		goto out;
 	}
+	for (size_t i = 0; i < sc->nexpects; i++)
+		judge(r, &sc->expects[i], &v[i]);
+	/* One more verdict on every run: the trace, re-checked with no help from the nodes. */
+	struct verdict *tv = &v[sc->nexpects];
+	snprintf(tv->what, sizeof(tv->what), "trace verifies independently (docs/verify.md)");
+	if ((rc = trace_check(sc, o->outdir, &tv->pass, tv->detail, sizeof(tv->detail)))) {
+		snprintf(err, errlen, "%s/trace.pcap: %s", o->outdir, tv->detail);
+		goto out;
+	}
+	for (size_t i = 0; i <= sc->nexpects; i++)
+		v[i].pass ? res->npass++ : res->nfail++;
 	report(r, v, o->log);
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/results.json", o->outdir);

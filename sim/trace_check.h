@@ -1,0 +1,26 @@
+/*
+ * After a run, its trace is checked by pcap/verify with no help from the
+ * node code, against a policy taken from the scenario: the NIC's clear-mode
+ * configuration bits, plus the clear messages the scenario itself sends as
+ * stimuli (a clear Reset to a secure-only NIC is a test, not a violation;
+ * an answer to it would be one).
+ */
+#ifndef RMCPSEC_SIM_TRACE_CHECK_H
+#define RMCPSEC_SIM_TRACE_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pcap/verify.h"
+#include "sim/scenario.h"
+
+void scenario_verify_policy(const struct scenario *sc, struct verify_policy *p);
+
+/*
+ * Verifies dir/trace.pcap with the key files beside it. pass is set, and
+ * detail says what was found (the first findings, with frame numbers).
+ * Returns 0, or a negative rmc_err when the trace or keys cannot be read.
+ */
+int trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap);
+
+#endif
