@@ -73,7 +73,7 @@ def main():
     pkt.xfrm_apply = xfrm_apply
     pkt.xfrm_stat = xfrm_stat
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 60
-    return pkt.cmd_rounds(argparse.Namespace(work=sys.argv[2], timeout=timeout))
+    return pkt.cmd_rounds(argparse.Namespace(work=sys.argv[2], timeout=timeout, no_pair=False, only=None))
 
 
 if __name__ == "__main__":
