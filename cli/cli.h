@@ -13,6 +13,7 @@ enum exit_code {
 int cmd_run(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
 int cmd_fig6(int argc, char **argv);
+int cmd_wireshark(int argc, char **argv);
 void usage(FILE *f);
 
 #endif
