@@ -4,7 +4,7 @@
  * Wireshark reads ESP keys (esp_sa) and IKEv2 keys (ikev2_decryption_table) only from a
  * configuration profile, so the keys written beside the trace are copied into a fresh
  * temporary profile directory, the viewer runs with WIRESHARK_CONFIG_DIR pointing there,
- * and the directory is removed when the viewer exits. */
+ * and the directory ($TMPDIR or /tmp) is removed when the viewer exits. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <ftw.h>
@@ -208,13 +208,15 @@ cmd_wireshark(int argc, char **argv)
 	if (find_lua(lua, sizeof(lua)))
 		return EXIT_USAGE;
 
-	char root[] = "/tmp/rmcpsec-wireshark.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char root[PATH_MAX];
+	snprintf(root, sizeof(root), "%s/rmcpsec-wireshark.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(root)) {
 		perror("rmcpsec wireshark: mkdtemp");
 		return EXIT_USAGE;
 	}
 	int rc = EXIT_USAGE;
-	char confdir[sizeof(root) + 16], lua_arg[PATH_MAX + 16];
+	char confdir[PATH_MAX + 16], lua_arg[PATH_MAX + 16];
 	snprintf(confdir, sizeof(confdir), "%s/wireshark", root);
 	snprintf(lua_arg, sizeof(lua_arg), "lua_script:%s", lua);
 	if (mkdir(confdir, 0700) != 0 || fill_profile(trace, confdir) < 0)
