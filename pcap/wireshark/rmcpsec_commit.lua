@@ -23,7 +23,12 @@ local COMMIT_BODY_LEN = 16
 
 local commit_types = { [1] = "SA_READY", [2] = "SA_ACK", [3] = "SA_CONFIRM" }
 
-local p = Proto("rmcpsec", "rmcpsec commit handshake")
+-- A second copy (a personal plugin plus -X lua_script:) cannot register
+-- "rmcpsec" again; the first one already does the work.
+local ok, p = pcall(Proto, "rmcpsec", "rmcpsec commit handshake")
+if not ok then
+    return
+end
 
 local f = {
     type = ProtoField.uint8("rmcpsec.commit.type", "Commit message", base.DEC, commit_types),
