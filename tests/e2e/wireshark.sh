@@ -7,7 +7,8 @@
 #     info; ordinary ASF messages still decode as ASF;
 # (b) `rmcpsec wireshark TRACE --tshark` on a real run's trace decrypts the
 #     ESP with the esp_sa beside the trace and lists the ASF messages inside,
-#     and removes its temporary profile.
+#     and removes its temporary profile; ikev2_decryption_table is copied
+#     into that profile as well.
 set -euo pipefail
 bin=$1
 src=$2
@@ -112,6 +113,12 @@ got=$(ws_esp -T fields -E separator=, -e esp.spi -e esp.icv_good)
 mv "$work/esp/esp_sa" "$work/esp/esp_sa.off"
 [ "$(ws_esp -Y rmcpsec | wc -l)" -eq 0 ] || fail "commit decoded inside ESP without keys"
 mv "$work/esp/esp_sa.off" "$work/esp/esp_sa"
+# ikev2_decryption_table beside the trace reaches the profile too: a
+# malformed one makes tshark name the table (no IKEv2 trace exists yet).
+echo '"not","a","valid","row"' >"$work/esp/ikev2_decryption_table"
+"$bin" wireshark "$work/esp/trace.pcap" --tshark -c 1 >/dev/null 2>"$work/ike.err" || true
+grep -q "IKEv2 Decryption Table" "$work/ike.err" || fail "ikev2_decryption_table not copied into the profile"
+rm "$work/esp/ikev2_decryption_table"
 
 # (b) A real run's trace: the ASF messages inside ESP decrypt with its esp_sa.
 out=$work/run
