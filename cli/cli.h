@@ -14,6 +14,7 @@ int cmd_run(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
 int cmd_fig6(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_wireshark(int argc, char **argv);
 void usage(FILE *f);
 
 #endif

@@ -25,6 +25,11 @@ usage(FILE *f)
 	       "      --policy FILE    key=value policy: clear traffic, allowed duplicates\n"
 	       "      --json           findings and summary as JSON\n"
 	       "      exit 0 no finding, 1 a finding, 2 unreadable trace, keys or policy\n"
+	       "  wireshark TRACE  open TRACE in Wireshark with the keys beside it (esp_sa,\n"
+	       "                   ikev2_decryption_table), the commit dissector and UDP 664\n"
+	       "                   decoded as RMCP; Lua file from $RMCPSEC_LUA, else\n"
+	       "                   <exe>/../../pcap/wireshark/, else /usr/share/rmcpsec/\n"
+	       "      --tshark ARGS... run tshark instead, with ARGS after the trace\n"
 	       "\n"
 	       "  --help           this text\n"
 	       "  --version        print the version\n"
@@ -48,6 +53,8 @@ main(int argc, char **argv)
 		return cmd_fig6(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "wireshark") == 0)
+		return cmd_wireshark(argc - 1, argv + 1);
 	int c;
 	/* '+': stop at the first non-option, which would be an unknown command. */
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
