@@ -274,6 +274,7 @@ void ikev2_wr_be32(struct ikev2_wr *b, uint32_t v);
 
 /* Whole-payload writers on top of it. */
 struct ikev2_prop_out {
+	uint8_t num; /* proposal number; 0: position + 1 */
 	uint8_t proto;
 	uint8_t spi_size;
 	uint8_t spi[8];

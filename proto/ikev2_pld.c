@@ -11,7 +11,7 @@ int
 ikev2_hdr_decode(const uint8_t *p, size_t len, struct ikev2_hdr *h)
 {
 	struct rd r = rd_init(p, len);
-	uint32_t hi, lo;
+	uint32_t hi = 0, lo = 0;
 
 	if (len < IKEV2_HDR_LEN)
 		return RMC_ETRUNC;
@@ -418,7 +418,7 @@ ikev2_put_sa(struct ikev2_wr *b, const struct ikev2_prop_out *props, size_t n)
 		ikev2_wr_u8(b, i + 1 < n ? 2 : 0);
 		ikev2_wr_u8(b, 0);
 		ikev2_wr_be16(b, 0);
-		ikev2_wr_u8(b, (uint8_t)(i + 1));
+		ikev2_wr_u8(b, pr->num ? pr->num : (uint8_t)(i + 1));
 		ikev2_wr_u8(b, pr->proto);
 		ikev2_wr_u8(b, pr->spi_size);
 		ikev2_wr_u8(b, (uint8_t)pr->nxf);

@@ -16,8 +16,8 @@ build_chain(uint8_t *buf, size_t cap, uint8_t *first)
 {
 	struct ikev2_wr b;
 	struct ikev2_prop_out pr[2] = {
-	    {IKEV2_PROTO_IKE, 0, {0}, ike_xf, 3},
-	    {IKEV2_PROTO_ESP, 4, {1, 2, 3, 4}, ike_xf, 1},
+	    {0, IKEV2_PROTO_IKE, 0, {0}, ike_xf, 3},
+	    {0, IKEV2_PROTO_ESP, 4, {1, 2, 3, 4}, ike_xf, 1},
 	};
 	uint8_t ke[32], nonce[32];
 	struct ikev2_ts_entry ts = {17, 664, 664, 0x0a000001, 0x0a000001};
@@ -207,7 +207,7 @@ Test(ikev2_pld, proposal_inconsistencies)
 {
 	uint8_t buf[256], first;
 	struct ikev2_wr b;
-	struct ikev2_prop_out pr = {IKEV2_PROTO_IKE, 0, {0}, ike_xf, 3};
+	struct ikev2_prop_out pr = {0, IKEV2_PROTO_IKE, 0, {0}, ike_xf, 3};
 	struct ikev2_sa sa;
 
 	ikev2_wr_init(&b, buf, sizeof(buf), &first);
