@@ -13,7 +13,7 @@
 #include "nodes/ike.h"
 
 /* splitmix64: a deterministic byte source for SPIs, nonces and DH keys. */
-static void
+static inline void
 h_rand(void *ctx, uint8_t *buf, size_t n)
 {
 	uint64_t *s = ctx;
@@ -56,7 +56,7 @@ struct h_net {
 	void *fctx;
 };
 
-static void
+static inline void
 h_cfg(struct ike_cfg *c, uint32_t local, uint32_t peer, uint64_t *seed)
 {
 	memset(c, 0, sizeof(*c));
@@ -79,7 +79,7 @@ h_cfg(struct ike_cfg *c, uint32_t local, uint32_t peer, uint64_t *seed)
 }
 
 /* Moves what p emitted into the queue and its events into its log. */
-static void
+static inline void
 h_collect(struct h_net *n, int idx)
 {
 	struct h_peer *p = n->p[idx];
@@ -101,7 +101,7 @@ h_collect(struct h_net *n, int idx)
 	ike_out_reset(&p->o);
 }
 
-static void
+static inline void
 h_pump(struct h_net *n)
 {
 	while (n->nq) {
@@ -116,7 +116,7 @@ h_pump(struct h_net *n)
 	}
 }
 
-static void
+static inline void
 h_setup(struct h_net *n, struct h_peer *a, struct h_peer *b)
 {
 	struct ike_cfg ca, cb;
@@ -138,7 +138,7 @@ h_setup(struct h_net *n, struct h_peer *a, struct h_peer *b)
 	n->p[1] = b;
 }
 
-static size_t
+static inline size_t
 h_count(const struct h_peer *p, enum ike_ev_type t)
 {
 	size_t k = 0;
@@ -147,7 +147,7 @@ h_count(const struct h_peer *p, enum ike_ev_type t)
 	return k;
 }
 
-static const struct ike_event *
+static inline const struct ike_event *
 h_last(const struct h_peer *p, enum ike_ev_type t)
 {
 	for (size_t i = p->nev; i-- > 0;)
@@ -157,7 +157,7 @@ h_last(const struct h_peer *p, enum ike_ev_type t)
 }
 
 /* Both directions of a CHILD_SA pair hold the same keys. */
-static bool
+static inline bool
 h_child_pair_ok(const struct ike_child_sa *x, const struct ike_child_sa *y)
 {
 	return x->suite == y->suite && x->spi_in == y->spi_out && x->spi_out == y->spi_in &&
@@ -170,7 +170,7 @@ h_child_pair_ok(const struct ike_child_sa *x, const struct ike_child_sa *y)
 			    : memcmp(x->integ_in, x->integ_out, x->integ_len) != 0);
 }
 
-static void
+static inline void
 h_handshake(struct h_net *n)
 {
 	ike_start(&n->p[0]->e, n->now, &n->p[0]->o);
