@@ -129,6 +129,7 @@ rnd_spi64(struct ike *e)
 static void
 sa_wipe(struct ike_sa *sa)
 {
+	ikev2_x25519_free(sa->req.dh);
 	ikev2_sk_key_free(&sa->enc);
 	ikev2_sk_key_free(&sa->dec);
 	explicit_bzero(sa, sizeof(*sa));
@@ -176,7 +177,8 @@ ike_die(struct ike *e, struct ike_out *o, uint16_t notify)
 	children_clear(e, o);
 	sa_wipe(&e->sa);
 	sa_wipe(&e->old);
-	explicit_bzero(e->dh_priv, sizeof(e->dh_priv));
+	ikev2_x25519_free(e->dh);
+	e->dh = NULL;
 	e->state = IKE_S_DEAD;
 	event(o, IKE_EV_IKE_DOWN, 0, notify);
 }
@@ -214,6 +216,7 @@ ike_free(struct ike *e)
 {
 	if (!e)
 		return;
+	ikev2_x25519_free(e->dh);
 	sa_wipe(&e->sa);
 	sa_wipe(&e->old);
 	explicit_bzero(e, sizeof(*e));
@@ -628,11 +631,16 @@ send_init_notify(struct ike *e, const struct ikev2_hdr *req, uint16_t type, cons
 
 /* ---- IKE_SA_INIT ---- */
 
+/* Replaces *key with a fresh X25519 key from the configured randomness. */
 static int
-x25519_keypair(struct ike *e, uint8_t priv[IKEV2_X25519_LEN], uint8_t pub[IKEV2_X25519_LEN])
+x25519_keypair(struct ike *e, void **key, uint8_t pub[IKEV2_X25519_LEN])
 {
-	rnd(e, priv, IKEV2_X25519_LEN);
-	return ikev2_x25519_pub(priv, pub);
+	uint8_t priv[IKEV2_X25519_LEN];
+	ikev2_x25519_free(*key);
+	rnd(e, priv, sizeof(priv));
+	int rc = ikev2_x25519_new(priv, key, pub);
+	explicit_bzero(priv, sizeof(priv));
+	return rc;
 }
 
 int
@@ -652,7 +660,7 @@ ike_start(struct ike *e, uint64_t now, struct ike_out *o)
 	e->sa.spi_i = rnd_spi64(e);
 	e->ni_len = sizeof(e->ni);
 	rnd(e, e->ni, e->ni_len);
-	rc = x25519_keypair(e, e->dh_priv, pub);
+	rc = x25519_keypair(e, &e->dh, pub);
 	if (rc)
 		return rc;
 	h = hdr_for(&e->sa, IKEV2_EXCH_IKE_SA_INIT, false, 0);
@@ -753,14 +761,17 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	memcpy(e->ni, pn->body, pn->len);
 	e->nr_len = sizeof(e->nr);
 	rnd(e, e->nr, e->nr_len);
-	if (x25519_keypair(e, e->dh_priv, pub) ||
-	    ikev2_x25519_derive(e->dh_priv, ke.data, ke.len, gir)) {
+	void *k = NULL;
+	rc = x25519_keypair(e, &k, pub);
+	if (!rc)
+		rc = ikev2_x25519_derive_key(k, ke.data, ke.len, gir);
+	ikev2_x25519_free(k);
+	if (rc) {
 		e->stats.rx_malformed++;
 		return;
 	}
 	rc = sa_keys(e, &e->sa, NULL, gir, e->ni, e->ni_len, e->nr, e->nr_len);
 	explicit_bzero(gir, sizeof(gir));
-	explicit_bzero(e->dh_priv, sizeof(e->dh_priv));
 	if (rc)
 		return;
 
@@ -837,14 +848,15 @@ i_sa_init_resp(struct ike *e, uint64_t now, const uint8_t *p, size_t len, const 
 	}
 	memcpy(e->nr, pn->body, pn->len);
 	e->nr_len = pn->len;
-	if (ikev2_x25519_derive(e->dh_priv, ke.data, ke.len, gir)) {
+	if (ikev2_x25519_derive_key(e->dh, ke.data, ke.len, gir)) {
 		e->stats.rx_malformed++;
 		return;
 	}
 	e->sa.spi_r = h->spi_r;
 	int rc = sa_keys(e, &e->sa, NULL, gir, e->ni, e->ni_len, e->nr, e->nr_len);
 	explicit_bzero(gir, sizeof(gir));
-	explicit_bzero(e->dh_priv, sizeof(e->dh_priv));
+	ikev2_x25519_free(e->dh);
+	e->dh = NULL;
 	if (rc) {
 		fail(e, o, IKEV2_EXCH_IKE_SA_INIT, 0);
 		return;
@@ -1112,7 +1124,9 @@ send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_
 	r->with_ke = e->cfg.pfs;
 	r->old_spi_in = old ? old->sa.spi_in : 0;
 	rnd(e, r->nonce, sizeof(r->nonce));
-	if (r->with_ke && (rc = x25519_keypair(e, r->dh_priv, pub)))
+	ikev2_x25519_free(r->dh);
+	r->dh = NULL;
+	if (r->with_ke && (rc = x25519_keypair(e, &r->dh, pub)))
 		return rc;
 	inner_init(&in);
 	if (old) {
@@ -1193,7 +1207,7 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 	struct ikev2_ke ke;
 	struct ikev2_notify rn;
 	struct ike_child_slot *old = NULL;
-	uint8_t nr[32], pub[IKEV2_X25519_LEN], priv[IKEV2_X25519_LEN], gir[IKEV2_X25519_LEN];
+	uint8_t nr[32], pub[IKEV2_X25519_LEN], gir[IKEV2_X25519_LEN];
 	size_t pi = 0;
 	enum ike_suite suite;
 	uint16_t err;
@@ -1234,14 +1248,15 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 	ch.spi_in = rnd_spi32(e);
 	ch.spi_out = get_be32(sa.prop[pi].spi);
 	rnd(e, nr, sizeof(nr));
+	void *k = NULL;
 	if (pke &&
-	    (x25519_keypair(e, priv, pub) || ikev2_x25519_derive(priv, ke.data, ke.len, gir))) {
-		explicit_bzero(priv, sizeof(priv));
+	    (x25519_keypair(e, &k, pub) || ikev2_x25519_derive_key(k, ke.data, ke.len, gir))) {
+		ikev2_x25519_free(k);
 		send_resp_notify(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid,
 				 IKEV2_N_INVALID_SYNTAX, NULL, 0, o);
 		return;
 	}
-	explicit_bzero(priv, sizeof(priv));
+	ikev2_x25519_free(k);
 	int rc = child_derive(e, &ch, pke ? gir : NULL, pn->body, pn->len, nr, sizeof(nr), false);
 	explicit_bzero(gir, sizeof(gir));
 	if (rc)
@@ -1300,7 +1315,7 @@ i_create_child_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c,
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (r->with_ke && ikev2_x25519_derive(r->dh_priv, ke.data, ke.len, gir)) {
+	if (r->with_ke && ikev2_x25519_derive_key(r->dh, ke.data, ke.len, gir)) {
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_INVALID_SYNTAX);
 		return;
 	}
@@ -1354,7 +1369,7 @@ ike_rekey_ike(struct ike *e, uint64_t now, struct ike_out *o)
 		return RMC_ESTATE;
 	r->new_spi = rnd_spi64(e);
 	rnd(e, r->nonce, sizeof(r->nonce));
-	rc = x25519_keypair(e, r->dh_priv, pub);
+	rc = x25519_keypair(e, &r->dh, pub);
 	if (rc)
 		return rc;
 	inner_init(&in);
@@ -1374,7 +1389,7 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 	const struct ikev2_pld *pn = ikev2_chain_find(c, IKEV2_PLD_NONCE);
 	const struct ikev2_pld *pke = ikev2_chain_find(c, IKEV2_PLD_KE);
 	struct ikev2_ke ke;
-	uint8_t nr[32], pub[IKEV2_X25519_LEN], priv[IKEV2_X25519_LEN], gir[IKEV2_X25519_LEN];
+	uint8_t nr[32], pub[IKEV2_X25519_LEN], gir[IKEV2_X25519_LEN];
 	size_t pi = sa->n;
 	struct ike_sa nsa;
 
@@ -1405,10 +1420,11 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 	nsa.spi_i = spi64(sa->prop[pi].spi);
 	nsa.spi_r = rnd_spi64(e);
 	rnd(e, nr, sizeof(nr));
-	int rc = x25519_keypair(e, priv, pub);
+	void *k = NULL;
+	int rc = x25519_keypair(e, &k, pub);
 	if (!rc)
-		rc = ikev2_x25519_derive(priv, ke.data, ke.len, gir);
-	explicit_bzero(priv, sizeof(priv));
+		rc = ikev2_x25519_derive_key(k, ke.data, ke.len, gir);
+	ikev2_x25519_free(k);
 	if (!rc)
 		rc = sa_keys(e, &nsa, e->sa.keys.sk_d, gir, pn->body, pn->len, nr, sizeof(nr));
 	explicit_bzero(gir, sizeof(gir));
@@ -1465,7 +1481,7 @@ i_rekey_ike_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, const
 	nsa.initiator = true;
 	nsa.spi_i = r->new_spi;
 	nsa.spi_r = spi64(sa.prop[0].spi);
-	int rc = ikev2_x25519_derive(r->dh_priv, ke.data, ke.len, gir);
+	int rc = ikev2_x25519_derive_key(r->dh, ke.data, ke.len, gir);
 	if (!rc)
 		rc = sa_keys(e, &nsa, e->sa.keys.sk_d, gir, r->nonce, sizeof(r->nonce), pn->body,
 			     pn->len);
@@ -1701,6 +1717,7 @@ handle_response(struct ike *e, struct ike_sa *sa, uint64_t now, const uint8_t *p
 	default:
 		break;
 	}
+	ikev2_x25519_free(r.dh);
 	explicit_bzero(&r, sizeof(r));
 out:
 	explicit_bzero(plain, sizeof(plain));

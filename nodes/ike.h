@@ -148,7 +148,7 @@ struct ike_req {
 	uint64_t deadline;
 	/* what the exchange needs to finish */
 	uint8_t nonce[32];
-	uint8_t dh_priv[IKEV2_X25519_LEN];
+	void *dh; /* our X25519 key (EVP_PKEY), owned */
 	bool with_ke;
 	uint32_t spi_in;      /* CHILD: our new inbound SPI */
 	uint64_t new_spi;     /* IKE rekey: our new IKE SPI */
@@ -192,7 +192,7 @@ struct ike {
 	size_t msg1_len, msg2_len;
 	uint8_t ni[32], nr[32];
 	size_t ni_len, nr_len;
-	uint8_t dh_priv[IKEV2_X25519_LEN];
+	void *dh; /* initiator: our IKE_SA_INIT X25519 key, owned */
 	uint32_t auth_child_spi; /* initiator: inbound SPI offered in IKE_AUTH */
 	struct ike_child_slot child[IKE_MAX_CHILDREN];
 	struct ike_stats stats;

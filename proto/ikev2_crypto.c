@@ -197,10 +197,31 @@ ikev2_x25519_pub(const uint8_t priv[IKEV2_X25519_LEN], uint8_t pub[IKEV2_X25519_
 }
 
 int
-ikev2_x25519_derive(const uint8_t priv[IKEV2_X25519_LEN], const uint8_t *peer, size_t peer_len,
-		    uint8_t shared[IKEV2_X25519_LEN])
+ikev2_x25519_new(const uint8_t priv[IKEV2_X25519_LEN], void **key, uint8_t pub[IKEV2_X25519_LEN])
 {
-	EVP_PKEY *k = NULL, *p = NULL;
+	size_t len = IKEV2_X25519_LEN;
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, IKEV2_X25519_LEN);
+
+	*key = NULL;
+	if (!k || !EVP_PKEY_get_raw_public_key(k, pub, &len) || len != IKEV2_X25519_LEN) {
+		EVP_PKEY_free(k);
+		return RMC_ECRYPTO;
+	}
+	*key = k;
+	return RMC_OK;
+}
+
+void
+ikev2_x25519_free(void *key)
+{
+	EVP_PKEY_free(key);
+}
+
+int
+ikev2_x25519_derive_key(void *key, const uint8_t *peer, size_t peer_len,
+			uint8_t shared[IKEV2_X25519_LEN])
+{
+	EVP_PKEY *p = NULL;
 	EVP_PKEY_CTX *c = NULL;
 	size_t len = IKEV2_X25519_LEN;
 	int rc = RMC_ECRYPTO;
@@ -209,9 +230,10 @@ ikev2_x25519_derive(const uint8_t priv[IKEV2_X25519_LEN], const uint8_t *peer, s
 	/* RFC 8031 §2: the KE data is exactly 32 octets. */
 	if (peer_len != IKEV2_X25519_LEN)
 		return RMC_EINVAL;
-	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, IKEV2_X25519_LEN);
+	if (!key)
+		return RMC_ESTATE;
 	p = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, peer_len);
-	if (!k || !p || !(c = EVP_PKEY_CTX_new(k, NULL)))
+	if (!p || !(c = EVP_PKEY_CTX_new(key, NULL)))
 		goto out;
 	if (EVP_PKEY_derive_init(c) <= 0 || EVP_PKEY_derive_set_peer(c, p) <= 0 ||
 	    EVP_PKEY_derive(c, shared, &len) <= 0 || len != IKEV2_X25519_LEN)
@@ -224,7 +246,22 @@ out:
 	if (rc)
 		explicit_bzero(shared, IKEV2_X25519_LEN);
 	EVP_PKEY_CTX_free(c);
-	EVP_PKEY_free(k);
 	EVP_PKEY_free(p);
+	return rc;
+}
+
+int
+ikev2_x25519_derive(const uint8_t priv[IKEV2_X25519_LEN], const uint8_t *peer, size_t peer_len,
+		    uint8_t shared[IKEV2_X25519_LEN])
+{
+	uint8_t pub[IKEV2_X25519_LEN];
+	void *k;
+
+	if (peer_len != IKEV2_X25519_LEN)
+		return RMC_EINVAL;
+	int rc = ikev2_x25519_new(priv, &k, pub);
+	if (!rc)
+		rc = ikev2_x25519_derive_key(k, peer, peer_len, shared);
+	ikev2_x25519_free(k);
 	return rc;
 }

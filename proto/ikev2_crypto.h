@@ -59,6 +59,16 @@ int ikev2_psk_auth(const uint8_t *psk, size_t psk_len, const uint8_t *msg, size_
 
 /* RFC 8031: a key pair from 32 random octets (clamped by the library, RFC 7748 §5). */
 int ikev2_x25519_pub(const uint8_t priv[IKEV2_X25519_LEN], uint8_t pub[IKEV2_X25519_LEN]);
+/*
+ * A parsed private key from 32 random octets, for a derive later: parsing
+ * computes the public key, so keeping the parsed key saves one scalar
+ * multiplication per exchange over ikev2_x25519_derive.
+ */
+int ikev2_x25519_new(const uint8_t priv[IKEV2_X25519_LEN], void **key,
+		     uint8_t pub[IKEV2_X25519_LEN]);
+int ikev2_x25519_derive_key(void *key, const uint8_t *peer, size_t peer_len,
+			    uint8_t shared[IKEV2_X25519_LEN]);
+void ikev2_x25519_free(void *key);
 /* RFC 8031 §2 / RFC 7748 §6.1: an all-zero result is refused. */
 int ikev2_x25519_derive(const uint8_t priv[IKEV2_X25519_LEN], const uint8_t *peer, size_t peer_len,
 			uint8_t shared[IKEV2_X25519_LEN]);
