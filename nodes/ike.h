@@ -11,9 +11,9 @@
  * authentication, transport-mode CHILD_SAs for single-port UDP selectors,
  * CREATE_CHILD_SA (new, rekey CHILD_SA with optional PFS, rekey IKE SA),
  * INFORMATIONAL (DELETE, liveness), window size 1, §2.1 retransmission.
- * IKEv2 cannot negotiate an AH+ESP bundle in one CHILD_SA (RFC 7296 §1.7 and
- * §3.3 removed it): the bundle is two CHILD_SAs with the same selectors, ESP
- * from IKE_AUTH and AH from ike_create_child(); the data path applies both.
+ * IKEv2 cannot negotiate an AH+ESP bundle in one CHILD_SA (RFC 7296 §3.3: a
+ * proposal carries one protocol, one proposal is accepted): the bundle is two CHILD_SAs with the
+ * same selectors, ESP from IKE_AUTH and AH from ike_create_child(); the data path applies both.
  */
 #ifndef RMCPSEC_NODES_IKE_H
 #define RMCPSEC_NODES_IKE_H
@@ -192,7 +192,7 @@ struct ike {
 	size_t msg1_len, msg2_len;
 	uint8_t ni[32], nr[32];
 	size_t ni_len, nr_len;
-	void *dh; /* initiator: our IKE_SA_INIT X25519 key, owned */
+	void *dh;		 /* initiator: our IKE_SA_INIT X25519 key, owned */
 	uint32_t auth_child_spi; /* initiator: inbound SPI offered in IKE_AUTH */
 	struct ike_child_slot child[IKE_MAX_CHILDREN];
 	struct ike_stats stats;
