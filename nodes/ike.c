@@ -658,7 +658,7 @@ ike_start(struct ike *e, uint64_t now, struct ike_out *o)
 	sa_wipe(&e->old);
 	e->sa.initiator = true;
 	e->sa.spi_i = rnd_spi64(e);
-	e->ni_len = sizeof(e->ni);
+	e->ni_len = IKE_NONCE_LEN;
 	rnd(e, e->ni, e->ni_len);
 	rc = x25519_keypair(e, &e->dh, pub);
 	if (rc)
@@ -751,15 +751,10 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	e->sa.initiator = false;
 	e->sa.spi_i = h->spi_i;
 	e->sa.spi_r = rnd_spi64(e);
-	e->ni_len = pn->len > sizeof(e->ni) ? sizeof(e->ni) : pn->len;
-	if (pn->len > sizeof(e->ni)) {
-		/* Keep the whole nonce for the key derivation only up to 32 octets. */
-		e->stats.rx_malformed++;
-		send_init_notify(e, h, IKEV2_N_INVALID_SYNTAX, NULL, 0, o);
-		return;
-	}
+	/* ikev2_nonce_check bounded it to 16..256 octets (§3.9), the size of ni. */
+	e->ni_len = pn->len;
 	memcpy(e->ni, pn->body, pn->len);
-	e->nr_len = sizeof(e->nr);
+	e->nr_len = IKE_NONCE_LEN;
 	rnd(e, e->nr, e->nr_len);
 	void *k = NULL;
 	rc = x25519_keypair(e, &k, pub);

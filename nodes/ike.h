@@ -43,6 +43,7 @@ enum {
 	IKE_OUT_MSGS = 4,
 	IKE_OUT_EVENTS = 8,
 	IKE_CHILD_KEY_MAX = 36, /* AES-256 key + 4-octet salt */
+	IKE_NONCE_LEN = 32,	/* our nonces: 256 bits, at least half the PRF key size (§2.10) */
 };
 
 struct ike_id {
@@ -190,7 +191,7 @@ struct ike {
 	/* IKE_SA_INIT material kept for the AUTH payloads (§2.15) */
 	uint8_t msg1[IKEV2_MSG_MAX], msg2[IKEV2_MSG_MAX];
 	size_t msg1_len, msg2_len;
-	uint8_t ni[32], nr[32];
+	uint8_t ni[IKEV2_NONCE_MAX], nr[IKEV2_NONCE_MAX]; /* the peer's may be up to 256 */
 	size_t ni_len, nr_len;
 	void *dh;		 /* initiator: our IKE_SA_INIT X25519 key, owned */
 	uint32_t auth_child_spi; /* initiator: inbound SPI offered in IKE_AUTH */
