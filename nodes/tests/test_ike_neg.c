@@ -358,3 +358,41 @@ Test(ike_neg, every_cut_and_flip_msg4, .timeout = 240)
 {
 	every_mutation(4, true);
 }
+
+/* Grows the last payload (the Nonce) of A's IKE_SA_INIT to `nlen` octets. */
+static size_t
+init_with_nonce_len(uint8_t *m, size_t nlen)
+{
+	ike_start(&A.e, 0, &A.o);
+	size_t len = A.o.len[0];
+	memcpy(m, A.o.msg[0], len);
+	size_t off = IKEV2_HDR_LEN, last = off;
+	while (off < len) {
+		last = off;
+		off += get_be16(m + off + 2);
+	}
+	cr_assert_eq(off, len);
+	cr_assert_eq(get_be16(m + last + 2), 4 + 32);
+	memset(m + len, 0x5a, nlen - 32);
+	put_be16(m + last + 2, (uint16_t)(4 + nlen));
+	len += nlen - 32;
+	put_be32(m + 24, (uint32_t)len);
+	return len;
+}
+
+/* §3.9: nonces are 16 to 256 octets; longer peer nonces than ours are fine. */
+Test(ike_neg, peer_nonce_lengths)
+{
+	uint8_t m[IKEV2_MSG_MAX];
+	struct ikev2_notify n;
+	h_setup(&net, &A, &B);
+	size_t len = init_with_nonce_len(m, 256);
+	ike_input(&B.e, 0, m, len, &B.o);
+	cr_assert_eq(B.e.state, IKE_S_INIT_DONE);
+	cr_assert_eq(B.e.ni_len, 256);
+	h_setup(&net, &A, &B);
+	len = init_with_nonce_len(m, 257);
+	ike_input(&B.e, 0, m, len, &B.o);
+	cr_assert_eq(B.e.state, IKE_S_IDLE);
+	cr_assert_eq(plain_notify(B.o.msg[0], B.o.len[0], &n), IKEV2_N_INVALID_SYNTAX);
+}
