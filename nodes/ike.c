@@ -1106,7 +1106,7 @@ established(const struct ike *e)
 
 static int
 send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_child_slot *old,
-		  struct ike_out *o)
+		  bool with_ke, struct ike_out *o)
 {
 	struct ike_req *r = &e->sa.req;
 	uint8_t pub[IKEV2_X25519_LEN];
@@ -1116,7 +1116,7 @@ send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_
 
 	r->suite = suite;
 	r->spi_in = rnd_spi32(e);
-	r->with_ke = e->cfg.pfs;
+	r->with_ke = with_ke;
 	r->old_spi_in = old ? old->sa.spi_in : 0;
 	rnd(e, r->nonce, sizeof(r->nonce));
 	ikev2_x25519_free(r->dh);
@@ -1152,7 +1152,7 @@ ike_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_o
 		return RMC_ESTATE;
 	if (!suite_def(suite))
 		return RMC_EINVAL;
-	return send_create_child(e, now, suite, NULL, o);
+	return send_create_child(e, now, suite, NULL, e->cfg.pfs, o);
 }
 
 int
@@ -1163,7 +1163,7 @@ ike_rekey_child(struct ike *e, uint64_t now, uint32_t spi_in, struct ike_out *o)
 	struct ike_child_slot *s = child_by_in(e, spi_in);
 	if (!s)
 		return RMC_ENOENT;
-	return send_create_child(e, now, s->sa.suite, s, o);
+	return send_create_child(e, now, s->sa.suite, s, e->cfg.pfs, o);
 }
 
 static int
@@ -1226,7 +1226,8 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 		}
 	}
 	err = child_request_check(e, c, pke != NULL, &sa, &pi, &suite);
-	if (!err && pke && ke.group != e->cfg.dh_group) {
+	/* With cfg.pfs we insist on a fresh KE (§1.3, INVALID_KE_PAYLOAD names the group). */
+	if (!err && ((pke && ke.group != e->cfg.dh_group) || (!pke && e->cfg.pfs))) {
 		uint8_t g[2];
 		put_be16(g, e->cfg.dh_group);
 		send_resp_notify(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid,
@@ -1300,6 +1301,18 @@ i_create_child_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c,
 
 	if (old)
 		old->rekeying = false;
+	if (err == IKEV2_N_INVALID_KE_PAYLOAD && !r->with_ke) {
+		/* §1.3: the peer wants PFS; retry once with a KE of the group it names. */
+		struct ikev2_notify n;
+		if (!ikev2_chain_notify(c, IKEV2_N_INVALID_KE_PAYLOAD, &n) && n.data_len == 2 &&
+		    get_be16(n.data) == e->cfg.dh_group) {
+			old = r->kind == IKE_REQ_CHILD_REKEY ? child_by_in(e, r->old_spi_in) : NULL;
+			if (r->kind != IKE_REQ_CHILD_REKEY || old) {
+				send_create_child(e, now, r->suite, old, true, o);
+				return;
+			}
+		}
+	}
 	if (err) {
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, err);
 		return;

@@ -338,3 +338,21 @@ Test(ike, simultaneous_child_rekey)
 		cr_assert_eq(B.e.sa.req.kind, IKE_REQ_NONE);
 	}
 }
+
+/* A responder that insists on PFS answers INVALID_KE_PAYLOAD; the initiator retries with KE. */
+Test(ike, pfs_demanded_by_responder)
+{
+	established();
+	B.e.cfg.pfs = true;
+	uint32_t old_in = child_of(&A, 0)->spi_in;
+	cr_assert_eq(ike_rekey_child(&A.e, 0, old_in, &A.o), 0);
+	cr_assert_eq(A.e.sa.req.with_ke, false);
+	h_collect(&net, 0);
+	h_pump(&net);
+	cr_assert_eq(h_count(&A, IKE_EV_ERROR), 0);
+	cr_assert_eq(ike_nchildren(&A.e), 1);
+	cr_assert_eq(ike_nchildren(&B.e), 1);
+	cr_assert_eq(h_last(&A, IKE_EV_CHILD_UP)->rekeyed_spi_in, old_in);
+	cr_assert(h_child_pair_ok(child_of(&A, 0), child_of(&B, 0)));
+	cr_assert_eq(A.e.sa.next_req_id, 5); /* AUTH 1, refused 2, retried 3, delete 4 */
+}
