@@ -73,10 +73,9 @@ emit(struct ike *e, struct ike_out *o, const uint8_t *p, size_t n)
 static struct ike_event *
 event(struct ike_out *o, enum ike_ev_type t, uint8_t exch, uint16_t notify)
 {
-	static struct ike_event sink;
 	if (o->nev == IKE_OUT_EVENTS) {
 		o->dropped++;
-		return &sink;
+		return &o->spill;
 	}
 	struct ike_event *ev = &o->ev[o->nev++];
 	memset(ev, 0, sizeof(*ev));

@@ -105,7 +105,8 @@ struct ike_out {
 	uint64_t timer_at; /* the one deadline to call ike_timer at; IKE_TIMER_NONE: none */
 	struct ike_event ev[IKE_OUT_EVENTS];
 	size_t nev;
-	size_t dropped; /* outputs that did not fit: a bug */
+	size_t dropped;		/* outputs that did not fit: a bug */
+	struct ike_event spill; /* where an event that did not fit goes, then ignored */
 };
 
 struct ike_stats {
