@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "proto/err.h"
+#include "proto/ikev2_wireshark.h"
 
 struct suite_def {
 	enum ike_suite suite;
@@ -523,6 +524,14 @@ ike_nchildren(const struct ike *e)
 	for (size_t i = 0; i < IKE_MAX_CHILDREN; i++)
 		n += e->child[i].used;
 	return n;
+}
+
+int
+ike_wireshark_line(const struct ike *e, char *out, size_t cap)
+{
+	if (!e->sa.live)
+		return RMC_ESTATE;
+	return ikev2_wireshark_line(e->sa.spi_i, e->sa.spi_r, &e->sa.keys, out, cap);
 }
 
 const struct ike_child_sa *

@@ -219,6 +219,10 @@ int ike_delete_child(struct ike *e, uint64_t now, uint32_t spi_in, struct ike_ou
 int ike_delete_ike(struct ike *e, uint64_t now, struct ike_out *o);
 int ike_liveness(struct ike *e, uint64_t now, struct ike_out *o);
 
+/* The ikev2_decryption_table record of the current IKE SA (after IKE_EV_IKE_UP or
+ * IKE_EV_IKE_REKEYED); see proto/ikev2_wireshark.h. RMC_ESTATE before keys exist. */
+int ike_wireshark_line(const struct ike *e, char *out, size_t cap);
+
 const struct ike_child_sa *ike_find_child(const struct ike *e, uint32_t spi_in);
 size_t ike_nchildren(const struct ike *e);
 const char *ike_suite_name(enum ike_suite s);
