@@ -1746,7 +1746,8 @@ ike_input(struct ike *e, uint64_t now, const uint8_t *p, size_t len, struct ike_
 	struct ike_sa *sa = NULL;
 
 	e->stats.rx++;
-	if (ikev2_hdr_decode(p, len, &h)) {
+	/* Larger than we keep (msg1/msg2 copies, response caches): refuse before parsing. */
+	if (len > IKEV2_MSG_MAX || ikev2_hdr_decode(p, len, &h)) {
 		e->stats.rx_malformed++;
 		goto out;
 	}

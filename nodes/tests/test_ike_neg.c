@@ -396,3 +396,26 @@ Test(ike_neg, peer_nonce_lengths)
 	cr_assert_eq(B.e.state, IKE_S_IDLE);
 	cr_assert_eq(plain_notify(B.o.msg[0], B.o.len[0], &n), IKEV2_N_INVALID_SYNTAX);
 }
+
+/* A datagram larger than anything we keep is refused before any copy. */
+Test(ike_neg, oversized_datagram)
+{
+	static uint8_t m[3 * IKEV2_MSG_MAX];
+	h_setup(&net, &A, &B);
+	ike_start(&A.e, 0, &A.o);
+	size_t len = A.o.len[0];
+	memcpy(m, A.o.msg[0], len);
+	/* grow the nonce to fill a 5000-octet message, lengths kept consistent */
+	size_t off = IKEV2_HDR_LEN, last = off;
+	while (off < len) {
+		last = off;
+		off += get_be16(m + off + 2);
+	}
+	size_t big = 5000;
+	put_be16(m + last + 2, (uint16_t)(get_be16(m + last + 2) + (big - len)));
+	put_be32(m + 24, (uint32_t)big);
+	ike_input(&B.e, 0, m, big, &B.o);
+	cr_assert_eq(B.o.nmsg, 0);
+	cr_assert_eq(B.e.stats.rx_malformed, 1);
+	cr_assert_eq(B.e.state, IKE_S_IDLE);
+}
