@@ -187,7 +187,8 @@ int
 ike_init(struct ike *e, const struct ike_cfg *cfg)
 {
 	if (!cfg->rand_bytes || cfg->psk_len == 0 || cfg->psk_len > IKE_PSK_MAX ||
-	    cfg->nsuites == 0 || cfg->nsuites > IKE_MAX_SUITES)
+	    cfg->nsuites == 0 || cfg->nsuites > IKE_MAX_SUITES || cfg->local_id.len > IKE_ID_MAX ||
+	    cfg->peer_id.len > IKE_ID_MAX)
 		return RMC_EINVAL;
 	if (cfg->ike_keylen != 128 && cfg->ike_keylen != 256)
 		return RMC_EUNSUP;
