@@ -29,9 +29,9 @@ ikev2_wireshark_line(uint64_t spi_i, uint64_t spi_r, const struct ikev2_keys *k,
 	hexs(k->sk_ei, k->encr_len, ei);
 	hexs(k->sk_er, k->encr_len, er);
 	/* AEAD: no integrity keys, algorithm "NONE" (RFC 5282 §8). */
-	int n = snprintf(out, cap, "%016llx,%016llx,%s,%s,\"%s\",,,\"%s\"",
-			 (unsigned long long)spi_i, (unsigned long long)spi_r, ei, er, alg,
-			 "NONE [RFC4306]");
+	int n =
+	    snprintf(out, cap, "%016llx,%016llx,%s,%s,\"%s\",,,\"%s\"", (unsigned long long)spi_i,
+		     (unsigned long long)spi_r, ei, er, alg, "NONE [RFC4306]");
 	explicit_bzero(ei, sizeof(ei));
 	explicit_bzero(er, sizeof(er));
 	if (n < 0 || (size_t)n >= cap)
