@@ -140,9 +140,13 @@ def render(result, packets, faults=None, limit=MAX_ARROWS):
     scale = 1e-9
     fig_h = 1.2 + 0.7 * len(lanes)
     fig, ax = plt.subplots(figsize=(12, fig_h), dpi=90)
-    for n in nodes:
-        for t0, t1, state in power_bands(n, events, duration):
-            ax.broken_barh([(t0 * scale, (t1 - t0) * scale)], (y[n["name"]] - 0.3, 0.6),
+    bands = {n["name"]: power_bands(n, events, duration) for n in nodes}
+    for name, bs in bands.items():
+        by_state = {}
+        for t0, t1, state in bs:
+            by_state.setdefault(state, []).append((t0 * scale, (t1 - t0) * scale))
+        for state, spans in sorted(by_state.items()):
+            ax.broken_barh(spans, (y[name] - 0.3, 0.6),
                            facecolors=POWER_COLOURS.get(state, "#eeeeee"), linewidth=0)
     colours = {}
     spi_i = 0
@@ -187,7 +191,7 @@ def render(result, packets, faults=None, limit=MAX_ARROWS):
     ax.set_xlabel("virtual time (s)")
     ax.grid(axis="x", color="#dddddd", lw=0.5)
     handles = [Patch(facecolor=POWER_COLOURS[s], label=s) for s in POWER_COLOURS
-               if any(b[2] == s for n in nodes for b in power_bands(n, events, duration))]
+               if any(b[2] == s for bs in bands.values() for b in bs)]
     handles += [Line2D([0], [0], color=c, lw=2, label=k) for k, c in colours.items()]
     if fault_list:
         handles.append(Line2D([0], [0], color="#e00000", marker="X", lw=0, label="fault"))
