@@ -9,7 +9,7 @@ body{font-family:sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1em}
 th,td{border:1px solid #bbb;padding:.2em .5em;font-size:.9em;vertical-align:top;text-align:left}
 th{background:#eee}
-.PASS{background:#c8efc2}.FAIL{background:#f7b9b9}.NOT-TESTED{background:#eeeeee;color:#666}
+.PASS{background:#c8efc2}.FAIL{background:#f7b9b9}.NOT-TESTED{background:#e6e6f2;color:#555}
 .note{color:#555;font-size:.9em}.warn{color:#a00000}
 img.timeline{max-width:100%;border:1px solid #ccc}
 code{font-size:.9em}

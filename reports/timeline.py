@@ -14,6 +14,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from pcapread import asf_name  # noqa: E402
 
 MAX_ARROWS = 300  # above this, a deterministic every-k-th sample is drawn
+ARROW_NUDGE = 0.002  # fraction of the run: opposite directions drawn apart
 
 POWER_COLOURS = {
     "os_up": "#b7e4b0",
@@ -148,11 +149,17 @@ def render(result, packets, faults=None, limit=MAX_ARROWS):
         for state, spans in sorted(by_state.items()):
             ax.broken_barh(spans, (y[name] - 0.3, 0.6),
                            facecolors=POWER_COLOURS.get(state, "#eeeeee"), linewidth=0)
-    colours = {}
+    colours, labels = {}, {}
     spi_i = 0
+    # Request and answer are microseconds apart: at run scale they would be drawn
+    # on top of each other, so upward arrows are nudged right and downward left.
+    nudge = duration * scale * ARROW_NUDGE
     for p in drawn:
         key = protection(p)
+        s = endpoint(p, "src", by_ip, by_mac)
+        d = endpoint(p, "dst", by_ip, by_mac)
         if key not in colours:
+            labels[key] = key if p.spi is None else "%s (%s->%s)" % (key, s, d)
             if p.kind == "clear":
                 colours[key] = CLEAR_COLOUR
             elif p.kind == "arp":
@@ -162,12 +169,11 @@ def render(result, packets, faults=None, limit=MAX_ARROWS):
                 spi_i += 1
             else:
                 colours[key] = OTHER_COLOUR
-        s = endpoint(p, "src", by_ip, by_mac)
-        d = endpoint(p, "dst", by_ip, by_mac)
         if s not in y:
             continue
         t = p.t_ns * scale
         if d in y and d != s:
+            t += nudge if y[d] > y[s] else -nudge
             ax.annotate("", xy=(t, y[d]), xytext=(t, y[s]),
                         arrowprops=dict(arrowstyle="-|>", color=colours[key], lw=0.9,
                                         shrinkA=0, shrinkB=2))
@@ -192,7 +198,7 @@ def render(result, packets, faults=None, limit=MAX_ARROWS):
     ax.grid(axis="x", color="#dddddd", lw=0.5)
     handles = [Patch(facecolor=POWER_COLOURS[s], label=s) for s in POWER_COLOURS
                if any(b[2] == s for bs in bands.values() for b in bs)]
-    handles += [Line2D([0], [0], color=c, lw=2, label=k) for k, c in colours.items()]
+    handles += [Line2D([0], [0], color=c, lw=2, label=labels[k]) for k, c in colours.items()]
     if fault_list:
         handles.append(Line2D([0], [0], color="#e00000", marker="X", lw=0, label="fault"))
     if handles:
