@@ -150,3 +150,17 @@ def test_main_writes_the_page_and_fails_cleanly_on_bad_input(tmp_path, capsys):
     assert "summary.json" in capsys.readouterr().err
     (out / "summary.json").write_text('{"schema": "other/1"}')
     assert report.main([str(out)]) == 2
+
+
+def test_node_addresses_from_results_are_used_when_present(tmp_path):
+    out, fig6 = make_outdir(tmp_path)
+    text = report.build_page(str(out), str(fig6))
+    assert "default IPs" in text
+    for d in ("fig6/row2-refresh", "other", "smoke"):
+        p = out / d / "results.json"
+        r = json.loads(p.read_text())
+        r["nodes"][0].update(mac="02:00:00:00:01:01", ip="192.0.2.1")
+        r["nodes"][1].update(mac="02:00:00:00:02:01", ip="192.0.2.101")
+        p.write_text(json.dumps(r))
+    text = report.build_page(str(out), str(fig6))
+    assert "default IPs" not in text and "not matched to a node" not in text
