@@ -435,6 +435,9 @@ write_node_json(FILE *f, const struct simnode *sn, const struct scn_node *nd)
 {
 	fprintf(f, "    {\"name\": ");
 	json_str(f, nd->name);
+	fprintf(f, ", \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\", \"ip\": \"%u.%u.%u.%u\"",
+		nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5],
+		nd->ip >> 24, (nd->ip >> 16) & 0xff, (nd->ip >> 8) & 0xff, nd->ip & 0xff);
 	if (sn->role == SCN_CLIENT) {
 		const struct client_stats *st = &sn->u.c.st;
 		const struct counter c[] = {
