@@ -17,7 +17,6 @@ run)
 	"$top/build/cli/rmcpsec" suite scenarios/ --out out || rc=$?
 	"$top/build/cli/rmcpsec" fig6 --json >out/fig6.json
 	/usr/bin/python3 reports/report.py out
-	echo "report: out/report.html"
 	exit $rc
 	;;
 test)
