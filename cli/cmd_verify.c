@@ -1,5 +1,5 @@
 /*
- * rmcpsec verify TRACE --keys FILE [--keys FILE ...] [--policy FILE] [--json]
+ * rmcpsec verify TRACE --keys FILE [--keys FILE ...] [--policy FILE|SCENARIO.yaml] [--json]
  * The independent trace verifier (pcap/verify.h, docs/verify.md).
  */
 #include <getopt.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sim/scenario.h"
+#include "sim/trace_check.h"
 #include "pcap/keys.h"
 #include "pcap/verify.h"
 #include "proto/err.h"
@@ -137,6 +139,30 @@ parse_args(int argc, char **argv, struct verify_args *a)
 	return 0;
 }
 
+static bool
+is_yaml(const char *path)
+{
+	size_t n = strlen(path);
+	return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcmp(path + n - 4, ".yml") == 0);
+}
+
+/* --policy SCENARIO: the same policy a run derives from its scenario (sim/trace_check.h). */
+static int
+policy_from_scenario(const char *path, struct verify_policy *pol)
+{
+	struct scenario sc;
+	char err[SCN_ERR];
+	if (scenario_load(path, &sc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmcpsec verify: %s\n", err);
+		return EXIT_USAGE;
+	}
+	verify_policy_free(pol);
+	scenario_verify_policy(&sc, pol);
+	scenario_free(&sc);
+	return 0;
+}
+
 static int
 load_inputs(const struct verify_args *a, struct keyring *kr, struct verify_policy *pol)
 {
@@ -153,6 +179,8 @@ load_inputs(const struct verify_args *a, struct keyring *kr, struct verify_polic
 			return EXIT_USAGE;
 		}
 	}
+	if (a->policy && is_yaml(a->policy))
+		return policy_from_scenario(a->policy, pol);
 	if (a->policy && verify_policy_load(pol, a->policy, err, sizeof(err))) {
 		fprintf(stderr, "rmcpsec verify: %s\n", err);
 		return EXIT_USAGE;

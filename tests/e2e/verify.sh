@@ -102,4 +102,13 @@ fi
 # What a run writes verifies (the smoke scenario has clear RMCP only).
 "$bin" run "$src/scenarios/smoke.yaml" --out "$work/run" >/dev/null
 [ "$(code "$bin" verify "$work/run/trace.pcap")" = 0 ] || fail "smoke trace must verify"
+# --policy SCENARIO: the scenario's own policy passes its trace; a secure-only NIC's policy
+# turns the smoke run's clear System State exchange into findings.
+[ "$(code "$bin" verify "$work/run/trace.pcap" --policy "$src/scenarios/smoke.yaml")" = 0 ] ||
+	fail "smoke trace under its own scenario's policy"
+[ "$(code "$bin" verify "$work/run/trace.pcap" --policy "$src/scenarios/ipsec/esp-aes-gcm-128.yaml")" = 1 ] ||
+	fail "clear management under a secure-only policy must be a finding"
+grep -q "V-CLEAR-MSG" "$work/out" || fail "expected V-CLEAR-MSG"
+[ "$(code "$bin" verify "$work/run/trace.pcap" --policy "$src/tests/data/bad/unknown_field.yaml")" = 2 ] ||
+	fail "a bad scenario as policy must exit 2"
 echo "verify e2e: ok"
