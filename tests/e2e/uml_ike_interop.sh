@@ -153,7 +153,7 @@ fail() {
 printf 'IKE_PEER=%q\nPSK=%q\n' "$PEER" "interop-test-only-psk" >"$W/env"
 
 # UDP 664 on both hosts: `echo` answers every datagram; `send` sends each payload from
-# port 664 and waits for its echo (5 s), printing "ok PAYLOAD" or "lost PAYLOAD".
+# port 664 and waits for its echo (2 s), printing "ok PAYLOAD" or "lost PAYLOAD".
 cat >"$W/udp664.py" <<'PY'
 import socket, sys
 mode, me = sys.argv[1], sys.argv[2]
@@ -166,7 +166,7 @@ if mode == "echo":
         data, peer = s.recvfrom(65535)
         s.sendto(data, peer)
 peer, bad = sys.argv[3], 0
-s.settimeout(5)
+s.settimeout(2)
 for p in sys.argv[4:]:
     s.sendto(p.encode(), (peer, 664))
     try:
@@ -195,19 +195,19 @@ pkts() {
 # check_round DIR ROUND IN OUT PAYLOAD...: echoes came back; h1's SAs IN/OUT carried them
 # both ways and h2 (charon) has the mirror SAs with traffic too.
 check_round() {
-	local d=$1/$2 in=$3 out=$4 p want="" n
+	local d=$1/$2 r=$(basename "$1")/$2 in=$3 out=$4 p want="" n
 	shift 4
 	for p in "$@"; do want="${want}ok $p
 "; done
 	[ "$(cat "$d/echo.txt" 2>/dev/null)
-" = "$want" ] || fail "$2: echoes: $(tr '\n' ' ' <"$d/echo.txt" 2>/dev/null)"
+" = "$want" ] || fail "$r: echoes: $(tr '\n' ' ' <"$d/echo.txt" 2>/dev/null)"
 	for n in "h1 192.0.2.1 192.0.2.2 $out" "h1 192.0.2.2 192.0.2.1 $in" \
 		"h2 192.0.2.1 192.0.2.2 $out" "h2 192.0.2.2 192.0.2.1 $in"; do
 		set -- $n
 		[ "$(pkts "$d/xfrm_$1.txt" "$2" "$3" "$4")" = 3 ] ||
-			fail "$(basename "$d"): $1's SA $2->$3 spi 0x$4 carried '$(pkts "$d/xfrm_$1.txt" "$2" "$3" "$4")' packets, want 3"
+			fail "$r: $1's SA $2->$3 spi 0x$4 carried '$(pkts "$d/xfrm_$1.txt" "$2" "$3" "$4")' packets, want 3"
 	done
-	grep -q 'mode transport' "$d/xfrm_h1.txt" || fail "$(basename "$d"): h1's SAs not in transport mode"
+	grep -q 'mode transport' "$d/xfrm_h1.txt" || fail "$r: h1's SAs not in transport mode"
 }
 # child N FILE: "IN OUT" SPIs of the N-th child-up line of the tool's output.
 child() { awk -v n="$1" '$1 == "child-up" && ++k == n { print $4, $6 }' "$2"; }
