@@ -79,7 +79,7 @@ if [ -n "${UMLWORK:-}" ] && [ -n "${UMLCMD:-}" ] && [ -f "$UMLWORK/env" ]; then
 	# (a) rmcpsec initiates, charon responds; ESP AES-GCM-16.
 	A=$UMLWORK/a
 	CH_ESP_PROPOSALS=aes128gcm16-x25519-modpnone ch_conf "$A/ch" $G_H2 $G_H1 responder "$PSK" &&
-		ch_start h2 "$A/ch" && ch_load "$A/ch" >/dev/null || exit 1
+		ch_start h2 "$A/ch" && ch_load "$A/ch" >"$A/load.txt" 2>&1 || { cat "$A/load.txt"; exit 1; }
 	start_peer "$A" initiate --suite gcm --seed 11
 	wait_line "$A/peer.out" '^child-up' 1 || exit 1
 	echo "a: established at $(uptime_s) s"
@@ -104,7 +104,7 @@ if [ -n "${UMLWORK:-}" ] && [ -n "${UMLCMD:-}" ] && [ -f "$UMLWORK/env" ]; then
 	B=$UMLWORK/b
 	start_peer "$B" respond --suite cbc --pfs --seed 22
 	CH_ESP_PROPOSALS=aes128-sha256-x25519-modpnone ch_conf "$B/ch" $G_H2 $G_H1 initiator "$PSK" &&
-		ch_start h2 "$B/ch" && ch_load "$B/ch" >/dev/null || exit 1
+		ch_start h2 "$B/ch" && ch_load "$B/ch" >"$B/load.txt" 2>&1 || { cat "$B/load.txt"; exit 1; }
 	ch_initiate "$B/ch" >"$B/initiate.txt" || { cat "$B/initiate.txt"; exit 1; }
 	wait_line "$B/peer.out" '^child-up' 1 || exit 1
 	echo "b: established at $(uptime_s) s"
@@ -218,7 +218,7 @@ tshark_n() {
 	tshark -n -r "$1" "${uat[@]}" -Y "$3" -T fields -e frame.number 2>/dev/null | wc -l
 }
 
-check_ike_trace() { # DIR NCREATE
+check_ike_trace() { # DIR NCREATE NKE: CREATE_CHILD_SA messages, those with an X25519 KE
 	local d=$1
 	[ -s "$d/keys.txt" ] || { fail "$(basename "$d"): no IKE keys written"; return; }
 	[ "$(tshark_n "$d/ike.pcap" /dev/null 'isakmp.auth.method')" = 0 ] ||
@@ -227,6 +227,8 @@ check_ike_trace() { # DIR NCREATE
 		fail "$(basename "$d"): tshark did not decrypt both IKE_AUTH messages"
 	[ "$(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==36 && isakmp.nonce')" = "$2" ] ||
 		fail "$(basename "$d"): tshark decrypted $(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==36 && isakmp.nonce') CREATE_CHILD_SA messages, want $2"
+	[ "$(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==36 && isakmp.key_exchange.dh_group==31')" = "$3" ] ||
+		fail "$(basename "$d"): CREATE_CHILD_SA messages with a KE (group 31): want $3"
 }
 
 if [ $rc -eq 0 ]; then
@@ -257,7 +259,7 @@ if [ $rc -eq 0 ]; then
 	# the old SAs are gone from h1's kernel after each rekey
 	for s in $a1 $a2; do grep -q "spi 0x$s" "$A/3-rekeyed-nopfs/xfrm_h1.txt" &&
 		fail "a: old SA 0x$s still in h1's kernel"; done
-	check_ike_trace "$A" 4
+	check_ike_trace "$A" 4 2 # the PFS rekey carries KE both ways, the other none
 
 	b1=$(child 1 "$B/peer.out") b2=$(child 2 "$B/peer.out")
 	echo "b: SPIs (in out): [$b1] -> [$b2]"
@@ -268,7 +270,7 @@ if [ $rc -eq 0 ]; then
 	grep -q 'selected proposal: ESP:AES_CBC_128/HMAC_SHA2_256_128/CURVE_25519' "$B/ch/charon.log" ||
 		fail "b: charon's rekey did not select AES-CBC/HMAC-SHA-256 with X25519"
 	grep -q 'enc cbc(aes)' "$B/1-established/xfrm_h1.txt" || fail "b: h1's SA is not AES-CBC"
-	check_ike_trace "$B" 2
+	check_ike_trace "$B" 2 2
 fi
 
 if [ $FAILED -ne 0 ]; then
