@@ -195,7 +195,8 @@ pkts() {
 # check_round DIR ROUND IN OUT PAYLOAD...: echoes came back; h1's SAs IN/OUT carried them
 # both ways and h2 (charon) has the mirror SAs with traffic too.
 check_round() {
-	local d=$1/$2 r=$(basename "$1")/$2 in=$3 out=$4 p want="" n
+	local d=$1/$2 r in=$3 out=$4 p want="" n
+	r=${1##*/}/$2
 	shift 4
 	for p in "$@"; do want="${want}ok $p
 "; done
