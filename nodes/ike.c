@@ -399,33 +399,41 @@ ts_equal(const struct ikev2_ts *ts, const struct ikev2_ts_entry *want)
 	       t->eport == want->eport && t->saddr == want->saddr && t->eaddr == want->eaddr;
 }
 
+/* Decodes the TSi and TSr payloads of a message; RMC_EINVAL when either is missing or bad. */
+static int
+ts_decode_pair(const struct ikev2_chain *c, struct ikev2_ts *tsi, struct ikev2_ts *tsr)
+{
+	const struct ikev2_pld *pi = ikev2_chain_find(c, IKEV2_PLD_TSI);
+	const struct ikev2_pld *pr = ikev2_chain_find(c, IKEV2_PLD_TSR);
+
+	if (!pi || !pr || ikev2_ts_decode(pi->body, pi->len, tsi) ||
+	    ikev2_ts_decode(pr->body, pr->len, tsr))
+		return RMC_EINVAL;
+	return RMC_OK;
+}
+
 /* TSi/TSr of a request from the peer: do they include exactly our policy? */
 static int
 ts_check_request(const struct ike *e, const struct ikev2_chain *c)
 {
-	const struct ikev2_pld *pi = ikev2_chain_find(c, IKEV2_PLD_TSI);
-	const struct ikev2_pld *pr = ikev2_chain_find(c, IKEV2_PLD_TSR);
 	struct ikev2_ts tsi, tsr;
 	struct ikev2_ts_entry peer = ts_of(e, e->cfg.peer_addr),
 			      local = ts_of(e, e->cfg.local_addr);
 
-	if (!pi || !pr || ikev2_ts_decode(pi->body, pi->len, &tsi) ||
-	    ikev2_ts_decode(pr->body, pr->len, &tsr))
+	if (ts_decode_pair(c, &tsi, &tsr))
 		return RMC_EINVAL;
 	return ts_covers(&tsi, &peer) && ts_covers(&tsr, &local) ? RMC_OK : RMC_ENOENT;
 }
 
+/* TSi/TSr of a response: exactly the selectors we proposed, narrowed to nothing else. */
 static int
 ts_check_response(const struct ike *e, const struct ikev2_chain *c)
 {
-	const struct ikev2_pld *pi = ikev2_chain_find(c, IKEV2_PLD_TSI);
-	const struct ikev2_pld *pr = ikev2_chain_find(c, IKEV2_PLD_TSR);
 	struct ikev2_ts tsi, tsr;
 	struct ikev2_ts_entry peer = ts_of(e, e->cfg.peer_addr),
 			      local = ts_of(e, e->cfg.local_addr);
 
-	if (!pi || !pr || ikev2_ts_decode(pi->body, pi->len, &tsi) ||
-	    ikev2_ts_decode(pr->body, pr->len, &tsr))
+	if (ts_decode_pair(c, &tsi, &tsr))
 		return RMC_EINVAL;
 	return ts_equal(&tsi, &local) && ts_equal(&tsr, &peer) ? RMC_OK : RMC_ENOENT;
 }
