@@ -6,7 +6,7 @@
 int
 commit_wire_encode(const struct commit_wire *w, struct rmcp_msg *m)
 {
-	if (w->type < COMMIT_WIRE_READY || w->type > COMMIT_WIRE_CONFIRM)
+	if (w->type < ASF_COMMIT_READY || w->type > ASF_COMMIT_CONFIRM)
 		return RMC_EINVAL;
 	m->is_ack = false;
 	m->iana = ASF_IANA_COMMIT;
@@ -22,8 +22,8 @@ commit_wire_encode(const struct commit_wire *w, struct rmcp_msg *m)
 int
 commit_wire_decode(const struct rmcp_msg *m, struct commit_wire *w)
 {
-	if (m->is_ack || m->iana != ASF_IANA_COMMIT || m->type < COMMIT_WIRE_READY ||
-	    m->type > COMMIT_WIRE_CONFIRM || m->data_len != COMMIT_WIRE_LEN)
+	if (m->is_ack || m->iana != ASF_IANA_COMMIT || m->type < ASF_COMMIT_READY ||
+	    m->type > ASF_COMMIT_CONFIRM || m->data_len != COMMIT_WIRE_LEN)
 		return RMC_EINVAL;
 	w->type = m->type;
 	w->nic_spi_in = get_be32(m->data);
@@ -37,11 +37,11 @@ const char *
 commit_wire_name(uint8_t type)
 {
 	switch (type) {
-	case COMMIT_WIRE_READY:
+	case ASF_COMMIT_READY:
 		return "sa_ready";
-	case COMMIT_WIRE_ACK:
+	case ASF_COMMIT_ACK:
 		return "sa_ack";
-	case COMMIT_WIRE_CONFIRM:
+	case ASF_COMMIT_CONFIRM:
 		return "sa_confirm";
 	default:
 		return "?";

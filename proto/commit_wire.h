@@ -12,12 +12,7 @@
 
 #include "proto/rmcp.h"
 
-enum {
-	COMMIT_WIRE_READY = 1,
-	COMMIT_WIRE_ACK = 2,
-	COMMIT_WIRE_CONFIRM = 3,
-	COMMIT_WIRE_LEN = 16,
-};
+enum { COMMIT_WIRE_LEN = 16 }; /* types: enum commit_type in proto/rmcp.h */
 
 struct commit_wire {
 	uint8_t type;

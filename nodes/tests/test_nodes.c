@@ -174,7 +174,7 @@ Test(nodes, nic_keeps_sa_and_sequence_across_power_loss, .fini = teardown)
 	setup_with(MGMT_ESP_GCM_128, false, 0);
 	server_send(&sv, 0, 0, ASF_PRESENCE_PING, true, &o1);
 	converse(0);
-	uint64_t last = sec_last_seq(&cl.sec);
+	uint64_t last = sec_last_seq(client_sa(&cl));
 	cr_assert_geq(last, 2, "ACK and pong went out under the SA");
 	client_power_event(&cl, 0, PC_POWER_LOSS, &o2);
 	cr_assert(!cl.sec_up, "no power, no SA in RAM");
@@ -183,7 +183,7 @@ Test(nodes, nic_keeps_sa_and_sequence_across_power_loss, .fini = teardown)
 	node_out_reset(&o2);
 	server_send(&sv, 0, 0, ASF_SYSTEM_STATE_REQ, true, &o1);
 	converse(0);
-	cr_assert_gt(sec_last_seq(&cl.sec), last + 1, "resumed past the checkpoint, not from 1");
+	cr_assert_gt(sec_last_seq(client_sa(&cl)), last + 1, "resumed past the checkpoint, not from 1");
 	cr_assert(sv.clients[0].state_known);
 	cr_assert_eq(sv.clients[0].system_state, 0x05, "soft off after the restore");
 }

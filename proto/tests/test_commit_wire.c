@@ -6,7 +6,7 @@
 
 Test(commit_wire, round_trip_through_rmcp_bytes)
 {
-	struct commit_wire w = {COMMIT_WIRE_ACK, 0x11223344, 0x55667788, 0x99aabbcc, 7}, back;
+	struct commit_wire w = {ASF_COMMIT_ACK, 0x11223344, 0x55667788, 0x99aabbcc, 7}, back;
 	struct rmcp_msg m = {.seq = 3, .tag = 9}, d;
 	uint8_t buf[64];
 	size_t n;
@@ -26,12 +26,12 @@ Test(commit_wire, round_trip_through_rmcp_bytes)
 	cr_expect_eq(back.nic_spi_out, w.nic_spi_out);
 	cr_expect_eq(back.txid, w.txid);
 	cr_expect_eq(back.gen, w.gen);
-	cr_expect_str_eq(commit_wire_name(COMMIT_WIRE_CONFIRM), "sa_confirm");
+	cr_expect_str_eq(commit_wire_name(ASF_COMMIT_CONFIRM), "sa_confirm");
 }
 
 Test(commit_wire, refuses_what_is_not_a_commit_message)
 {
-	struct commit_wire w = {COMMIT_WIRE_READY, 1, 2, 3, 4};
+	struct commit_wire w = {ASF_COMMIT_READY, 1, 2, 3, 4};
 	struct rmcp_msg m = {0};
 
 	cr_assert_eq(commit_wire_encode(&w, &m), RMC_OK);
