@@ -680,3 +680,629 @@ Test(store, unopenable_paths_are_refused)
 	cr_assert_eq(store_open(NULL, &s, err, sizeof(err)), RMC_EINVAL);
 	cr_assert_eq(store_open(g_db, NULL, err, sizeof(err)), RMC_EINVAL);
 }
+
+/* ---- a writer killed at random points ---- */
+
+/*
+ * The child is a server: it stores an SA, reserves ever larger blocks of
+ * outbound sequence numbers, and every 8 blocks rekeys (put NEW, reserve
+ * on it, SA_ACK, promote). After each call returns it writes what it
+ * committed to the pipe; the parent SIGKILLs it at a seeded random point
+ * and checks the reopened file against everything reported.
+ */
+enum crash_report {
+	REP_PUT_CUR = 1,
+	REP_PUT_NEW,
+	REP_RESERVE,
+	REP_ACK,
+	REP_PROMOTE,
+	REP_KILLED_IN_WRITE, /* the VFS below is about to kill the child; gen: which file */
+};
+
+struct report {
+	uint32_t type;
+	uint32_t gen; /* the SA is make_sa(gen) */
+	uint64_t value;
+};
+
+enum {
+	CRASH_ROUNDS = 60,
+	TORN_ROUNDS = 30,
+	WAL_HEADER = 32,	     /* sqlite.org/fileformat.html §4.1 */
+	WAL_FRAME = 24 + 4096,	     /* frame header + one page */
+	CRASH_GEN_MAX = 4096,	     /* gens a child can reach before the pipe holds it up */
+	CRASH_MAX_BEFORE_KILL = 150, /* reports read before the kill */
+};
+
+static const char crash_client[] = "nic-crash";
+
+struct child_ctx {
+	struct store *s;
+	int rep_fd;
+	int go_fd; /* lock-step: wait for one byte after each report; -1: run free */
+};
+
+static void
+child_report(struct child_ctx *c, uint32_t type, uint32_t gen, uint64_t value)
+{
+	struct report r = {type, gen, value};
+	char go;
+
+	if (write(c->rep_fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		_exit(4);
+	if (c->go_fd >= 0 && read(c->go_fd, &go, 1) != 1)
+		_exit(0);
+}
+
+static void
+child_call(int rc)
+{
+	if (rc != RMC_OK)
+		_exit(3);
+}
+
+static uint32_t
+spi_of(uint32_t gen)
+{
+	struct nvram_sa sa = make_sa(gen);
+	return store_sa_spi_out(&sa);
+}
+
+static void
+child_put(struct child_ctx *c, enum store_slot slot, uint32_t gen)
+{
+	struct nvram_sa sa = make_sa(gen);
+	child_call(store_put_sa(c->s, crash_client, slot, &sa, txid_of(gen)));
+	child_report(c, slot == STORE_CUR ? REP_PUT_CUR : REP_PUT_NEW, gen, 0);
+}
+
+static void
+child_reserve(struct child_ctx *c, uint32_t gen, uint64_t v)
+{
+	child_call(store_seq_reserve(c->s, crash_client, spi_of(gen), v));
+	child_report(c, REP_RESERVE, gen, v);
+}
+
+/*
+ * A VFS over the default one that, in the child, kills the process in
+ * the middle of its n-th xWrite: it writes a random prefix of the buffer
+ * (a torn write, as a power cut leaves) and raises SIGKILL. Writes to
+ * the -wal (commits) and to the database file (checkpoints) both count.
+ */
+struct shim_file {
+	sqlite3_file base;
+	sqlite3_file *real; /* the default VFS's file, right after this struct */
+	uint32_t kind;
+};
+
+enum { KIND_DB = 1, KIND_WAL, KIND_OTHER };
+
+static sqlite3_vfs *g_real_vfs;
+static sqlite3_vfs g_shim_vfs;
+static uint64_t g_writes_left; /* 0: never */
+static uint32_t g_kill_kind;   /* count only writes to this KIND_*, 0: every write */
+static uint64_t g_torn_seed;
+static int g_shim_report_fd = -1;
+
+static sqlite3_file *
+real_of(sqlite3_file *f)
+{
+	return ((struct shim_file *)f)->real;
+}
+
+static int
+shim_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 off)
+{
+	sqlite3_file *r = real_of(f);
+
+	if (g_writes_left && (!g_kill_kind || g_kill_kind == ((struct shim_file *)f)->kind) &&
+	    --g_writes_left == 0) {
+		int part = n > 1 ? (int)(g_torn_seed % (uint64_t)n) : 0;
+		struct report rep = {REP_KILLED_IN_WRITE, ((struct shim_file *)f)->kind,
+				     (uint64_t)part};
+		if (write(g_shim_report_fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+			_exit(4);
+		if (part)
+			r->pMethods->xWrite(r, b, part, off);
+		raise(SIGKILL);
+	}
+	return r->pMethods->xWrite(r, b, n, off);
+}
+
+static int
+shim_close(sqlite3_file *f)
+{
+	return real_of(f)->pMethods->xClose(real_of(f));
+}
+
+static int
+shim_read(sqlite3_file *f, void *b, int n, sqlite3_int64 off)
+{
+	return real_of(f)->pMethods->xRead(real_of(f), b, n, off);
+}
+
+static int
+shim_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return real_of(f)->pMethods->xTruncate(real_of(f), size);
+}
+
+static int
+shim_sync(sqlite3_file *f, int flags)
+{
+	return real_of(f)->pMethods->xSync(real_of(f), flags);
+}
+
+static int
+shim_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return real_of(f)->pMethods->xFileSize(real_of(f), size);
+}
+
+static int
+shim_lock(sqlite3_file *f, int lock)
+{
+	return real_of(f)->pMethods->xLock(real_of(f), lock);
+}
+
+static int
+shim_unlock(sqlite3_file *f, int lock)
+{
+	return real_of(f)->pMethods->xUnlock(real_of(f), lock);
+}
+
+static int
+shim_check_reserved(sqlite3_file *f, int *out)
+{
+	return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
+}
+
+static int
+shim_file_control(sqlite3_file *f, int op, void *arg)
+{
+	return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
+}
+
+static int
+shim_sector_size(sqlite3_file *f)
+{
+	return real_of(f)->pMethods->xSectorSize(real_of(f));
+}
+
+static int
+shim_device_characteristics(sqlite3_file *f)
+{
+	return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f));
+}
+
+static int
+shim_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **p)
+{
+	return real_of(f)->pMethods->xShmMap(real_of(f), region, size, extend, p);
+}
+
+static int
+shim_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	return real_of(f)->pMethods->xShmLock(real_of(f), offset, n, flags);
+}
+
+static void
+shim_shm_barrier(sqlite3_file *f)
+{
+	real_of(f)->pMethods->xShmBarrier(real_of(f));
+}
+
+static int
+shim_shm_unmap(sqlite3_file *f, int del)
+{
+	return real_of(f)->pMethods->xShmUnmap(real_of(f), del);
+}
+
+static int
+shim_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
+{
+	return real_of(f)->pMethods->xFetch(real_of(f), off, n, p);
+}
+
+static int
+shim_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	return real_of(f)->pMethods->xUnfetch(real_of(f), off, p);
+}
+
+static const sqlite3_io_methods shim_io = {
+    3,
+    shim_close,
+    shim_read,
+    shim_write,
+    shim_truncate,
+    shim_sync,
+    shim_file_size,
+    shim_lock,
+    shim_unlock,
+    shim_check_reserved,
+    shim_file_control,
+    shim_sector_size,
+    shim_device_characteristics,
+    shim_shm_map,
+    shim_shm_lock,
+    shim_shm_barrier,
+    shim_shm_unmap,
+    shim_fetch,
+    shim_unfetch,
+};
+
+static int
+shim_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+	int rc;
+
+	(void)vfs;
+	sf->real = (sqlite3_file *)(sf + 1);
+	sf->kind = (flags & SQLITE_OPEN_MAIN_DB) ? KIND_DB
+		   : (flags & SQLITE_OPEN_WAL)	 ? KIND_WAL
+						 : KIND_OTHER;
+	rc = g_real_vfs->xOpen(g_real_vfs, name, sf->real, flags, out_flags);
+	sf->base.pMethods = (rc == SQLITE_OK && sf->real->pMethods) ? &shim_io : NULL;
+	return rc;
+}
+
+/* In the child only: every later sqlite3_open uses it. */
+static void
+shim_install(uint32_t kind, uint64_t kill_at_write, uint64_t torn_seed, int report_fd)
+{
+	g_real_vfs = sqlite3_vfs_find(NULL);
+	if (!g_real_vfs || g_real_vfs->iVersion < 1)
+		_exit(6);
+	g_shim_vfs = *g_real_vfs;
+	g_shim_vfs.zName = "rmcpsec-kill-in-write";
+	g_shim_vfs.szOsFile = (int)sizeof(struct shim_file) + g_real_vfs->szOsFile;
+	g_shim_vfs.xOpen = shim_open;
+	g_shim_vfs.pNext = NULL;
+	g_writes_left = kill_at_write;
+	g_kill_kind = kind;
+	g_torn_seed = torn_seed;
+	g_shim_report_fd = report_fd;
+	if (sqlite3_vfs_register(&g_shim_vfs, 1) != SQLITE_OK)
+		_exit(6);
+}
+
+static _Noreturn void
+child_run(const char *path, int rep_fd, int go_fd, uint32_t kill_kind, uint64_t kill_at_write,
+	  uint64_t torn_seed)
+{
+	struct child_ctx c = {NULL, rep_fd, go_fd};
+	char err[STORE_ERR_LEN];
+	uint32_t gen = 1;
+	uint64_t v = 0;
+
+	if (kill_at_write)
+		shim_install(kill_kind, kill_at_write, torn_seed, rep_fd);
+	if (store_open(path, &c.s, err, sizeof(err)) != RMC_OK)
+		_exit(2);
+	child_put(&c, STORE_CUR, gen);
+	for (uint64_t i = 0; gen < CRASH_GEN_MAX - 1; i++) {
+		v += 1 + i % 7;
+		child_reserve(&c, gen, v);
+		if (i % 8 != 7)
+			continue;
+		child_put(&c, STORE_NEW, gen + 1);
+		v += 3;
+		child_reserve(&c, gen + 1, v);
+		child_call(store_mark_acked(c.s, crash_client, txid_of(gen + 1)));
+		child_report(&c, REP_ACK, gen + 1, 0);
+		child_call(store_promote(c.s, crash_client));
+		gen++;
+		child_report(&c, REP_PROMOTE, gen, 0);
+	}
+	_exit(5);
+}
+
+/* What the child reported committed, folded as the parent reads it. */
+struct seen {
+	size_t reports;
+	uint32_t cur;	     /* gen of the last PUT_CUR / PROMOTE */
+	uint32_t new_gen;    /* gen of the last PUT_NEW, 0 once promoted */
+	uint32_t acked;	     /* gen of the last ACK */
+	uint64_t max_v;	     /* largest reservation reported */
+	uint64_t *res_max;   /* per gen */
+	uint32_t killed_in;  /* KIND_* of the file the VFS tore a write of, 0: none */
+	uint64_t torn_bytes; /* how much of that write it let through */
+};
+
+static void
+seen_add(struct seen *w, const struct report *r)
+{
+	cr_assert_lt(r->gen, CRASH_GEN_MAX, "report for gen %u", r->gen);
+	w->reports++;
+	switch (r->type) {
+	case REP_PUT_CUR:
+		w->cur = r->gen;
+		break;
+	case REP_PUT_NEW:
+		w->new_gen = r->gen;
+		break;
+	case REP_RESERVE:
+		if (r->value > w->res_max[r->gen])
+			w->res_max[r->gen] = r->value;
+		if (r->value > w->max_v)
+			w->max_v = r->value;
+		break;
+	case REP_ACK:
+		w->acked = r->gen;
+		break;
+	case REP_PROMOTE:
+		w->cur = r->gen;
+		w->new_gen = 0;
+		break;
+	case REP_KILLED_IN_WRITE:
+		w->reports--; /* not a committed call */
+		w->killed_in = r->gen;
+		w->torn_bytes = r->value;
+		break;
+	default:
+		cr_assert_fail("report type %u", r->type);
+	}
+}
+
+static bool
+read_report(int fd, struct report *r)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*r)) {
+		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
+		if (n == 0)
+			return false;
+		if (n < 0 && errno == EINTR)
+			continue;
+		cr_assert_gt(n, 0, "read: %s", strerror(errno));
+		got += (size_t)n;
+	}
+	return true;
+}
+
+static void
+check_integrity_raw(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK,
+		     "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sqlite3_errmsg(db));
+	cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* A row must be one whole make_sa(gen), with that gen's txid. */
+static uint32_t
+whole_row_gen(const struct store_sa *got, const char *slot)
+{
+	uint32_t gen = got->sa.spi_in - 0x10000;
+	struct nvram_sa want;
+
+	cr_assert(gen > 0 && gen < CRASH_GEN_MAX, "%s: spi_in %#x", slot, got->sa.spi_in);
+	want = make_sa(gen);
+	cr_assert(sa_eq(&got->sa, &want), "%s: SA of gen %u is not whole", slot, gen);
+	cr_assert_eq(got->txid, txid_of(gen), "%s: txid %#x for gen %u", slot, got->txid, gen);
+	return gen;
+}
+
+/*
+ * Nothing reported committed is lost; nothing beyond the one call in
+ * flight appeared. Returns whether that call had committed.
+ */
+static bool
+check_after_kill(const char *path, const struct seen *w)
+{
+	bool ahead;
+	struct store *s;
+	struct store_sa cur, nw;
+	uint32_t gc, gn;
+	int rc;
+
+	check_integrity_raw(path);
+	s = open_ok(path);
+	if (w->cur == 0 && store_get_sa(s, crash_client, STORE_CUR, &cur) == RMC_ENOENT) {
+		/* killed before the first put committed (maybe inside store_open) */
+		cr_assert_eq(count(s), 0);
+		store_close(s);
+		return false;
+	}
+	cr_assert_eq(count(s), 1);
+	cur = get(s, crash_client, STORE_CUR);
+	gc = whole_row_gen(&cur, "CUR");
+	/* Promote follows the reported ACK: only then may CUR be one gen ahead. */
+	cr_assert(gc == w->cur || (gc == w->cur + 1 && w->acked == gc),
+		  "CUR is gen %u; reported: cur %u, acked %u", gc, w->cur, w->acked);
+	cr_assert_geq(cur.seq_reserved, w->res_max[gc],
+		      "CUR gen %u reservation %llu < reported %llu", gc,
+		      (unsigned long long)cur.seq_reserved, (unsigned long long)w->res_max[gc]);
+	cr_assert_leq(cur.seq_reserved, w->max_v + 10, "reservation %llu beyond any call",
+		      (unsigned long long)cur.seq_reserved);
+	cr_assert_eq(cur.acked, gc > 1, "CUR gen %u acked %d", gc, cur.acked);
+	ahead = gc != w->cur || cur.seq_reserved > w->res_max[gc];
+	rc = store_get_sa(s, crash_client, STORE_NEW, &nw);
+	if (rc == RMC_ENOENT) {
+		cr_assert(w->new_gen == 0 || w->new_gen <= gc, "reported NEW gen %u lost (CUR %u)",
+			  w->new_gen, gc);
+	} else {
+		cr_assert_eq(rc, RMC_OK, "%s", store_error(s));
+		gn = whole_row_gen(&nw, "NEW");
+		cr_assert_eq(gn, gc + 1, "NEW gen %u with CUR gen %u", gn, gc);
+		cr_assert_geq(nw.seq_reserved, w->res_max[gn]);
+		cr_assert_leq(nw.seq_reserved, w->max_v + 10);
+		if (w->acked == gn)
+			cr_assert(nw.acked, "reported ACK of gen %u lost", gn);
+		ahead = ahead || gn != w->new_gen || nw.seq_reserved > w->res_max[gn] ||
+			(nw.acked && w->acked != gn);
+	}
+	store_close(s);
+	return ahead;
+}
+
+static void
+busy_spin(uint64_t n)
+{
+	for (volatile uint64_t i = 0; i < n; i++)
+		;
+}
+
+/* How the kills landed: diagnostics for docs/store.md, not assertions. */
+struct crash_stats {
+	unsigned torn_wal;	   /* the -wal ended inside a frame: killed mid-append */
+	unsigned in_flight_landed; /* the unreported call in flight had committed */
+};
+
+static bool
+wal_is_torn(const char *path)
+{
+	char wal[PATH_MAX + 40];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (stat(wal, &sb) != 0 || sb.st_size <= WAL_HEADER)
+		return false;
+	return (sb.st_size - WAL_HEADER) % WAL_FRAME != 0;
+}
+
+/*
+ * Modes: 0 lock-step, killed the moment it is let go after report k
+ * (right after a commit was reported); 1 free-running, killed as soon
+ * as report k is read (the child is inside its next call); 2 the same
+ * plus a random spin, so the kill lands anywhere in a call.
+ */
+static void
+crash_round(unsigned round, uint64_t *rng, struct crash_stats *st)
+{
+	struct seen w;
+	struct report r;
+	int rep[2], go[2];
+	unsigned mode = round % 3;
+	size_t k = 1 + xorshift64(rng) % CRASH_MAX_BEFORE_KILL;
+	uint64_t spin = mode == 2 ? xorshift64(rng) % 200000 : 0;
+	char path[PATH_MAX + 32];
+	pid_t pid;
+	int status;
+
+	memset(&w, 0, sizeof(w));
+	w.res_max = calloc(CRASH_GEN_MAX, sizeof(*w.res_max));
+	cr_assert_not_null(w.res_max);
+	snprintf(path, sizeof(path), "%s/crash-%u.db", g_dir, round);
+	cr_assert_eq(pipe(rep), 0);
+	cr_assert_eq(pipe(go), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(rep[0]);
+		close(go[1]);
+		child_run(path, rep[1], mode == 0 ? go[0] : -1, 0, 0, 0);
+	}
+	close(rep[1]);
+	close(go[0]);
+	while (w.reports < k) {
+		cr_assert(read_report(rep[0], &r), "round %u: child died after %zu reports", round,
+			  w.reports);
+		seen_add(&w, &r);
+		if (mode == 0)
+			cr_assert_eq(write(go[1], "g", 1), 1);
+	}
+	busy_spin(spin);
+	kill(pid, SIGKILL);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		  "round %u: child ended on its own, status %#x", round, status);
+	k = w.reports;
+	while (read_report(rep[0], &r)) /* committed and reported before the kill */
+		seen_add(&w, &r);
+	close(rep[0]);
+	close(go[1]);
+	st->torn_wal += wal_is_torn(path);
+	st->in_flight_landed += check_after_kill(path, &w);
+	cr_log_info("round %u mode %u: %zu reports (%zu read before the kill), CUR gen %u,"
+		    " reserved %llu",
+		    round, mode, w.reports, k, w.cur, (unsigned long long)w.res_max[w.cur]);
+	free(w.res_max);
+}
+
+Test(store, killed_writer_loses_nothing_it_reported, .timeout = 300)
+{
+	uint64_t rng = 0x5702e5eedull;
+	struct crash_stats st = {0, 0};
+
+	for (unsigned round = 0; round < CRASH_ROUNDS; round++)
+		crash_round(round, &rng, &st);
+	cr_log_info("%d rounds: %u killed inside a WAL append, %u with the call in flight"
+		    " committed but unreported",
+		    CRASH_ROUNDS, st.torn_wal, st.in_flight_landed);
+}
+
+/*
+ * The child kills itself inside its n-th write (the VFS above); the
+ * parent only listens. Even rounds count every write (nearly all go to
+ * the -wal: one frame header and one page per commit); odd rounds count
+ * only writes to the database file, which happen when store_open turns
+ * a new file to WAL and when a commit fills the -wal to SQLite's
+ * auto-checkpoint threshold (1000 pages) and copies it back.
+ */
+static void
+torn_round(unsigned round, uint64_t *rng, unsigned kills[4], unsigned *landed)
+{
+	struct seen w;
+	struct report r;
+	int rep[2];
+	uint32_t kind = (round & 1) ? KIND_DB : 0;
+	uint64_t n = 1 + xorshift64(rng) % (kind ? 3 : 1200);
+	uint64_t torn = xorshift64(rng);
+	char path[PATH_MAX + 32];
+	pid_t pid;
+	int status;
+
+	memset(&w, 0, sizeof(w));
+	w.res_max = calloc(CRASH_GEN_MAX, sizeof(*w.res_max));
+	cr_assert_not_null(w.res_max);
+	snprintf(path, sizeof(path), "%s/torn-%u.db", g_dir, round);
+	cr_assert_eq(pipe(rep), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(rep[0]);
+		child_run(path, rep[1], -1, kind, n, torn);
+	}
+	close(rep[1]);
+	while (read_report(rep[0], &r))
+		seen_add(&w, &r);
+	close(rep[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		  "round %u: child ended with status %#x, not killed in write %llu", round, status,
+		  (unsigned long long)n);
+	cr_assert_neq(w.killed_in, 0, "round %u: killed without saying where", round);
+	kills[w.killed_in]++;
+	*landed += check_after_kill(path, &w);
+	cr_log_info("round %u: killed in write %llu%s (file kind %u, %llu bytes of it written),"
+		    " %zu reports, CUR gen %u",
+		    round, (unsigned long long)n, kind ? " to the database" : "", w.killed_in,
+		    (unsigned long long)w.torn_bytes, w.reports, w.cur);
+	free(w.res_max);
+}
+
+Test(store, torn_write_at_random_write_loses_nothing, .timeout = 300)
+{
+	uint64_t rng = 0x7042e5eedull;
+	unsigned kills[4] = {0, 0, 0, 0}, landed = 0;
+
+	for (unsigned round = 0; round < TORN_ROUNDS; round++)
+		torn_round(round, &rng, kills, &landed);
+	cr_log_info("%d rounds: torn writes to the database file %u, to the -wal %u, other %u;"
+		    " %u with the call in flight committed",
+		    TORN_ROUNDS, kills[KIND_DB], kills[KIND_WAL], kills[KIND_OTHER], landed);
+	/* Both files were hit, or the test did not test what it says. */
+	cr_assert_gt(kills[KIND_WAL], 0);
+	cr_assert_gt(kills[KIND_DB], 0);
+}
