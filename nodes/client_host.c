@@ -92,6 +92,8 @@ host_output(struct client *c, uint64_t now, struct ike_out *o, struct node_out *
 					       &c->host_sa) != RMC_OK)
 				continue;
 			c->st.children++;
+			if (out)
+				node_out_key(out, &c->host_sa, c->cfg.ip); /* the key log */
 			node_out_note(out, "host: CHILD_SA %08x/%08x up, handed to the NIC",
 				      e->child.spi_in, e->child.spi_out);
 			struct commit_event ev = {
