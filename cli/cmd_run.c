@@ -26,6 +26,7 @@ cmd_run(int argc, char **argv)
 			      .seed_set = o.seed_set,
 			      .outdir = o.out,
 			      .per_node_pcap = o.per_node_pcap,
+			      .profile = o.profile,
 			      .log = stdout};
 	struct run_result res;
 	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,
@@ -39,8 +40,9 @@ cmd_run(int argc, char **argv)
 	       res.nfail ? "FAIL" : "PASS", res.npass, res.nfail, (unsigned long long)res.frames,
 	       o.out);
 	if (res.nfail)
-		printf("replay: rmcpsec run %s --seed %llu\n", sc.path,
-		       (unsigned long long)res.seed);
+		printf("replay: rmcpsec run %s --seed %llu%s%s\n", sc.path,
+		       (unsigned long long)res.seed, o.profile ? " --profile " : "",
+		       o.profile ? commit_profile_name((enum commit_profile)(o.profile - 1)) : "");
 	scenario_free(&sc);
 	return res.nfail ? EXIT_FAILED : EXIT_PASS;
 }

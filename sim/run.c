@@ -57,6 +57,7 @@ struct run {
 	uint64_t seed;
 	struct commit_timing timing;
 	enum commit_profile profile;
+	bool profile_override; /* --profile: the replay command carries it */
 	/* The key log: every SA of the run, as the nodes exported it (node_key). */
 	struct run_sa *sas;
 	size_t nsas, capsas;
@@ -430,7 +431,9 @@ server_setup(struct run *r, size_t i, uint16_t ip_id)
 				 .clear_fallback = sc->security.clear_allowed,
 				 .role = (enum server_role)nd->ha,
 				 .service_ip = nd->ha ? prim->ip : nd->ip,
-				 .partner_ip = nd->ha == 1 && sec ? sec->ip : 0,
+				 .partner_ip = nd->ha == 1 && sec ? sec->ip
+					       : nd->ha == 2	  ? prim->ip
+								  : 0,
 				 .heartbeat_ns = nd->heartbeat_ns,
 				 .takeover_ns = nd->takeover_ns};
 	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
@@ -709,12 +712,17 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 	json_str(f, sc->name);
 	fprintf(f, ",\n  \"seed\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)res->seed, (unsigned long long)sc->duration);
+	fprintf(f, "  \"profile\": \"%s\",\n", commit_profile_name(r->profile));
 	fprintf(f, "  \"verdict\": \"%s\",\n  \"passed\": %zu,\n  \"failed\": %zu,\n",
 		res->nfail ? "FAIL" : "PASS", res->npass, res->nfail);
+	fprintf(f, "  \"observed\": ");
+	json_str(f, res->observed);
+	fprintf(f, ",\n");
 	fprintf(f, "  \"replay\": ");
 	char replay[700];
-	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu", sc->path,
-		 (unsigned long long)res->seed);
+	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu%s%s", sc->path,
+		 (unsigned long long)res->seed, r->profile_override ? " --profile " : "",
+		 r->profile_override ? commit_profile_name(r->profile) : "");
 	json_str(f, replay);
 	fprintf(f, ",\n  \"trace\": \"trace.pcap\",\n  \"frames\": %llu,\n  \"events\": %llu,\n",
 		(unsigned long long)res->frames, (unsigned long long)res->events);
@@ -864,6 +872,42 @@ export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 	return rc;
 }
 
+/* What happened, counted from the observation log and the nodes' own state. */
+static void
+summarize(const struct run *r, struct run_result *res)
+{
+	uint64_t ike = 0, commit = 0, clear = 0, secure = 0, executed = 0, committed = 0;
+	uint64_t takeovers = 0;
+	unsigned clear_ports = 0; /* bit 0: 623, bit 1: another port */
+	for (size_t i = 0; i < r->obs.n; i++) {
+		const struct obs *o = &r->obs.v[i];
+		ike += o->kind == OBS_IKE;
+		commit += o->kind == OBS_COMMIT;
+		secure += o->prot != OBS_CLEAR && o->opened;
+		if (o->prot == OBS_CLEAR && (o->kind == OBS_ASF || o->kind == OBS_RMCP_ACK)) {
+			clear++;
+			clear_ports |= o->sport == 623 || o->dport == 623 ? 1u : 2u;
+		}
+	}
+	for (size_t i = 0; i < r->sc->nnodes; i++) {
+		if (r->nodes[i].role == SCN_CLIENT) {
+			executed += r->nodes[i].u.c.st.commands_executed;
+			committed += r->nodes[i].u.c.st.commits;
+		} else {
+			takeovers += r->nodes[i].u.s.st.takeovers;
+		}
+	}
+	snprintf(res->observed, sizeof(res->observed),
+		 "IKE %llu msgs, %llu SAs committed (%llu commit msgs), %llu secure frames, "
+		 "%llu clear RMCP%s, %llu commands executed%s",
+		 (unsigned long long)ike, (unsigned long long)committed, (unsigned long long)commit,
+		 (unsigned long long)secure, (unsigned long long)clear,
+		 clear_ports == 1 ? " (port 623)"
+		 : clear_ports	  ? " (not only 623)"
+				  : "",
+		 (unsigned long long)executed, takeovers ? ", secondary took over" : "");
+}
+
 static void
 report(const struct run *r, const struct verdict *v, FILE *log)
 {
@@ -916,6 +960,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	}
 	r->profile = o->profile ? (enum commit_profile)(o->profile - 1) : sc->security.profile;
+	r->profile_override = o->profile != 0;
 	r->timing = sc->security.timing;
 	snprintf(r->store_path, sizeof(r->store_path), "%s/store.sqlite", o->outdir);
 	remove_store(r->store_path);
@@ -956,6 +1001,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	}
 	for (size_t i = 0; i <= sc->nexpects; i++)
 		v[i].pass ? res->npass++ : res->nfail++;
+	summarize(r, res);
 	report(r, v, o->log);
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/results.json", o->outdir);

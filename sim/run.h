@@ -28,6 +28,7 @@ struct run_result {
 	uint64_t frames;
 	uint64_t events;
 	uint64_t end_ns;
+	char observed[240]; /* one line: what the wire and the nodes showed (IKE, SAs, clear ...) */
 };
 
 /* Returns 0 when the run happened (verdicts in r), negative with err on an I/O failure. */
