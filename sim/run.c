@@ -58,6 +58,7 @@ struct run {
 	struct commit_timing timing;
 	enum commit_profile profile;
 	bool profile_override; /* --profile: the replay command carries it */
+	enum mutant mutant;
 	/* The key log: every SA of the run, as the nodes exported it (node_key). */
 	struct run_sa *sas;
 	size_t nsas, capsas;
@@ -366,7 +367,8 @@ client_setup(struct run *r, size_t i, uint16_t ip_id)
 				 .first_ip_id = ip_id,
 				 .replay_window = sc->security.replay_window,
 				 .profile = r->profile,
-				 .timing = r->timing};
+				 .timing = r->timing,
+				 .mutant = r->mutant};
 	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
 	memcpy(cfg.mac, nd->mac, 6);
 	client_nvram_config(sc, &cfg.nvram);
@@ -435,7 +437,8 @@ server_setup(struct run *r, size_t i, uint16_t ip_id)
 					       : nd->ha == 2	  ? prim->ip
 								  : 0,
 				 .heartbeat_ns = nd->heartbeat_ns,
-				 .takeover_ns = nd->takeover_ns};
+				 .takeover_ns = nd->takeover_ns,
+				 .mutant = r->mutant};
 	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
 	memcpy(cfg.mac, nd->mac, 6);
 	int rc = server_store(r, i, &r->stores[i]);
@@ -720,9 +723,10 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 	fprintf(f, ",\n");
 	fprintf(f, "  \"replay\": ");
 	char replay[700];
-	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu%s%s", sc->path,
+	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu%s%s%s%s", sc->path,
 		 (unsigned long long)res->seed, r->profile_override ? " --profile " : "",
-		 r->profile_override ? commit_profile_name(r->profile) : "");
+		 r->profile_override ? commit_profile_name(r->profile) : "",
+		 r->mutant ? " --mutant " : "", r->mutant ? mutant_name(r->mutant) : "");
 	json_str(f, replay);
 	fprintf(f, ",\n  \"trace\": \"trace.pcap\",\n  \"frames\": %llu,\n  \"events\": %llu,\n",
 		(unsigned long long)res->frames, (unsigned long long)res->events);
@@ -961,6 +965,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	}
 	r->profile = o->profile ? (enum commit_profile)(o->profile - 1) : sc->security.profile;
 	r->profile_override = o->profile != 0;
+	r->mutant = (enum mutant)o->mutant;
 	r->timing = sc->security.timing;
 	snprintf(r->store_path, sizeof(r->store_path), "%s/store.sqlite", o->outdir);
 	remove_store(r->store_path);

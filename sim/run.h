@@ -19,6 +19,7 @@ struct run_opts {
 	const char *outdir; /* created if missing */
 	bool per_node_pcap; /* also write one trace per node port */
 	FILE *log;	    /* verdict lines; NULL for silence */
+	int mutant;	    /* enum mutant (nodes/mutant.h): break one requirement on purpose */
 	int profile;	    /* 0: the scenario's profile; 1 + enum commit_profile overrides it */
 };
 
