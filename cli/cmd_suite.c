@@ -160,6 +160,7 @@ cmd_suite(int argc, char **argv)
 				      .outdir = outdir,
 				      .per_node_pcap = o.per_node_pcap,
 				      .profile = o.profile,
+				      .mutant = o.mutant,
 				      .log = NULL};
 		if (run_scenario(&sc[i], &ro, &res[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "rmcpsec: %s: %s\n", files.v[i], err);

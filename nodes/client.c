@@ -85,6 +85,12 @@ nic_follow_power(struct client *c, uint64_t now, enum power_cause cause, enum po
 		nvram_restore(&c->nv);
 		nic_load_sas(c);
 		c->mut_seq = 0; /* only MUT_SEQ_RESTART uses it */
+		if (!c->pair_up[NIC_SA_PEND] && c->cm.pending_spi) {
+			/* the pending SA did not survive (torn write): nothing left to commit */
+			c->cm.pending_spi = c->cm.pending_txid = 0;
+			c->cm.pending_live = false;
+			c->cm.phase = COMMIT_C_IDLE;
+		}
 		/* the NIC restarts: RAM and timers gone, the commit state is in NVRAM */
 		struct commit_event ev = {.type = COMMIT_EV_RESET};
 		nic_commit_event(c, now, &ev, out);

@@ -87,12 +87,9 @@ nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_
 	uint64_t seq;
 	if (!c->pair_up[r])
 		return RMC_ESTATE;
-	if (c->cfg.mutant == MUT_SEQ_RESTART) {
-		seq = ++c->mut_seq;
-		return netif_send_udp_sealed(&c->nif, out, &c->pair[r], seq, mac, ip, sport, dport,
-					     buf, n);
-	}
 	int rc = nvram_seq_next(&c->nv, c->pair[r].spi_out, &seq);
+	if (rc == RMC_OK && c->cfg.mutant == MUT_SEQ_RESTART)
+		seq = ++c->mut_seq; /* checkpoints written, then ignored: restarts at 1 */
 	if (rc) {
 		if (nvram_power_lost(&c->nv))
 			client_check_nvram_cut(c, now, out);
