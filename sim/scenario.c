@@ -11,6 +11,7 @@
 #include "nodes/nvram.h"
 #include "nodes/secure.h"
 #include "proto/rmcp.h"
+#include "sim/scenario_fault.h"
 
 /* Loader state: the parsed document and where to report the first error. */
 struct ld {
@@ -46,6 +47,8 @@ static const char *OBS_NAMES[] = {
     [OBS_ASF] = "asf",
     [OBS_OTHER] = "other",
     [OBS_MALFORMED] = "malformed",
+    [OBS_IKE] = "ike",
+    [OBS_COMMIT] = "commit",
 };
 
 const char *
@@ -784,8 +787,9 @@ count(yaml_node_t *n)
 static int
 load_root(struct ld *ld, yaml_node_t *root)
 {
-	static const char *const keys[] = {"name",    "seed",	 "duration", "link",   "security",
-					   "servers", "clients", "timeline", "expect", NULL};
+	static const char *const keys[] = {"name",     "seed",	  "duration", "link",
+					   "security", "servers", "clients",  "timeline",
+					   "expect",   "faults",  NULL};
 	struct scenario *sc = ld->sc;
 	const char *s;
 	int rc = check_keys(ld, root, "scenario", keys);
@@ -836,6 +840,9 @@ load_root(struct ld *ld, yaml_node_t *root)
 		return fail(ld, root, "servers", "a scenario needs at least one node");
 	if ((rc = load_timeline(ld, tl)))
 		return rc;
+	if ((rc = scenario_load_faults(&ld->doc, get(ld, root, "faults"), ld->path, sc, ld->err,
+				       ld->errlen)))
+		return rc;
 	return load_list(ld, ex, "expect", load_expect);
 }
 
@@ -884,6 +891,9 @@ scenario_free(struct scenario *sc)
 	free(sc->nodes);
 	free(sc->actions);
 	free(sc->expects);
+	free(sc->faults);
+	sc->faults = NULL;
+	sc->nfaults = 0;
 	sc->nodes = NULL;
 	sc->actions = NULL;
 	sc->expects = NULL;

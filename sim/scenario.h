@@ -81,6 +81,9 @@ enum obs_kind {
 	OBS_ASF,
 	OBS_OTHER,
 	OBS_MALFORMED,
+	OBS_IKE,    /* IKEv2 on UDP 500/4500 (RFC 7296 §2.23); not a scenario pattern yet */
+	OBS_COMMIT, /* SA_READY / SA_ACK / SA_CONFIRM, ASF IANA 32473 (docs/verify.md) */
+	OBS_KINDS,
 };
 
 struct scn_pattern {
@@ -112,6 +115,8 @@ struct scn_expect {
 	int line;
 };
 
+struct fault_rule; /* sim/fault.h */
+
 struct scenario {
 	char path[512];
 	char name[64];
@@ -126,6 +131,8 @@ struct scenario {
 	size_t nactions;
 	struct scn_expect *expects;
 	size_t nexpects;
+	struct fault_rule *faults; /* sim/scenario_fault.c, docs/faults.md */
+	size_t nfaults;
 };
 
 /* Returns 0, or RMC_EINVAL / RMC_EIO with "file:line: field 'x': why" in err. */
