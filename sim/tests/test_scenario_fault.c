@@ -238,3 +238,36 @@ Test(scenario_fault, faults_must_be_a_list)
 {
 	expect_error("  do: drop\n", 9, "faults");
 }
+
+/* The example at the top of docs/faults.md loads as written. */
+Test(scenario_fault, documented_example_loads)
+{
+	char doc[16384], text[16384];
+	FILE *f = fopen(RMCPSEC_SRC_DIR "/docs/faults.md", "r");
+	cr_assert(f);
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = 0;
+	char *start = strstr(doc, "```yaml\nfaults:\n");
+	cr_assert(start, "no example in docs/faults.md");
+	start += strlen("```yaml\n");
+	char *end = strstr(start, "```");
+	cr_assert(end);
+	*end = 0;
+	snprintf(text, sizeof(text),
+		 "name: doc\nduration: 10s\nservers:\n  - name: srv1\nclients:\n  - name: c1\n  - "
+		 "name: c2\n%s",
+		 start);
+	strcpy(path, "/tmp/rmcpsec-fault-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	int rc = scenario_load(path, &sc, err, sizeof(err));
+	unlink(path);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_expect_eq(sc.nfaults, 14);
+	scenario_free(&sc);
+}
