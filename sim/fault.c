@@ -390,6 +390,7 @@ fault_node_fire(struct fault_engine *fe, uint64_t now, size_t rule)
 	if (rule >= fe->nrules || !is_timed(&fe->rules[rule]))
 		return NULL;
 	const struct fault_rule *r = &fe->rules[rule];
+	fe->st[rule].matched++;
 	fe->st[rule].applied++;
 	log_event(fe, now, rule, 0, r->node, FAULT_ANY_NODE, node_value(r));
 	return r;

@@ -169,5 +169,14 @@ link_write_faults_json(FILE *f, const struct link *l, const struct scenario *sc)
 		fprintf(f, "%s\n", i ? "," : "");
 		write_event(f, &fe->log[i], &fe->rules[fe->log[i].rule], sc);
 	}
-	fprintf(f, "%s]", fe->nlog ? "\n  " : "");
+	fprintf(f, "%s],\n  \"fault_rules\": [", fe->nlog ? "\n  " : "");
+	/* Per rule: a rule that never matched made its scenario vacuous. */
+	for (size_t i = 0; i < fe->nrules; i++)
+		fprintf(f,
+			"%s\n    {\"rule\": %zu, \"rule_line\": %d, \"action\": \"%s\", "
+			"\"matched\": %llu, \"applied\": %llu}",
+			i ? "," : "", i, fe->rules[i].line, fault_action_name(fe->rules[i].action),
+			(unsigned long long)fe->st[i].matched,
+			(unsigned long long)fe->st[i].applied);
+	fprintf(f, "%s]", fe->nrules ? "\n  " : "");
 }

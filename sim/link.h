@@ -42,7 +42,10 @@ struct link {
 int link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct lan *lan,
 	      struct engine *eng, const struct obs_log *obs);
 void link_fini(struct link *l);
-/* `"faults": [...]`, one object per fault applied (docs/faults.md), no trailing newline. */
+/*
+ * `"faults": [...]`, one object per fault applied, and `"fault_rules": [...]`,
+ * how often each rule matched and acted (docs/faults.md); no trailing newline.
+ */
 void link_write_faults_json(FILE *f, const struct link *l, const struct scenario *sc);
 
 #endif

@@ -29,6 +29,7 @@ f = f[0]
 assert f["action"] == "drop" and f["rule"] == 0 and f["rule_line"] == 16, f
 assert f["from"] == "c1" and f["to"] == "srv1" and f["frame"] == 5, f
 assert 100000000 < f["t_ns"] < 101000000, f
+assert r["fault_rules"] == [{"rule": 0, "rule_line": 16, "action": "drop", "matched": 2, "applied": 1}], r["fault_rules"]
 PY
 
 for s in 3 3 4; do
@@ -38,8 +39,8 @@ done
 cmp "$work/lossy3-0/trace.pcap" "$work/lossy3-1/trace.pcap" || fail "one seed, two traces"
 cmp "$work/lossy3-0/results.json" "$work/lossy3-1/results.json" || fail "one seed, two results"
 ! cmp -s "$work/lossy3-0/trace.pcap" "$work/lossy4-2/trace.pcap" || fail "another seed, the same losses"
-drops=$(grep -c '"action": "drop"' "$work/lossy3-0/results.json") || fail "no drop logged"
-dups=$(grep -c '"action": "duplicate"' "$work/lossy3-0/results.json") || fail "no duplicate logged"
+drops=$(grep -c '"action": "drop", "frame"' "$work/lossy3-0/results.json") || fail "no drop logged"
+dups=$(grep -c '"action": "duplicate", "frame"' "$work/lossy3-0/results.json") || fail "no duplicate logged"
 echo "lossy_link seed 3: $drops drops, $dups duplicates"
 
 "$bin" run "$src/scenarios/faults/esp_reset_corrupted.yaml" --pcap-per-node --out "$work/esp" >/dev/null || fail "esp_reset_corrupted"
