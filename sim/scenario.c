@@ -11,6 +11,7 @@
 #include "nodes/nvram.h"
 #include "nodes/secure.h"
 #include "proto/rmcp.h"
+#include "sim/scenario_fault.h"
 
 /* Loader state: the parsed document and where to report the first error. */
 struct ld {
@@ -951,8 +952,9 @@ check_ha(struct ld *ld, yaml_node_t *srv)
 static int
 load_root(struct ld *ld, yaml_node_t *root)
 {
-	static const char *const keys[] = {"name",    "seed",	 "duration", "link",   "security",
-					   "servers", "clients", "timeline", "expect", NULL};
+	static const char *const keys[] = {"name",     "seed",	  "duration", "link",
+					   "security", "servers", "clients",  "timeline",
+					   "expect",   "faults",  NULL};
 	struct scenario *sc = ld->sc;
 	const char *s;
 	int rc = check_keys(ld, root, "scenario", keys);
@@ -1008,6 +1010,9 @@ load_root(struct ld *ld, yaml_node_t *root)
 		return rc;
 	if ((rc = load_timeline(ld, tl)))
 		return rc;
+	if ((rc = scenario_load_faults(&ld->doc, get(ld, root, "faults"), ld->path, sc, ld->err,
+				       ld->errlen)))
+		return rc;
 	return load_list(ld, ex, "expect", load_expect);
 }
 
@@ -1056,6 +1061,9 @@ scenario_free(struct scenario *sc)
 	free(sc->nodes);
 	free(sc->actions);
 	free(sc->expects);
+	free(sc->faults);
+	sc->faults = NULL;
+	sc->nfaults = 0;
 	sc->nodes = NULL;
 	sc->actions = NULL;
 	sc->expects = NULL;

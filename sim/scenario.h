@@ -92,9 +92,9 @@ enum obs_kind {
 	OBS_ASF,
 	OBS_OTHER,
 	OBS_MALFORMED,
-	OBS_IKE,    /* UDP 500; asf_type holds the exchange type (RFC 7296 §3.1) */
-	OBS_COMMIT, /* IANA 32473 under IPsec; asf_type holds the commit type */
-	OBS__COUNT
+	OBS_IKE,    /* IKEv2 on UDP 500/4500; asf_type holds the exchange type (RFC 7296 §3.1) */
+	OBS_COMMIT, /* SA_READY / SA_ACK / SA_CONFIRM, ASF IANA 32473; asf_type: the type */
+	OBS__COUNT,
 };
 
 struct scn_pattern {
@@ -133,6 +133,8 @@ struct scn_expect {
 	int line;
 };
 
+struct fault_rule; /* sim/fault.h */
+
 struct scenario {
 	char path[512];
 	char name[64];
@@ -147,6 +149,8 @@ struct scenario {
 	size_t nactions;
 	struct scn_expect *expects;
 	size_t nexpects;
+	struct fault_rule *faults; /* sim/scenario_fault.c, docs/faults.md */
+	size_t nfaults;
 };
 
 /* Returns 0, or RMC_EINVAL / RMC_EIO with "file:line: field 'x': why" in err. */
