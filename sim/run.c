@@ -606,11 +606,16 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	}
 	case SCN_EXPECT_EXECUTED: {
 		uint64_t n = r->nodes[e->node].u.c.st.executed[e->asf_type - ASF_RESET];
-		snprintf(v->what, sizeof(v->what), "%s executed %s", sc->nodes[e->node].name,
-			 scn_asf_name(e->asf_type));
+		if (e->exact)
+			snprintf(v->what, sizeof(v->what), "%s executed %s exactly %llu time(s)",
+				 sc->nodes[e->node].name, scn_asf_name(e->asf_type),
+				 (unsigned long long)e->count);
+		else
+			snprintf(v->what, sizeof(v->what), "%s executed %s",
+				 sc->nodes[e->node].name, scn_asf_name(e->asf_type));
 		snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)",
 			 (unsigned long long)n);
-		v->pass = n > 0;
+		v->pass = e->exact ? n == e->count : n > 0;
 		break;
 	}
 	case SCN_EXPECT_IN_SYNC:

@@ -815,7 +815,7 @@ load_sa_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 static int
 load_expect(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"client",   "power",	  "executed", "seen",
+	static const char *const keys[] = {"client",   "power",	  "executed", "times", "seen",
 					   "not_seen", "in_sync", "sas",      NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_expect *e = &sc->expects[sc->nexpects];
@@ -855,6 +855,10 @@ load_expect(struct ld *ld, yaml_node_t *n)
 			if (asf_parse(s, &e->asf_type) != 0 || e->asf_type > ASF_POWER_CYCLE)
 				return fail(ld, get(ld, n, "executed"), "executed",
 					    "not a command: '%s'", s);
+			/* times: exactly this often (0 = never); without it, at least once */
+			if ((rc = want_uint(ld, n, "times", 0, 1000000, &e->count)))
+				return rc;
+			e->exact = get(ld, n, "times") != NULL;
 		}
 	}
 	if (!rc)

@@ -127,6 +127,7 @@ struct scn_expect {
 	enum power_state power;
 	uint8_t asf_type;
 	bool in_sync;
+	bool exact; /* executed: exactly count times */
 	uint64_t count;
 	struct scn_pattern pat[SCN_MAX_PATTERNS];
 	size_t npat;
