@@ -33,6 +33,7 @@ struct simnode {
 		struct server s;
 	} u;
 	uint32_t timer_gen[NODE_TIMER_IDS];
+	int64_t clock_off;  /* a clock_jump fault: the node's time runs this far from the run's */
 	struct trace *pcap; /* per-node capture, optional */
 };
 
@@ -165,12 +166,26 @@ log_ike_key(struct run *r, const char *line)
 }
 
 static void on_timer(void *ctx, uint64_t arg);
+static int commit_step_loss(struct run *r, struct simnode *sn, uint8_t steps);
+
+/* The node's own idea of the time: the run's, shifted by any clock jump. */
+static uint64_t
+node_now(const struct run *r, const struct simnode *sn)
+{
+	int64_t t = (int64_t)r->eng.now + sn->clock_off;
+	return t < 0 ? 0 : (uint64_t)t;
+}
 
 /* Turns what a node asked for into LAN transmissions, engine events and log entries. */
 static void
 flush(struct run *r, struct simnode *sn)
 {
 	struct node_out *o = &r->out;
+	int loss = sn->role == SCN_CLIENT && o->commit_steps
+		       ? commit_step_loss(r, sn, o->commit_steps)
+		       : FAULT_STEP_NONE;
+	if (loss == FAULT_STEP_ACK)
+		o->nframes = 0; /* the power failed after the commit, before SA_CONFIRM left */
 	/* keys first: the frames of this step may already travel under them */
 	for (size_t i = 0; i < o->nkeys; i++)
 		log_key(r, &o->keys[i]);
@@ -181,9 +196,12 @@ flush(struct run *r, struct simnode *sn)
 	for (size_t i = 0; i < o->ntimers; i++) {
 		uint32_t id = o->timers[i].id;
 		uint32_t gen = ++sn->timer_gen[id];
-		if (o->timers[i].at != NODE_TIMER_NEVER)
-			engine_at(&r->eng, o->timers[i].at, on_timer, sn,
-				  ((uint64_t)gen << 32) | id);
+		if (o->timers[i].at == NODE_TIMER_NEVER)
+			continue;
+		/* the node asked in its own time; the queue runs on the run's */
+		int64_t at = (int64_t)o->timers[i].at - sn->clock_off;
+		engine_at(&r->eng, at < (int64_t)r->eng.now ? r->eng.now : (uint64_t)at, on_timer,
+			  sn, ((uint64_t)gen << 32) | id);
 	}
 	for (size_t i = 0; i < o->nnotes; i++)
 		add_note(r, sn->idx, o->notes[i]);
@@ -191,6 +209,11 @@ flush(struct run *r, struct simnode *sn)
 	if (o->dropped)
 		add_note(r, sn->idx, "node output overflow: some frames or timers were lost");
 	node_out_reset(o);
+	if (loss) {
+		/* a power_loss fault at this commit step (docs/faults.md) */
+		client_power_event(&sn->u.c, node_now(r, sn), PC_POWER_LOSS, o);
+		flush(r, sn);
+	}
 }
 
 static void
@@ -202,9 +225,9 @@ on_timer(void *ctx, uint64_t arg)
 		return; /* re-armed or cancelled since */
 	struct run *r = sn->run;
 	if (sn->role == SCN_CLIENT)
-		client_on_timer(&sn->u.c, r->eng.now, id, &r->out);
+		client_on_timer(&sn->u.c, node_now(r, sn), id, &r->out);
 	else
-		server_on_timer(&sn->u.s, r->eng.now, id, &r->out);
+		server_on_timer(&sn->u.s, node_now(r, sn), id, &r->out);
 	flush(r, sn);
 }
 
@@ -216,9 +239,9 @@ on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *frame, size_t le
 	if (sn->pcap)
 		trace_write(sn->pcap, now, frame, len);
 	if (sn->role == SCN_CLIENT)
-		client_on_frame(&sn->u.c, now, frame, len, &r->out);
+		client_on_frame(&sn->u.c, node_now(r, sn), frame, len, &r->out);
 	else
-		server_on_frame(&sn->u.s, now, frame, len, &r->out);
+		server_on_frame(&sn->u.s, node_now(r, sn), frame, len, &r->out);
 	flush(r, sn);
 }
 
@@ -231,6 +254,97 @@ on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *frame, size_t len)
 		trace_write(r->nodes[port].pcap, t, frame, len);
 	if (obs_log_frame(&r->obs, r->sc, t, frame, len) != RMC_OK)
 		r->io_error = RMC_ENOMEM;
+}
+
+/* ---- node faults (docs/faults.md): crash, hang, clock jump, power loss ---- */
+
+/* The power_loss rule due at one of the commit steps the client just reached, if any. */
+static int
+commit_step_loss(struct run *r, struct simnode *sn, uint8_t steps)
+{
+	static const struct {
+		uint8_t bit;
+		enum fault_step step;
+	} map[] = {{NODE_STEP_READY, FAULT_STEP_READY},
+		   {NODE_STEP_ACK, FAULT_STEP_ACK},
+		   {NODE_STEP_CONFIRM, FAULT_STEP_CONFIRM}};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if ((steps & map[i].bit) &&
+		    fault_commit_step(&r->link.fe, r->eng.now, (int)sn->idx, map[i].step)) {
+			add_note(r, sn->idx, "fault: power lost at the commit step");
+			return map[i].step;
+		}
+	return FAULT_STEP_NONE;
+}
+
+static void
+server_fault(struct run *r, struct simnode *sn, enum fault_action a, bool recover)
+{
+	static const enum power_cause crash_back[] = {PC_POWER_RESTORE, PC_POWER_UP,
+						      PC_BOOT_COMPLETE};
+	static const enum power_cause hang_back[] = {PC_RESET, PC_BOOT_COMPLETE};
+	uint64_t now = node_now(r, sn);
+	if (!recover) {
+		server_power_event(&sn->u.s, now, a == FAULT_CRASH ? PC_POWER_LOSS : PC_OS_HANG,
+				   &r->out);
+		return;
+	}
+	/* back up: power, firmware, OS; what it knew comes from its store */
+	const enum power_cause *c = a == FAULT_CRASH ? crash_back : hang_back;
+	size_t n = a == FAULT_CRASH ? 3 : 2;
+	for (size_t i = 0; i < n; i++)
+		server_power_event(&sn->u.s, now, c[i], &r->out);
+}
+
+static void
+client_fault(struct run *r, struct simnode *sn, const struct fault_rule *f, bool recover)
+{
+	uint64_t now = node_now(r, sn);
+	enum power_cause cause;
+	if (f->action == FAULT_POWER_LOSS && f->nvram_byte >= 0) {
+		client_arm_nvram_cut(&sn->u.c, (size_t)f->nvram_byte);
+		return;
+	}
+	if (f->action == FAULT_HANG)
+		cause = recover ? PC_RESET : PC_OS_HANG;
+	else
+		cause = recover ? PC_POWER_RESTORE : PC_POWER_LOSS; /* crash, power_loss */
+	client_power_event(&sn->u.c, now, cause, &r->out);
+}
+
+static void
+on_node_fault(void *ctx, uint64_t arg)
+{
+	struct run *r = ctx;
+	size_t rule = (size_t)(arg & 0xffffffffu);
+	bool recover = (arg >> 32) != 0;
+	const struct fault_rule *f =
+	    recover ? &r->link.fe.rules[rule] : fault_node_fire(&r->link.fe, r->eng.now, rule);
+	if (!f || f->node < 0 || (size_t)f->node >= r->sc->nnodes)
+		return;
+	struct simnode *sn = &r->nodes[f->node];
+	add_note(r, sn->idx, recover ? "fault: recovers" : "fault: applied");
+	if (f->action == FAULT_CLOCK_JUMP)
+		sn->clock_off += f->by_ns;
+	else if (sn->role == SCN_SERVER)
+		server_fault(r, sn, f->action, recover);
+	else
+		client_fault(r, sn, f, recover);
+	flush(r, sn);
+}
+
+static void
+schedule_node_faults(struct run *r)
+{
+	size_t idx[256];
+	size_t n = fault_node_timed(&r->link.fe, idx, sizeof(idx) / sizeof(idx[0]));
+	for (size_t i = 0; i < n; i++) {
+		const struct fault_rule *f = &r->link.fe.rules[idx[i]];
+		engine_at(&r->eng, f->at, on_node_fault, r, idx[i]);
+		if ((f->action == FAULT_CRASH || f->action == FAULT_HANG) &&
+		    f->recover_at != UINT64_MAX)
+			engine_at(&r->eng, f->recover_at, on_node_fault, r, (1ULL << 32) | idx[i]);
+	}
 }
 
 static void
@@ -471,7 +585,7 @@ on_start(void *ctx, uint64_t arg)
 {
 	struct run *r = ctx;
 	struct simnode *sn = &r->nodes[arg];
-	server_start(&sn->u.s, r->eng.now, &r->out);
+	server_start(&sn->u.s, node_now(r, sn), &r->out);
 	flush(r, sn);
 }
 
@@ -989,6 +1103,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	for (size_t i = 0; i < sc->nactions; i++)
 		engine_at(&r->eng, sc->actions[i].at, on_action, r, i);
+	schedule_node_faults(r);
 	res->events = engine_run(&r->eng, sc->duration);
 	res->end_ns = sc->duration;
 	res->frames = r->obs.n;
