@@ -14,6 +14,7 @@
 
 #include "fsm/power.h"
 #include "sim/lan.h"
+#include "sim/req.h"
 
 enum { SCN_NAME = 32, SCN_ERR = 512 };
 
@@ -100,7 +101,7 @@ enum scn_expect_kind {
 	SCN_EXPECT_NOT_SEEN, /* no such message appeared */
 };
 
-enum { SCN_MAX_PATTERNS = 32 };
+enum { SCN_MAX_PATTERNS = 32, SCN_MAX_REQ_TAGS = 8, SCN_NA_REASON = 120 };
 
 struct scn_expect {
 	enum scn_expect_kind kind;
@@ -109,7 +110,15 @@ struct scn_expect {
 	uint8_t asf_type;
 	struct scn_pattern pat[SCN_MAX_PATTERNS];
 	size_t npat;
+	uint8_t req[SCN_MAX_REQ_TAGS]; /* `req:` tags, indices into req_table */
+	uint8_t nreq;
 	int line;
+};
+
+/* A requirement the scenario declares not applicable (`not_applicable:`), and why. */
+struct scn_na {
+	int line; /* 0: not declared */
+	char reason[SCN_NA_REASON];
 };
 
 struct scenario {
@@ -126,6 +135,7 @@ struct scenario {
 	size_t nactions;
 	struct scn_expect *expects;
 	size_t nexpects;
+	struct scn_na na[REQ_MAX]; /* indexed like req_table */
 };
 
 /* Returns 0, or RMC_EINVAL / RMC_EIO with "file:line: field 'x': why" in err. */
