@@ -96,6 +96,8 @@ files_free(struct files *f)
  * On a terminal, one status line on stderr that each scenario overwrites;
  * nothing at all when stderr is not a terminal (CI logs stay clean).
  */
+enum { PROGRESS_PATH = 60 };
+
 struct progress {
 	bool on;
 	size_t total;
@@ -113,7 +115,11 @@ progress_show(const struct progress *p, size_t done, const char *path, const cha
 {
 	if (!p->on)
 		return;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s", done, p->total, path, state);
+	/* The tail of a long path: a line that wraps cannot be rewritten in place. */
+	size_t len = strlen(path);
+	const char *shown = len > PROGRESS_PATH ? path + len - PROGRESS_PATH : path;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s%s %s", done, p->total, shown == path ? "" : "...",
+		shown, state);
 	fflush(stderr);
 }
 
