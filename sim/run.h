@@ -20,6 +20,7 @@ struct run_opts {
 	const char *outdir; /* created if missing */
 	bool per_node_pcap; /* also write one trace per node port */
 	FILE *log;	    /* verdict lines; NULL for silence */
+	int profile;	    /* 0: the scenario's profile; 1 + enum commit_profile overrides it */
 	/* Fault overrides from the command line, carried into the replay command. */
 	const char *const *fault_specs;
 	size_t nfault_specs;
