@@ -26,6 +26,7 @@ cmd_run(int argc, char **argv)
 			      .seed_set = o.seed_set,
 			      .outdir = o.out,
 			      .per_node_pcap = o.per_node_pcap,
+			      .profile = o.profile,
 			      .log = stdout};
 	struct run_result res;
 	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,

@@ -132,6 +132,7 @@ run_one(struct suite_run *r, const char *root, const char *suite, const struct c
 			      .seed_set = o->seed_set,
 			      .outdir = r->outdir,
 			      .per_node_pcap = o->per_node_pcap,
+			      .profile = o->profile,
 			      .log = NULL};
 	int rc = run_scenario(&r->sc, &ro, &r->res, err, errlen);
 	if (rc == 0 && run_replay_command(&r->sc, &ro, r->res.seed, r->outdir, r->replay,
@@ -224,8 +225,9 @@ cmd_suite(int argc, char **argv)
 		}
 		const char *verdict = r->res.nfail ? "FAIL" : "PASS";
 		progress_clear(&pg);
-		printf("%-*s %-6s %8llu %6zu %6zu\n", w, files.v[i], verdict,
-		       (unsigned long long)r->res.seed, r->res.npass, r->res.nfail);
+		printf("%-*s %-6s %8llu %6zu %6zu\n  observed: %s\n", w, files.v[i], verdict,
+		       (unsigned long long)r->res.seed, r->res.npass, r->res.nfail,
+		       r->res.observed);
 		if (r->res.nfail) {
 			failed++;
 			print_failure(r);

@@ -7,16 +7,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "fsm/commit.h"
 
 int
 cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 {
 	static const struct option opts[] = {
-	    {"seed", required_argument, NULL, 's'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"pcap-per-node", no_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"seed", required_argument, NULL, 's'},    {"out", required_argument, NULL, 'o'},
+	    {"pcap-per-node", no_argument, NULL, 'p'}, {"profile", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	optind = 1;
@@ -41,6 +40,17 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 		case 'p':
 			o->per_node_pcap = true;
 			break;
+		case 'P': {
+			enum commit_profile p;
+			if (commit_profile_parse(optarg, &p) != 0) {
+				fprintf(stderr,
+					"rmcpsec %s: --profile wants strict or robust, got '%s'\n",
+					cmd, optarg);
+				return EXIT_USAGE;
+			}
+			o->profile = 1 + (int)p;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(EXIT_PASS);

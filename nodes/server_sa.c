@@ -362,6 +362,13 @@ void
 srv_learn_state(struct server *s, uint64_t now, struct server_client *c, enum power_state st,
 		bool secure, struct node_out *out)
 {
+	if (!secure && c->sec && c->probing) {
+		/* it answers in the clear, not under our SA: its context is gone (cold boot) */
+		node_out_note(out, "%s lost its security context", c->name);
+		srv_forget_context(s, c);
+		if (s->cfg.store && store_drop(s->cfg.store, c->name, STORE_CUR))
+			s->st.store_errors++;
+	}
 	bool changed = !c->peer_known || c->peer != st;
 	c->peer_known = true;
 	c->peer = st;
@@ -371,17 +378,7 @@ srv_learn_state(struct server *s, uint64_t now, struct server_client *c, enum po
 		struct commit_event ev = {.type = COMMIT_EV_PEER, .peer = st};
 		srv_commit_event(s, now, c, &ev, out);
 	}
-	if (!s->cfg.ike || st != PWR_OS_UP || c->cm.phase != COMMIT_S_IDLE)
-		return;
-	if (!secure && c->sec && c->probing) {
-		/* it answers in the clear, not under our SA: its context is gone (cold boot) */
-		node_out_note(out, "%s lost its security context", c->name);
-		srv_forget_context(s, c);
-		c->peer_known = true;
-		c->peer = st;
-		c->cm.peer = st;
-	}
-	if (!c->sec) {
+	if (s->cfg.ike && st == PWR_OS_UP && c->cm.phase == COMMIT_S_IDLE && !c->sec) {
 		struct commit_event ev = {.type = COMMIT_EV_REFRESH_NOW};
 		srv_commit_event(s, now, c, &ev, out); /* Fig. 3: client operational, no SA yet */
 	}
@@ -495,7 +492,7 @@ srv_load_from_store(struct server *s, uint64_t now, struct node_out *out)
 		explicit_bzero(&nw, sizeof(nw));
 		struct commit_event ev = {.type = COMMIT_EV_START};
 		srv_commit_event(s, now, c, &ev, out);
-		c->poll_at = now + s->cfg.poll_ns / 4;
+		c->poll_at = now; /* a successor first checks on everybody */
 	}
 	return RMC_OK;
 }

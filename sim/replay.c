@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fsm/commit.h"
 #include "sim/run.h"
 
 /* Appends s; on overflow *at becomes cap and stays there. buf stays terminated. */
@@ -55,6 +56,10 @@ run_replay_command(const struct scenario *sc, const struct run_opts *o, uint64_t
 	if (outdir) {
 		put_word(buf, cap, &at, "--out");
 		put_word(buf, cap, &at, outdir);
+	}
+	if (o && o->profile) {
+		put_word(buf, cap, &at, "--profile");
+		put_word(buf, cap, &at, commit_profile_name((enum commit_profile)(o->profile - 1)));
 	}
 	for (size_t i = 0; o && i < o->nfault_specs; i++) {
 		put_word(buf, cap, &at, "--fault");

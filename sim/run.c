@@ -430,7 +430,9 @@ server_setup(struct run *r, size_t i, uint16_t ip_id)
 				 .clear_fallback = sc->security.clear_allowed,
 				 .role = (enum server_role)nd->ha,
 				 .service_ip = nd->ha ? prim->ip : nd->ip,
-				 .partner_ip = nd->ha == 1 && sec ? sec->ip : 0,
+				 .partner_ip = nd->ha == 1 && sec ? sec->ip
+					       : nd->ha == 2	  ? prim->ip
+								  : 0,
 				 .heartbeat_ns = nd->heartbeat_ns,
 				 .takeover_ns = nd->takeover_ns};
 	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
@@ -750,8 +752,12 @@ write_results(const struct run *r, const struct run_opts *o, const struct run_re
 	json_str(f, sc->name);
 	fprintf(f, ",\n  \"seed\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)res->seed, (unsigned long long)sc->duration);
+	fprintf(f, "  \"profile\": \"%s\",\n", commit_profile_name(r->profile));
 	fprintf(f, "  \"verdict\": \"%s\",\n  \"passed\": %zu,\n  \"failed\": %zu,\n",
 		res->nfail ? "FAIL" : "PASS", res->npass, res->nfail);
+	fprintf(f, "  \"observed\": ");
+	json_str(f, res->observed);
+	fprintf(f, ",\n");
 	fprintf(f, "  \"replay\": ");
 	char replay[2048];
 	run_replay_command(sc, o, res->seed, NULL, replay, sizeof(replay));
@@ -938,6 +944,42 @@ judge_requirements(const struct run *r, const struct verdict *v, const struct tr
 	req_add_verifier(res->req, tf, sc->security.enabled, servers);
 }
 
+/* What happened, counted from the observation log and the nodes' own state. */
+static void
+summarize(const struct run *r, struct run_result *res)
+{
+	uint64_t ike = 0, commit = 0, clear = 0, secure = 0, executed = 0, committed = 0;
+	uint64_t takeovers = 0;
+	unsigned clear_ports = 0; /* bit 0: 623, bit 1: another port */
+	for (size_t i = 0; i < r->obs.n; i++) {
+		const struct obs *o = &r->obs.v[i];
+		ike += o->kind == OBS_IKE;
+		commit += o->kind == OBS_COMMIT;
+		secure += o->prot != OBS_CLEAR && o->opened;
+		if (o->prot == OBS_CLEAR && (o->kind == OBS_ASF || o->kind == OBS_RMCP_ACK)) {
+			clear++;
+			clear_ports |= o->sport == 623 || o->dport == 623 ? 1u : 2u;
+		}
+	}
+	for (size_t i = 0; i < r->sc->nnodes; i++) {
+		if (r->nodes[i].role == SCN_CLIENT) {
+			executed += r->nodes[i].u.c.st.commands_executed;
+			committed += r->nodes[i].u.c.st.commits;
+		} else {
+			takeovers += r->nodes[i].u.s.st.takeovers;
+		}
+	}
+	snprintf(res->observed, sizeof(res->observed),
+		 "IKE %llu msgs, %llu SAs committed (%llu commit msgs), %llu secure frames, "
+		 "%llu clear RMCP%s, %llu commands executed%s",
+		 (unsigned long long)ike, (unsigned long long)committed, (unsigned long long)commit,
+		 (unsigned long long)secure, (unsigned long long)clear,
+		 clear_ports == 1 ? " (port 623)"
+		 : clear_ports	  ? " (not only 623)"
+				  : "",
+		 (unsigned long long)executed, takeovers ? ", secondary took over" : "");
+}
+
 static void
 report(const struct run *r, const struct verdict *v, FILE *log)
 {
@@ -1031,6 +1073,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	}
 	for (size_t i = 0; i <= sc->nexpects; i++)
 		v[i].pass ? res->npass++ : res->nfail++;
+	summarize(r, res);
 	judge_requirements(r, v, tf, res);
 	report(r, v, o->log);
 	char path[1200];

@@ -34,6 +34,7 @@ struct run_result {
 	uint64_t end_ns;
 	struct req_outcome req[REQ_MAX]; /* indexed like req_table; NOT-TESTED when untouched */
 	struct req_outcome untagged;	 /* expectations that name no requirement */
+	char observed[240]; /* one line: what the wire and the nodes showed (IKE, SAs, clear ...) */
 };
 
 /* Returns 0 when the run happened (verdicts in r), negative with err on an I/O failure. */
@@ -42,8 +43,8 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct run
 
 /*
  * The command that replays a run: `rmcpsec run SCENARIO --seed N [--out
- * DIR] [--fault SPEC]...`, arguments shell-quoted where needed; outdir may
- * be NULL. Returns the length, or -1 when it does not fit.
+ * DIR] [--profile P] [--fault SPEC]...`, arguments shell-quoted where
+ * needed; outdir may be NULL. Returns the length, or -1 when it does not fit.
  */
 int run_replay_command(const struct scenario *sc, const struct run_opts *o, uint64_t seed,
 		       const char *outdir, char *buf, size_t cap);
