@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "nodes/mutant.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 
@@ -27,6 +28,7 @@ cmd_run(int argc, char **argv)
 			      .outdir = o.out,
 			      .per_node_pcap = o.per_node_pcap,
 			      .profile = o.profile,
+			      .mutant = o.mutant,
 			      .log = stdout};
 	struct run_result res;
 	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,

@@ -133,6 +133,7 @@ run_one(struct suite_run *r, const char *root, const char *suite, const struct c
 			      .outdir = r->outdir,
 			      .per_node_pcap = o->per_node_pcap,
 			      .profile = o->profile,
+			      .mutant = o->mutant,
 			      .log = NULL};
 	int rc = run_scenario(&r->sc, &ro, &r->res, err, errlen);
 	if (rc == 0 && run_replay_command(&r->sc, &ro, r->res.seed, r->outdir, r->replay,

@@ -21,6 +21,8 @@ usage(FILE *f)
 	       "      --seed N         override every scenario's seed\n"
 	       "      --out DIR        output root (default out/)\n"
 	       "      --profile P      commit profile strict or robust for every scenario\n"
+	       "      --mutant NAME    run the reference nodes with one requirement broken\n"
+	       "                       (docs/mutants.md); the suite must fail\n"
 	       "  requirements     the requirement catalogue (docs/requirements.md)\n"
 	       "      --json           as JSON: id, scope, source, text\n"
 	       "  fig6 --json      print the patent's Fig. 6 policy table as JSON\n"

@@ -8,14 +8,19 @@
 
 #include "cli/cli.h"
 #include "fsm/commit.h"
+#include "nodes/mutant.h"
 
 int
 cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 {
 	static const struct option opts[] = {
-	    {"seed", required_argument, NULL, 's'},    {"out", required_argument, NULL, 'o'},
-	    {"pcap-per-node", no_argument, NULL, 'p'}, {"profile", required_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"seed", required_argument, NULL, 's'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"pcap-per-node", no_argument, NULL, 'p'},
+	    {"profile", required_argument, NULL, 'P'},
+	    {"mutant", required_argument, NULL, 'M'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	optind = 1;
@@ -49,6 +54,17 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 				return EXIT_USAGE;
 			}
 			o->profile = 1 + (int)p;
+			break;
+		}
+		case 'M': {
+			enum mutant m;
+			if (mutant_parse(optarg, &m) != 0) {
+				fprintf(stderr,
+					"rmcpsec %s: unknown mutant '%s' (docs/mutants.md)\n", cmd,
+					optarg);
+				return EXIT_USAGE;
+			}
+			o->mutant = (int)m;
 			break;
 		}
 		case 'h':

@@ -12,7 +12,9 @@ client_init(struct client *c, const struct client_cfg *cfg)
 	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
 	c->power = cfg->power;
-	nvram_init(&c->nv, &cfg->nvram);
+	struct nvram_config nvc = cfg->nvram;
+	nvc.mutant_in_place = cfg->mutant == MUT_NVRAM_NOT_ATOMIC;
+	nvram_init(&c->nv, &nvc);
 	/* Provisioning stands in for the IKE exchange of Fig. 3 step 11 until IKE is wired in. */
 	if (cfg->sa.suite != MGMT_SUITE_NONE && power_caps(cfg->power).context) {
 		int rc = nvram_sa_stage(&c->nv, &cfg->sa);
@@ -82,6 +84,13 @@ nic_follow_power(struct client *c, uint64_t now, enum power_cause cause, enum po
 	} else if (c->power == PWR_MECH_OFF) {
 		nvram_restore(&c->nv);
 		nic_load_sas(c);
+		c->mut_seq = 0; /* only MUT_SEQ_RESTART uses it */
+		if (!c->pair_up[NIC_SA_PEND] && c->cm.pending_spi) {
+			/* the pending SA did not survive (torn write): nothing left to commit */
+			c->cm.pending_spi = c->cm.pending_txid = 0;
+			c->cm.pending_live = false;
+			c->cm.phase = COMMIT_C_IDLE;
+		}
 		/* the NIC restarts: RAM and timers gone, the commit state is in NVRAM */
 		struct commit_event ev = {.type = COMMIT_EV_RESET};
 		nic_commit_event(c, now, &ev, out);

@@ -16,6 +16,7 @@
 #include "fsm/commit.h"
 #include "fsm/power.h"
 #include "nodes/ike.h"
+#include "nodes/mutant.h"
 #include "nodes/netif.h"
 #include "nodes/node.h"
 #include "nodes/nvram.h"
@@ -53,6 +54,7 @@ struct client_cfg {
 	struct client_ike_cfg ike;
 	enum commit_profile profile;
 	struct commit_timing timing;
+	enum mutant mutant; /* MUT_NONE but for the suite's mutation tests */
 };
 
 struct client_stats {
@@ -93,7 +95,8 @@ struct client {
 	uint8_t server_mac[ETH_ALEN];
 	bool server_mac_known;
 	uint64_t rand_state;
-	bool cut_armed; /* a power cut waits for the next NVRAM write */
+	uint64_t mut_seq; /* MUT_SEQ_RESTART: the counter a broken NIC keeps in RAM */
+	bool cut_armed;	  /* a power cut waits for the next NVRAM write */
 	struct client_stats st;
 };
 

@@ -88,6 +88,8 @@ nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_
 	if (!c->pair_up[r])
 		return RMC_ESTATE;
 	int rc = nvram_seq_next(&c->nv, c->pair[r].spi_out, &seq);
+	if (rc == RMC_OK && c->cfg.mutant == MUT_SEQ_RESTART)
+		seq = ++c->mut_seq; /* checkpoints written, then ignored: restarts at 1 */
 	if (rc) {
 		if (nvram_power_lost(&c->nv))
 			client_check_nvram_cut(c, now, out);
@@ -120,6 +122,8 @@ send_commit(struct client *c, uint64_t now, const struct commit_msg *m, struct n
 			RMCP_PORT_SECURE, RMCP_PORT_SECURE, buf, n, out);
 }
 
+static void activate(struct client *c, uint64_t now, uint32_t spi, struct node_out *out);
+
 /* Fig. 5 step 41: the SA the host negotiated goes to NVRAM as pending. */
 static void
 install(struct client *c, uint64_t now, uint32_t spi, struct node_out *out)
@@ -133,6 +137,8 @@ install(struct client *c, uint64_t now, uint32_t spi, struct node_out *out)
 		return;
 	}
 	pair_load(c, NIC_SA_PEND, &c->host_sa);
+	if (c->cfg.mutant == MUT_COMMIT_BEFORE_ACK)
+		activate(c, now, spi, out);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include "fsm/commit.h"
 #include "fsm/power.h"
 #include "nodes/ike.h"
+#include "nodes/mutant.h"
 #include "nodes/netif.h"
 #include "nodes/node.h"
 #include "nodes/nvram.h"
@@ -63,6 +64,7 @@ struct server_cfg {
 	uint64_t heartbeat_ns, takeover_ns;
 	struct store *store; /* persistent SA store shared by primary and secondary; NULL: none */
 	uint64_t seq_block;  /* outbound sequence numbers reserved per store write */
+	enum mutant mutant;  /* MUT_NONE but for the suite's mutation tests */
 };
 
 struct server_msg {

@@ -140,6 +140,10 @@ start_kex(struct server *s, uint64_t now, struct server_client *c, uint32_t txid
 	memcpy(cfg.psk, c->psk, c->psk_len);
 	cfg.suites[0] = ike_suite_for_mgmt(s->cfg.suite);
 	ike_drop(c);
+	if (s->cfg.mutant == MUT_REFRESH_WHILE_HUNG && c->sec) {
+		pair_free(&c->sec); /* the broken server bets on the exchange succeeding */
+		c->seq_next[0] = c->seq_resv[0] = 0;
+	}
 	c->kex_txid = txid;
 	c->ikes++;
 	s->st.ike_started++;
@@ -323,6 +327,10 @@ srv_commit_event(struct server *s, uint64_t now, struct server_client *c,
 		else if (a->type == COMMIT_ACT_ACTIVATE)
 			activate(s, c, a->spi, out);
 	}
+	if (c->cm.phase == COMMIT_S_IDLE && c->nsec && s->cfg.mutant == MUT_NO_FALLBACK) {
+		c->cm.cur_spi = c->nsec->spi_out;
+		activate(s, c, c->nsec->spi_out, out);
+	}
 	/* Step 30: an abandoned refresh leaves the old SA in use; the new one goes. */
 	if (c->cm.phase == COMMIT_S_IDLE && c->nsec) {
 		node_out_note(out, "refresh of %s abandoned, keeping SA %08x", c->name,
@@ -369,6 +377,8 @@ srv_learn_state(struct server *s, uint64_t now, struct server_client *c, enum po
 		if (s->cfg.store && store_drop(s->cfg.store, c->name, STORE_CUR))
 			s->st.store_errors++;
 	}
+	if (s->cfg.mutant == MUT_REFRESH_WHILE_HUNG && st == PWR_OS_HUNG)
+		st = PWR_OS_UP; /* the broken server does not tell hung from up */
 	bool changed = !c->peer_known || c->peer != st;
 	c->peer_known = true;
 	c->peer = st;
@@ -471,7 +481,8 @@ srv_load_from_store(struct server *s, uint64_t now, struct node_out *out)
 		bool have_cur = store_get_sa(s->cfg.store, c->name, STORE_CUR, &cur) == RMC_OK;
 		const struct store_sa *use = have_new && nw.acked ? &nw : have_cur ? &cur : NULL;
 		if (use && pair_new(&c->sec, &use->sa) == RMC_OK) {
-			c->seq_next[0] = use->seq_reserved;
+			c->seq_next[0] =
+			    s->cfg.mutant == MUT_FAILOVER_SEQ_REUSE ? 0 : use->seq_reserved;
 			c->seq_resv[0] = use->seq_reserved;
 			c->cm.cur_spi = c->sec->spi_out;
 			if (use == &nw) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fsm/commit.h"
+#include "nodes/mutant.h"
 #include "sim/run.h"
 
 /* Appends s; on overflow *at becomes cap and stays there. buf stays terminated. */
@@ -60,6 +61,10 @@ run_replay_command(const struct scenario *sc, const struct run_opts *o, uint64_t
 	if (o && o->profile) {
 		put_word(buf, cap, &at, "--profile");
 		put_word(buf, cap, &at, commit_profile_name((enum commit_profile)(o->profile - 1)));
+	}
+	if (o && o->mutant) {
+		put_word(buf, cap, &at, "--mutant");
+		put_word(buf, cap, &at, mutant_name((enum mutant)o->mutant));
 	}
 	for (size_t i = 0; o && i < o->nfault_specs; i++) {
 		put_word(buf, cap, &at, "--fault");

@@ -57,6 +57,7 @@ struct run {
 	uint64_t seed;
 	struct commit_timing timing;
 	enum commit_profile profile;
+	enum mutant mutant;
 	/* The key log: every SA of the run, as the nodes exported it (node_key). */
 	struct run_sa *sas;
 	size_t nsas, capsas;
@@ -365,7 +366,8 @@ client_setup(struct run *r, size_t i, uint16_t ip_id)
 				 .first_ip_id = ip_id,
 				 .replay_window = sc->security.replay_window,
 				 .profile = r->profile,
-				 .timing = r->timing};
+				 .timing = r->timing,
+				 .mutant = r->mutant};
 	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
 	memcpy(cfg.mac, nd->mac, 6);
 	client_nvram_config(sc, &cfg.nvram);
@@ -434,7 +436,8 @@ server_setup(struct run *r, size_t i, uint16_t ip_id)
 					       : nd->ha == 2	  ? prim->ip
 								  : 0,
 				 .heartbeat_ns = nd->heartbeat_ns,
-				 .takeover_ns = nd->takeover_ns};
+				 .takeover_ns = nd->takeover_ns,
+				 .mutant = r->mutant};
 	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
 	memcpy(cfg.mac, nd->mac, 6);
 	int rc = server_store(r, i, &r->stores[i]);
@@ -1033,6 +1036,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	}
 	r->profile = o->profile ? (enum commit_profile)(o->profile - 1) : sc->security.profile;
+	r->mutant = (enum mutant)o->mutant;
 	r->timing = sc->security.timing;
 	snprintf(r->store_path, sizeof(r->store_path), "%s/store.sqlite", o->outdir);
 	remove_store(r->store_path);

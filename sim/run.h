@@ -20,6 +20,7 @@ struct run_opts {
 	const char *outdir; /* created if missing */
 	bool per_node_pcap; /* also write one trace per node port */
 	FILE *log;	    /* verdict lines; NULL for silence */
+	int mutant;	    /* enum mutant (nodes/mutant.h): break one requirement on purpose */
 	int profile;	    /* 0: the scenario's profile; 1 + enum commit_profile overrides it */
 	/* Fault overrides from the command line, carried into the replay command. */
 	const char *const *fault_specs;
@@ -43,7 +44,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct run
 
 /*
  * The command that replays a run: `rmcpsec run SCENARIO --seed N [--out
- * DIR] [--profile P] [--fault SPEC]...`, arguments shell-quoted where
+ * DIR] [--profile P] [--mutant M] [--fault SPEC]...`, arguments shell-quoted where
  * needed; outdir may be NULL. Returns the length, or -1 when it does not fit.
  */
 int run_replay_command(const struct scenario *sc, const struct run_opts *o, uint64_t seed,
