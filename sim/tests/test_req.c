@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsm/commit.h"
+#include "nodes/mutant.h"
 #include "sim/req.h"
 #include "sim/run.h"
 
@@ -160,15 +161,18 @@ Test(req, replay_command_quotes_what_the_shell_would_split)
 	struct scenario sc = {0};
 	char buf[256];
 	const char *faults[] = {"drop msg=sa_ack n=1", "it's"};
-	struct run_opts o = {
-	    .fault_specs = faults, .nfault_specs = 2, .profile = 1 + COMMIT_STRICT};
+	struct run_opts o = {.fault_specs = faults,
+			     .nfault_specs = 2,
+			     .profile = 1 + COMMIT_STRICT,
+			     .mutant = MUT_SEQ_RESTART};
 	snprintf(sc.path, sizeof(sc.path), "scenarios/fig6/row3.yaml");
 	cr_assert_gt(run_replay_command(&sc, NULL, 42, "out/row3", buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "rmcpsec run scenarios/fig6/row3.yaml --seed 42 --out out/row3");
 	snprintf(sc.path, sizeof(sc.path), "my dir/a.yaml");
 	cr_assert_gt(run_replay_command(&sc, &o, 1, NULL, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "rmcpsec run 'my dir/a.yaml' --seed 1 --profile strict "
-			      "--fault 'drop msg=sa_ack n=1' --fault 'it'\\''s'");
+	cr_assert_str_eq(
+	    buf, "rmcpsec run 'my dir/a.yaml' --seed 1 --profile strict --mutant seq-restart "
+		 "--fault 'drop msg=sa_ack n=1' --fault 'it'\\''s'");
 	cr_assert_eq(run_replay_command(&sc, &o, 1, NULL, buf, 20), -1, "too small must say so");
 	cr_assert_lt(strlen(buf), 20);
 }
