@@ -31,6 +31,10 @@ pool_grow(struct lan *lan)
 	if (!r)
 		return RMC_ENOMEM;
 	lan->slot_refs = r;
+	uint32_t *fr = realloc(lan->slot_frame, n * sizeof(*fr));
+	if (!fr)
+		return RMC_ENOMEM;
+	lan->slot_frame = fr;
 	uint32_t *f = realloc(lan->free_slots, n * sizeof(*f));
 	if (!f)
 		return RMC_ENOMEM;
@@ -50,6 +54,7 @@ slot_alloc(struct lan *lan, const uint8_t *frame, size_t len, uint32_t *slot)
 	memcpy(lan->slots[*slot], frame, len);
 	lan->slot_len[*slot] = (uint16_t)len;
 	lan->slot_refs[*slot] = 1;
+	lan->slot_frame[*slot] = 0;
 	return RMC_OK;
 }
 
@@ -87,6 +92,7 @@ lan_fini(struct lan *lan)
 	free(lan->slots);
 	free(lan->slot_len);
 	free(lan->slot_refs);
+	free(lan->slot_frame);
 	free(lan->free_slots);
 	memset(lan, 0, sizeof(*lan));
 }
@@ -162,7 +168,7 @@ on_arrive_node(void *ctx, uint64_t arg)
 }
 
 static void
-egress(struct lan *lan, uint32_t slot, size_t port)
+egress_after(struct lan *lan, uint32_t slot, size_t port, uint64_t extra_ns)
 {
 	struct lan_port *p = &lan->ports[port];
 	uint64_t now = lan->eng->now;
@@ -170,8 +176,40 @@ egress(struct lan *lan, uint32_t slot, size_t port)
 	uint64_t done = start + serialise_ns(&p->cfg, lan->slot_len[slot]);
 	p->out_busy_until = done;
 	lan->slot_refs[slot]++;
-	if (engine_at(lan->eng, done + p->cfg.latency_ns, on_arrive_node, lan, pack(slot, port)))
+	if (engine_at(lan->eng, done + p->cfg.latency_ns + extra_ns, on_arrive_node, lan,
+		      pack(slot, port)))
 		slot_put(lan, slot);
+}
+
+static void
+egress(struct lan *lan, uint32_t slot, size_t in, size_t port)
+{
+	if (lan->fate)
+		lan->fate(lan->fate_ctx, lan->slot_frame[slot], in, port, lan->slots[slot],
+			  lan->slot_len[slot]);
+	else
+		egress_after(lan, slot, port, 0);
+}
+
+int
+lan_egress(struct lan *lan, size_t to, const uint8_t *frame, size_t len, uint64_t extra_ns)
+{
+	uint32_t slot;
+	if (to >= lan->nports || len == 0 || len > LAN_SLOT_BYTES)
+		return RMC_EINVAL;
+	int rc = slot_alloc(lan, frame, len, &slot);
+	if (rc)
+		return rc;
+	egress_after(lan, slot, to, extra_ns);
+	slot_put(lan, slot);
+	return RMC_OK;
+}
+
+void
+lan_set_fate(struct lan *lan, lan_fate_fn fate, void *ctx)
+{
+	lan->fate = fate;
+	lan->fate_ctx = ctx;
 }
 
 static void
@@ -186,7 +224,7 @@ on_arrive_switch(void *ctx, uint64_t arg)
 	mac_learn(lan, f + 6, in);
 	if (!(f[0] & 1) && mac_lookup(lan, f, &out) == RMC_OK) {
 		if (out != in) {
-			egress(lan, slot, out);
+			egress(lan, slot, in, out);
 			lan->forwarded++;
 		} else {
 			lan->filtered++;
@@ -194,7 +232,7 @@ on_arrive_switch(void *ctx, uint64_t arg)
 	} else {
 		for (size_t p = 0; p < lan->nports; p++)
 			if (p != in)
-				egress(lan, slot, p);
+				egress(lan, slot, in, p);
 		lan->flooded++;
 	}
 	slot_put(lan, slot);
@@ -215,12 +253,14 @@ lan_send(struct lan *lan, size_t port, const uint8_t *frame, size_t len)
 	uint64_t done = start + serialise_ns(&p->cfg, len);
 	p->in_busy_until = done;
 	p->tx_frames++;
+	lan->captured++;
 	if (lan->capture)
 		lan->capture(lan->ctx, port, now, frame, len);
 	uint32_t slot;
 	int rc = slot_alloc(lan, frame, len, &slot);
 	if (rc)
 		return rc;
+	lan->slot_frame[slot] = lan->captured;
 	rc = engine_at(lan->eng, done + p->cfg.latency_ns, on_arrive_switch, lan, pack(slot, port));
 	if (rc)
 		slot_put(lan, slot);

@@ -43,6 +43,17 @@ typedef void (*lan_deliver_fn)(void *ctx, size_t port, uint64_t now, const uint8
 typedef void (*lan_capture_fn)(void *ctx, size_t port, uint64_t t, const uint8_t *frame,
 			       size_t len);
 
+/*
+ * Optional: a faulty link between the switch and a receiving port (sim/link
+ * applies sim/fault). When set, the switch hands every frame it forwards
+ * or floods to `fate` instead of putting it on the egress port itself;
+ * fate then calls lan_egress for each copy it lets through. frame_no is
+ * the frame's 1-based capture number (its number in the trace); frame is
+ * valid only until the next lan_* call.
+ */
+typedef void (*lan_fate_fn)(void *ctx, uint32_t frame_no, size_t from, size_t to,
+			    const uint8_t *frame, size_t len);
+
 struct lan_mac {
 	uint8_t mac[6];
 	uint16_t used;
@@ -57,11 +68,15 @@ struct lan {
 	uint8_t (*slots)[LAN_SLOT_BYTES];
 	uint16_t *slot_len;
 	uint16_t *slot_refs;
+	uint32_t *slot_frame; /* capture number of the frame in the slot */
 	uint32_t *free_slots;
 	size_t nslots, nfree;
 	lan_deliver_fn deliver;
 	lan_capture_fn capture;
 	void *ctx;
+	lan_fate_fn fate;
+	void *fate_ctx;
+	uint32_t captured;
 	uint64_t flooded, forwarded, filtered;
 };
 
@@ -71,5 +86,11 @@ void lan_fini(struct lan *lan);
 void lan_port_config(struct lan *lan, size_t port, const struct lan_port_cfg *cfg);
 /* A node transmits a frame on its port at the engine's current time. */
 int lan_send(struct lan *lan, size_t port, const uint8_t *frame, size_t len);
+void lan_set_fate(struct lan *lan, lan_fate_fn fate, void *ctx);
+/*
+ * Puts a frame (1..LAN_SLOT_BYTES bytes) on the switch -> `to` link now: it
+ * arrives after that port's serialisation and latency plus extra_ns.
+ */
+int lan_egress(struct lan *lan, size_t to, const uint8_t *frame, size_t len, uint64_t extra_ns);
 
 #endif

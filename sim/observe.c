@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "proto/err.h"
+#include "proto/ikev2.h"
 #include "proto/pkt.h"
 #include "proto/rd.h"
 #include "proto/rmcp.h"
@@ -84,14 +85,43 @@ classify_rmcp(struct obs *o, uint16_t sport, uint16_t dport, const uint8_t *p, s
 	o->rmcp_seq = m.seq;
 	if (m.is_ack) {
 		o->kind = OBS_RMCP_ACK;
-	} else if (m.iana == ASF_IANA) {
-		o->kind = OBS_ASF;
+	} else if (m.iana == ASF_IANA || m.iana == ASF_IANA_COMMIT) {
+		o->kind = m.iana == ASF_IANA ? OBS_ASF : OBS_COMMIT;
 		o->asf_type = m.type;
 		o->tag = m.tag;
-	} else if (m.iana == ASF_IANA_COMMIT && o->prot != OBS_CLEAR) {
-		o->kind = OBS_COMMIT;
-		o->asf_type = m.type;
 	}
+}
+
+/*
+ * IKEv2 on UDP 500, or 4500 behind the four zero bytes of the non-ESP
+ * marker (RFC 7296 §2.23, RFC 3948 §2.2). Only the fixed header (§3.1) is
+ * read: exchange type, Response flag and Message ID are in the clear.
+ */
+static bool
+classify_ike(struct obs *o, uint16_t sport, uint16_t dport, const uint8_t *p, size_t len)
+{
+	struct ikev2_hdr h;
+	bool natt = sport == 4500 || dport == 4500;
+	if (sport != IKEV2_PORT && dport != IKEV2_PORT && !natt)
+		return false;
+	o->sport = sport;
+	o->dport = dport;
+	if (natt) {
+		if (len < 4 || get_be32(p) != 0)
+			return false; /* ESP in UDP, not IKE */
+		p += 4;
+		len -= 4;
+	}
+	if (ikev2_hdr_decode(p, len, &h) != RMC_OK) {
+		o->kind = OBS_MALFORMED;
+		return true;
+	}
+	o->kind = OBS_IKE;
+	o->ike_exch = h.exch;
+	o->ike_response = (h.flags & IKEV2_F_RESPONSE) != 0;
+	o->ike_msgid = h.msgid;
+	o->asf_type = h.exch; /* what scenario patterns match on */
+	return true;
 }
 
 static void
@@ -142,12 +172,8 @@ classify(struct obs_log *log, struct obs *o, const uint8_t *f, size_t len)
 		return;
 	}
 	o->kind = OBS_OTHER;
-	if (pk.kind == PKT_UDP && pk.udp.sport == 500 && pk.udp.dport == 500) {
-		/* IKE header (RFC 7296 §3.1): exchange type at octet 18 */
-		o->sport = o->dport = 500;
-		o->kind = pk.payload_len >= 28 ? OBS_IKE : OBS_MALFORMED;
-		o->asf_type = pk.payload_len >= 28 ? pk.payload[18] : 0;
-	} else if (pk.kind == PKT_UDP)
+	if (pk.kind == PKT_UDP &&
+	    !classify_ike(o, pk.udp.sport, pk.udp.dport, pk.payload, pk.payload_len))
 		classify_rmcp(o, pk.udp.sport, pk.udp.dport, pk.payload, pk.payload_len);
 	else if (pk.kind == PKT_IPV4 && (pk.ip.proto == IPPROTO_ESP_ || pk.ip.proto == IPPROTO_AH_))
 		classify_ipsec(log, o, &pk);

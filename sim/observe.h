@@ -18,7 +18,7 @@ struct obs {
 	int16_t from;	   /* node index by source MAC, -1 unknown */
 	int16_t to;	   /* node index by destination MAC, -1 broadcast/unknown */
 	uint8_t kind;	   /* enum obs_kind */
-	uint8_t asf_type;
+	uint8_t asf_type;  /* OBS_ASF: ASF type; OBS_COMMIT: enum commit_type */
 	uint16_t sport, dport;
 	uint8_t rmcp_seq;
 	uint8_t tag;
@@ -26,7 +26,10 @@ struct obs {
 	bool opened;  /* protected, and the harness removed the protection */
 	uint32_t spi; /* outermost IPsec header's SPI and sequence number */
 	uint32_t seq;
-	uint16_t sa; /* opened with the client's Nth SA of the run (0: not opened) */
+	uint16_t sa;	   /* opened with the client's Nth SA of the run (0: not opened) */
+	uint8_t ike_exch;  /* OBS_IKE: exchange type (RFC 7296 §3.1) */
+	bool ike_response; /* OBS_IKE: the Response flag */
+	uint32_t ike_msgid;
 };
 
 enum obs_prot {

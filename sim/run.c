@@ -17,6 +17,7 @@
 #include "sim/engine.h"
 #include "sim/json.h"
 #include "sim/lan.h"
+#include "sim/link.h"
 #include "sim/observe.h"
 #include "sim/rng.h"
 #include "sim/trace_check.h"
@@ -45,6 +46,7 @@ struct run {
 	const struct scenario *sc;
 	struct engine eng;
 	struct lan lan;
+	struct link link; /* sim/fault on the LAN's links */
 	struct rng rng;
 	struct simnode *nodes;
 	struct node_out out;
@@ -603,11 +605,16 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	}
 	case SCN_EXPECT_EXECUTED: {
 		uint64_t n = r->nodes[e->node].u.c.st.executed[e->asf_type - ASF_RESET];
-		snprintf(v->what, sizeof(v->what), "%s executed %s", sc->nodes[e->node].name,
-			 scn_asf_name(e->asf_type));
+		if (e->exact)
+			snprintf(v->what, sizeof(v->what), "%s executed %s exactly %llu time(s)",
+				 sc->nodes[e->node].name, scn_asf_name(e->asf_type),
+				 (unsigned long long)e->count);
+		else
+			snprintf(v->what, sizeof(v->what), "%s executed %s",
+				 sc->nodes[e->node].name, scn_asf_name(e->asf_type));
 		snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)",
 			 (unsigned long long)n);
-		v->pass = n > 0;
+		v->pass = e->exact ? n == e->count : n > 0;
 		break;
 	}
 	case SCN_EXPECT_IN_SYNC:
@@ -791,7 +798,9 @@ write_results(const struct run *r, const struct run_opts *o, const struct run_re
 		json_str(f, r->notes[i].text);
 		fprintf(f, "}%s\n", i + 1 < r->nnotes ? "," : "");
 	}
-	fprintf(f, "  ]\n}\n");
+	fprintf(f, "  ],\n");
+	link_write_faults_json(f, &r->link, sc);
+	fprintf(f, "\n}\n");
 	return fclose(f) == 0 ? RMC_OK : RMC_EIO;
 }
 
@@ -1029,7 +1038,8 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	}
 	if ((rc = engine_init(&r->eng, 1024)) ||
-	    (rc = lan_init(&r->lan, &r->eng, sc->nnodes, on_deliver, on_capture, r)))
+	    (rc = lan_init(&r->lan, &r->eng, sc->nnodes, on_deliver, on_capture, r)) ||
+	    (rc = link_init(&r->link, sc, r->seed, &r->lan, &r->eng, &r->obs)))
 		goto out;
 	if (!(r->nodes = calloc(sc->nnodes, sizeof(*r->nodes)))) {
 		rc = RMC_ENOMEM;
@@ -1053,6 +1063,8 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	res->events = engine_run(&r->eng, sc->duration);
 	res->end_ns = sc->duration;
 	res->frames = r->obs.n;
+	if (!r->io_error)
+		r->io_error = r->link.error;
 	if (r->io_error) {
 		snprintf(err, errlen, "run failed: %s", rmc_strerror(r->io_error));
 		rc = r->io_error;
@@ -1091,6 +1103,7 @@ out:
 			rc = RMC_EIO;
 		}
 		nodes_fini(r);
+		link_fini(&r->link);
 		lan_fini(&r->lan);
 		engine_fini(&r->eng);
 		obs_log_fini(&r->obs);

@@ -11,6 +11,7 @@
 #include "nodes/nvram.h"
 #include "nodes/secure.h"
 #include "proto/rmcp.h"
+#include "sim/scenario_fault.h"
 
 /* Loader state: the parsed document and where to report the first error. */
 struct ld {
@@ -893,8 +894,8 @@ load_not_applicable(struct ld *ld, yaml_node_t *n)
 static int
 load_expect(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"client",  "power", "executed", "seen", "not_seen",
-					   "in_sync", "sas",   "req",	   NULL};
+	static const char *const keys[] = {"client",   "power",	  "executed", "times", "seen",
+					   "not_seen", "in_sync", "sas",      "req",   NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_expect *e = &sc->expects[sc->nexpects];
 	const char *s;
@@ -934,6 +935,10 @@ load_expect(struct ld *ld, yaml_node_t *n)
 			if (asf_parse(s, &e->asf_type) != 0 || e->asf_type > ASF_POWER_CYCLE)
 				return fail(ld, get(ld, n, "executed"), "executed",
 					    "not a command: '%s'", s);
+			/* times: exactly this often (0 = never); without it, at least once */
+			if ((rc = want_uint(ld, n, "times", 0, 1000000, &e->count)))
+				return rc;
+			e->exact = get(ld, n, "times") != NULL;
 		}
 	}
 	if (!rc)
@@ -1033,9 +1038,9 @@ check_ha(struct ld *ld, yaml_node_t *srv)
 static int
 load_root(struct ld *ld, yaml_node_t *root)
 {
-	static const char *const keys[] = {"name",     "seed",		 "duration", "link",
-					   "security", "servers",	 "clients",  "timeline",
-					   "expect",   "not_applicable", NULL};
+	static const char *const keys[] = {"name",     "seed",	  "duration",	    "link",
+					   "security", "servers", "clients",	    "timeline",
+					   "expect",   "faults",  "not_applicable", NULL};
 	struct scenario *sc = ld->sc;
 	const char *s;
 	int rc = check_keys(ld, root, "scenario", keys);
@@ -1091,6 +1096,9 @@ load_root(struct ld *ld, yaml_node_t *root)
 		return rc;
 	if ((rc = load_timeline(ld, tl)))
 		return rc;
+	if ((rc = scenario_load_faults(&ld->doc, get(ld, root, "faults"), ld->path, sc, ld->err,
+				       ld->errlen)))
+		return rc;
 	if ((rc = load_list(ld, ex, "expect", load_expect)))
 		return rc;
 	return load_not_applicable(ld, get(ld, root, "not_applicable"));
@@ -1141,6 +1149,9 @@ scenario_free(struct scenario *sc)
 	free(sc->nodes);
 	free(sc->actions);
 	free(sc->expects);
+	free(sc->faults);
+	sc->faults = NULL;
+	sc->nfaults = 0;
 	sc->nodes = NULL;
 	sc->actions = NULL;
 	sc->expects = NULL;

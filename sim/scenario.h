@@ -93,9 +93,9 @@ enum obs_kind {
 	OBS_ASF,
 	OBS_OTHER,
 	OBS_MALFORMED,
-	OBS_IKE,    /* UDP 500; asf_type holds the exchange type (RFC 7296 §3.1) */
-	OBS_COMMIT, /* IANA 32473 under IPsec; asf_type holds the commit type */
-	OBS__COUNT
+	OBS_IKE,    /* IKEv2 on UDP 500/4500; asf_type holds the exchange type (RFC 7296 §3.1) */
+	OBS_COMMIT, /* SA_READY / SA_ACK / SA_CONFIRM, ASF IANA 32473; asf_type: the type */
+	OBS__COUNT,
 };
 
 struct scn_pattern {
@@ -128,6 +128,7 @@ struct scn_expect {
 	enum power_state power;
 	uint8_t asf_type;
 	bool in_sync;
+	bool exact; /* executed: exactly count times */
 	uint64_t count;
 	struct scn_pattern pat[SCN_MAX_PATTERNS];
 	size_t npat;
@@ -141,6 +142,7 @@ struct scn_na {
 	int line; /* 0: not declared */
 	char reason[SCN_NA_REASON];
 };
+struct fault_rule; /* sim/fault.h */
 
 struct scenario {
 	char path[512];
@@ -157,6 +159,8 @@ struct scenario {
 	struct scn_expect *expects;
 	size_t nexpects;
 	struct scn_na na[REQ_MAX]; /* indexed like req_table */
+	struct fault_rule *faults; /* sim/scenario_fault.c, docs/faults.md */
+	size_t nfaults;
 };
 
 /* Returns 0, or RMC_EINVAL / RMC_EIO with "file:line: field 'x': why" in err. */

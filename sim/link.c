@@ -1,0 +1,182 @@
+#include "sim/link.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/err.h"
+#include "sim/json.h"
+
+static void
+send_copy(struct link *l, size_t to, const uint8_t *frame, size_t len, uint64_t extra)
+{
+	int rc = lan_egress(l->lan, to, frame, len, extra);
+	if (rc && !l->error)
+		l->error = rc;
+}
+
+static void
+on_hold_expired(void *ctx, uint64_t arg)
+{
+	struct link *l = ctx;
+	int h = (int)(uint32_t)arg;
+	if (!fault_hold_expire(&l->fe, h, (uint32_t)(arg >> 32)))
+		return; /* released earlier by the frames it waited for */
+	send_copy(l, l->held[h].to, l->held[h].buf, l->held[h].len, 0);
+}
+
+static void
+hold(struct link *l, int h, size_t to, const uint8_t *frame, size_t len)
+{
+	struct link_held *hd = &l->held[h];
+	const struct fault_hold *fh = &l->fe.holds[h];
+	memcpy(hd->buf, frame, len);
+	hd->len = (uint16_t)len;
+	hd->to = (uint32_t)to;
+	int rc = engine_at(l->eng, fh->deadline, on_hold_expired, l,
+			   (uint64_t)fh->gen << 32 | (uint32_t)h);
+	if (rc && !l->error)
+		l->error = rc;
+}
+
+/* lan's fate hook: one frame on the switch -> `to` link. */
+static void
+on_fate(void *ctx, uint32_t frame_no, size_t from, size_t to, const uint8_t *frame, size_t len)
+{
+	struct link *l = ctx;
+	struct obs unknown = {.frame_no = frame_no, .kind = OBS_OTHER};
+	const struct obs *cls =
+	    frame_no >= 1 && frame_no <= l->obs->n ? &l->obs->v[frame_no - 1] : &unknown;
+	struct fault_verdict v;
+	fault_decide(&l->fe, l->eng->now, (int)from, (int)to, cls, &v);
+	/* The frame lives in lan's pool, which lan_egress may move: work on a copy. */
+	size_t n = len < sizeof(l->scratch) ? len : sizeof(l->scratch);
+	memcpy(l->scratch, frame, n);
+	if (v.truncate_to < n)
+		n = v.truncate_to;
+	if (v.flips)
+		fault_corrupt(&l->fe, l->scratch, n, v.flips, v.flip_from);
+	if (v.hold >= 0)
+		hold(l, v.hold, to, l->scratch, n);
+	for (unsigned k = 0; k < v.copies; k++)
+		send_copy(l, to, l->scratch, n, v.delay_ns[k]);
+	for (unsigned k = 0; k < v.nrelease; k++) {
+		const struct link_held *hd = &l->held[v.release[k]];
+		send_copy(l, hd->to, hd->buf, hd->len, 0);
+	}
+}
+
+int
+link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct lan *lan,
+	  struct engine *eng, const struct obs_log *obs)
+{
+	memset(l, 0, sizeof(*l));
+	l->lan = lan;
+	l->eng = eng;
+	l->obs = obs;
+	l->roles = calloc(sc->nnodes ? sc->nnodes : 1, 1);
+	if (!l->roles)
+		return RMC_ENOMEM;
+	for (size_t i = 0; i < sc->nnodes; i++)
+		l->roles[i] = (uint8_t)sc->nodes[i].role;
+	int rc = fault_engine_init(&l->fe, sc->faults, sc->nfaults, l->roles, sc->nnodes, seed);
+	if (rc)
+		return rc;
+	if (!fault_engine_has_link_rules(&l->fe))
+		return RMC_OK; /* the switch forwards as it always did */
+	if (!(l->held = calloc(FAULT_MAX_HOLDS, sizeof(*l->held))))
+		return RMC_ENOMEM;
+	lan_set_fate(lan, on_fate, l);
+	return RMC_OK;
+}
+
+void
+link_fini(struct link *l)
+{
+	if (!l)
+		return;
+	fault_engine_fini(&l->fe);
+	free(l->held);
+	free(l->roles);
+	l->held = NULL;
+	l->roles = NULL;
+}
+
+/* What the event's value means, per action. */
+static const char *
+value_key(const struct fault_event *e, const struct fault_rule *r)
+{
+	switch ((enum fault_action)e->action) {
+	case FAULT_DUPLICATE:
+		return "copies";
+	case FAULT_DELAY:
+		return "delay_ns";
+	case FAULT_REORDER:
+		return "after_frames";
+	case FAULT_CORRUPT:
+		return "bits";
+	case FAULT_TRUNCATE:
+		return "bytes";
+	case FAULT_CRASH:
+	case FAULT_HANG:
+		return "until_ns";
+	case FAULT_CLOCK_JUMP:
+		return "by_ns";
+	case FAULT_POWER_LOSS:
+		return r->nvram_byte >= 0 ? "nvram_byte" : r->step ? "commit_step" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void
+write_name(FILE *f, const char *key, const struct scenario *sc, int node)
+{
+	fprintf(f, ", \"%s\": ", key);
+	json_str(f, node >= 0 && (size_t)node < sc->nnodes ? sc->nodes[node].name : "*");
+}
+
+static void
+write_event(FILE *f, const struct fault_event *e, const struct fault_rule *r,
+	    const struct scenario *sc)
+{
+	fprintf(f, "    {\"t_ns\": %llu, \"rule\": %u, \"rule_line\": %d, \"action\": \"%s\"",
+		(unsigned long long)e->t, e->rule, r->line,
+		fault_action_name((enum fault_action)e->action));
+	if (fault_action_is_node((enum fault_action)e->action)) {
+		write_name(f, "node", sc, e->from);
+	} else {
+		fprintf(f, ", \"frame\": %u", e->frame);
+		write_name(f, "from", sc, e->from);
+		write_name(f, "to", sc, e->to);
+	}
+	const char *key = value_key(e, r);
+	if (key && e->action == FAULT_CLOCK_JUMP)
+		fprintf(f, ", \"%s\": %lld", key, (long long)(int64_t)e->value);
+	else if (key && r->step && e->action == FAULT_POWER_LOSS)
+		fprintf(f, ", \"%s\": \"%s\"", key, fault_step_name((enum fault_step)e->value));
+	else if (key &&
+		 !(e->value == UINT64_MAX && (e->action == FAULT_CRASH || e->action == FAULT_HANG)))
+		fprintf(f, ", \"%s\": %llu", key, (unsigned long long)e->value);
+	fprintf(f, "}");
+}
+
+void
+link_write_faults_json(FILE *f, const struct link *l, const struct scenario *sc)
+{
+	const struct fault_engine *fe = &l->fe;
+	fprintf(f, "  \"faults\": [");
+	for (size_t i = 0; i < fe->nlog; i++) {
+		fprintf(f, "%s\n", i ? "," : "");
+		write_event(f, &fe->log[i], &fe->rules[fe->log[i].rule], sc);
+	}
+	fprintf(f, "%s],\n  \"fault_rules\": [", fe->nlog ? "\n  " : "");
+	/* Per rule: a rule that never matched made its scenario vacuous. */
+	for (size_t i = 0; i < fe->nrules; i++)
+		fprintf(f,
+			"%s\n    {\"rule\": %zu, \"rule_line\": %d, \"action\": \"%s\", "
+			"\"matched\": %llu, \"applied\": %llu}",
+			i ? "," : "", i, fe->rules[i].line, fault_action_name(fe->rules[i].action),
+			(unsigned long long)fe->st[i].matched,
+			(unsigned long long)fe->st[i].applied);
+	fprintf(f, "%s]", fe->nrules ? "\n  " : "");
+}

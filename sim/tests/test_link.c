@@ -1,0 +1,225 @@
+/*
+ * sim/link on a real LAN and engine: what the receiving port gets when the
+ * fault engine drops, holds, duplicates, cuts or damages a frame, and that
+ * without link rules the switch is left alone.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "proto/err.h"
+#include "sim/engine.h"
+#include "sim/lan.h"
+#include "sim/link.h"
+
+enum { NODES = 3, MAXRX = 32 };
+
+struct rx {
+	size_t port;
+	uint64_t t;
+	uint8_t id;
+	size_t len;
+	uint8_t bytes[64];
+};
+
+static struct engine eng;
+static struct lan lan;
+static struct link lnk;
+static struct obs_log obs;
+static struct scenario sc;
+static struct scn_node nodes[NODES];
+static struct fault_rule rules[4];
+static struct rx rx[MAXRX];
+static size_t nrx;
+
+static void
+on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *f, size_t len)
+{
+	(void)ctx;
+	cr_assert_lt(nrx, MAXRX);
+	struct rx *r = &rx[nrx++];
+	r->port = port;
+	r->t = now;
+	r->id = len > 20 ? f[20] : 0;
+	r->len = len;
+	memcpy(r->bytes, f, len < 64 ? len : 64);
+}
+
+static void
+on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *f, size_t len)
+{
+	(void)ctx;
+	(void)port;
+	cr_assert_eq(obs_log_frame(&obs, &sc, t, f, len), RMC_OK);
+}
+
+static void
+setup(size_t nrules)
+{
+	memset(&sc, 0, sizeof(sc));
+	for (size_t i = 0; i < NODES; i++) {
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		snprintf(nodes[i].name, sizeof(nodes[i].name), "n%zu", i);
+		nodes[i].role = i == 0 ? SCN_SERVER : SCN_CLIENT;
+		nodes[i].mac[0] = 2;
+		nodes[i].mac[5] = (uint8_t)(i + 1);
+	}
+	sc.nodes = nodes;
+	sc.nnodes = NODES;
+	sc.faults = rules;
+	sc.nfaults = nrules;
+	nrx = 0;
+	obs_log_init(&obs);
+	cr_assert_eq(engine_init(&eng, 64), 0);
+	cr_assert_eq(lan_init(&lan, &eng, NODES, on_deliver, on_capture, NULL), 0);
+	cr_assert_eq(link_init(&lnk, &sc, 9, &lan, &eng, &obs), 0);
+}
+
+static void
+teardown(void)
+{
+	link_fini(&lnk);
+	lan_fini(&lan);
+	engine_fini(&eng);
+	obs_log_fini(&obs);
+}
+
+static void
+send_at(void *ctx, uint64_t arg)
+{
+	(void)ctx;
+	uint8_t f[60] = {0};
+	memset(f, 0xff, 6); /* broadcast: every other port gets it */
+	memcpy(f + 6, nodes[0].mac, 6);
+	f[12] = 0x88; /* a local experimental EtherType: classified `other` */
+	f[13] = 0xb5;
+	f[20] = (uint8_t)arg;
+	for (size_t i = 21; i < sizeof(f); i++)
+		f[i] = (uint8_t)(i * 7);
+	cr_assert_eq(lan_send(&lan, 0, f, sizeof(f)), 0);
+}
+
+/* Frames 1..n leave port 0 one microsecond apart. */
+static void
+send_frames(unsigned n)
+{
+	for (unsigned i = 1; i <= n; i++)
+		engine_at(&eng, i * 1000ULL, send_at, NULL, i);
+	engine_run(&eng, UINT64_MAX);
+}
+
+static size_t
+received(size_t port, uint8_t *ids, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nrx; i++)
+		if (rx[i].port == port && n < cap)
+			ids[n++] = rx[i].id;
+	return n;
+}
+
+static struct fault_rule *
+rule(size_t i, enum fault_action a)
+{
+	fault_rule_defaults(&rules[i]);
+	rules[i].action = a;
+	return &rules[i];
+}
+
+Test(link, no_link_rules_leave_the_switch_alone)
+{
+	struct fault_rule *c = rule(0, FAULT_CRASH);
+	c->node = 0;
+	setup(1);
+	cr_expect_null(lan.fate);
+	send_frames(2);
+	uint8_t ids[8];
+	cr_expect_eq(received(1, ids, 8), 2);
+	cr_expect_eq(received(2, ids, 8), 2);
+	teardown();
+}
+
+Test(link, drop_on_one_receiving_link_only)
+{
+	struct fault_rule *r = rule(0, FAULT_DROP);
+	r->m.to = 1;
+	r->g.nth = 2;
+	setup(1);
+	send_frames(3);
+	uint8_t ids[8];
+	cr_assert_eq(received(1, ids, 8), 2);
+	cr_expect(ids[0] == 1 && ids[1] == 3, "port 1 lost frame 2");
+	cr_expect_eq(received(2, ids, 8), 3, "port 2 lost nothing");
+	cr_assert_eq(lnk.fe.nlog, 1);
+	cr_expect_eq(lnk.fe.log[0].frame, 2, "logged with its trace number");
+	teardown();
+}
+
+Test(link, reorder_releases_after_later_frames)
+{
+	struct fault_rule *r = rule(0, FAULT_REORDER);
+	r->m.to = 1;
+	r->g.nth = 1;
+	r->after = 2;
+	setup(1);
+	send_frames(4);
+	uint8_t ids[8];
+	cr_assert_eq(received(1, ids, 8), 4);
+	cr_expect(ids[0] == 2 && ids[1] == 3 && ids[2] == 1 && ids[3] == 4,
+		  "order %u %u %u %u, want 2 3 1 4", ids[0], ids[1], ids[2], ids[3]);
+	cr_expect_eq(received(2, ids, 8), 4);
+	cr_expect_eq(ids[0], 1, "port 2 in order");
+	teardown();
+}
+
+Test(link, reorder_gives_up_after_max_hold)
+{
+	struct fault_rule *r = rule(0, FAULT_REORDER);
+	r->m.to = 1;
+	r->g.nth = 1;
+	r->after = 5;
+	r->max_hold_ns = 1000000;
+	setup(1);
+	send_frames(1);
+	cr_assert_eq(nrx, 2);
+	const struct rx *one = rx[0].port == 1 ? &rx[0] : &rx[1];
+	const struct rx *two = rx[0].port == 1 ? &rx[1] : &rx[0];
+	cr_expect_eq(one->t - two->t, 1000000, "held for max_hold, then sent as usual");
+	cr_expect_geq(one->t, 1000 + 1000000);
+	teardown();
+}
+
+Test(link, duplicate_truncate_corrupt)
+{
+	struct fault_rule *d = rule(0, FAULT_DUPLICATE);
+	d->m.to = 1;
+	d->copies = 2;
+	d->delay_ns = 500;
+	rule(1, FAULT_TRUNCATE)->truncate_to = 40;
+	struct fault_rule *c = rule(2, FAULT_CORRUPT);
+	c->m.to = 2;
+	c->bits = 3;
+	c->offset = 21;
+	setup(3);
+	send_frames(1);
+	uint8_t ids[8];
+	cr_assert_eq(received(1, ids, 8), 3, "the frame and two copies");
+	cr_assert_eq(received(2, ids, 8), 1);
+	uint8_t want[60] = {0};
+	for (size_t i = 21; i < sizeof(want); i++)
+		want[i] = (uint8_t)(i * 7);
+	for (size_t i = 0; i < nrx; i++) {
+		cr_expect_eq(rx[i].len, 40, "cut to 40 bytes");
+		if (rx[i].port == 1)
+			continue;
+		unsigned bits = 0;
+		for (size_t b = 21; b < 40; b++)
+			bits += (unsigned)__builtin_popcount(rx[i].bytes[b] ^ want[b]);
+		cr_expect_eq(bits, 3, "3 bits flipped after byte 21");
+	}
+	uint64_t t[3];
+	for (size_t i = 0, k = 0; i < nrx; i++)
+		if (rx[i].port == 1)
+			t[k++] = rx[i].t;
+	cr_expect(t[1] - t[0] == 500 && t[2] == t[1], "copies 500 ns after the original");
+	teardown();
+}
