@@ -60,7 +60,6 @@ struct run {
 	uint64_t seed;
 	struct commit_timing timing;
 	enum commit_profile profile;
-	bool profile_override; /* --profile: the replay command carries it */
 	enum mutant mutant;
 	/* The key log: every SA of the run, as the nodes exported it (node_key). */
 	struct run_sa *sas;
@@ -821,10 +820,51 @@ write_node_json(FILE *f, const struct simnode *sn, const struct scn_node *nd)
 	fprintf(f, "}");
 }
 
+static void
+write_outcome(FILE *f, const struct req_outcome *o)
+{
+	fprintf(f, "\"verdict\": \"%s\", \"passed\": %u, \"failed\": %u, \"checks\": [",
+		req_verdict_name(o->verdict), o->npass, o->nfail);
+	for (size_t j = 0; j < o->nlines; j++)
+		fprintf(f, "%s%d", j ? ", " : "", o->lines[j]);
+	fprintf(f, "], \"observed\": ");
+	if (o->verdict == REQ_PASS) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%u check(s) passed", o->npass);
+		json_str(f, buf);
+	} else {
+		json_str(f, o->detail);
+	}
+}
+
+/*
+ * One entry per requirement this run touched (checked or declared N/A);
+ * the untouched ones are NOT-TESTED, listed only in the suite's summary.
+ */
+static void
+write_requirements(FILE *f, const struct run_result *res)
+{
+	size_t n, k = 0;
+	const struct req *t = req_table(&n);
+	fprintf(f, "  \"requirements\": [\n");
+	for (size_t i = 0; i < n; i++) {
+		if (res->req[i].verdict == REQ_NOT_TESTED)
+			continue;
+		fprintf(f, "%s    {\"id\": \"%s\", ", k++ ? ",\n" : "", t[i].id);
+		write_outcome(f, &res->req[i]);
+		fprintf(f, ", \"text\": ");
+		json_str(f, t[i].text);
+		fprintf(f, "}");
+	}
+	fprintf(f, "%s  ],\n  \"untagged\": {", k ? "\n" : "");
+	write_outcome(f, &res->untagged);
+	fprintf(f, "},\n");
+}
+
 /* Deterministic: nothing here depends on the output directory or the wall clock. */
 static int
-write_results(const struct run *r, const struct run_result *res, const struct verdict *v,
-	      const char *path)
+write_results(const struct run *r, const struct run_opts *o, const struct run_result *res,
+	      const struct verdict *v, const char *path)
 {
 	const struct scenario *sc = r->sc;
 	FILE *f = fopen(path, "w");
@@ -843,11 +883,8 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 	json_str(f, res->observed);
 	fprintf(f, ",\n");
 	fprintf(f, "  \"replay\": ");
-	char replay[700];
-	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu%s%s%s%s", sc->path,
-		 (unsigned long long)res->seed, r->profile_override ? " --profile " : "",
-		 r->profile_override ? commit_profile_name(r->profile) : "",
-		 r->mutant ? " --mutant " : "", r->mutant ? mutant_name(r->mutant) : "");
+	char replay[2048];
+	run_replay_command(sc, o, res->seed, NULL, replay, sizeof(replay));
 	json_str(f, replay);
 	fprintf(f, ",\n  \"trace\": \"trace.pcap\",\n  \"frames\": %llu,\n  \"events\": %llu,\n",
 		(unsigned long long)res->frames, (unsigned long long)res->events);
@@ -860,7 +897,9 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 		json_str(f, v[i].detail);
 		fprintf(f, "}%s\n", i < sc->nexpects ? "," : "");
 	}
-	fprintf(f, "  ],\n  \"nodes\": [\n");
+	fprintf(f, "  ],\n");
+	write_requirements(f, res);
+	fprintf(f, "  \"nodes\": [\n");
 	for (size_t i = 0; i < sc->nnodes; i++) {
 		write_node_json(f, &r->nodes[i], &sc->nodes[i]);
 		fprintf(f, "%s\n", i + 1 < sc->nnodes ? "," : "");
@@ -999,6 +1038,38 @@ export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Folds the verdicts into one outcome per requirement: the expectations'
+ * `req:` tags, the trace verifier (line 0) for REQ-TRACE-VERIFIES, and its
+ * finding classes for the requirements they speak for (sim/req_verifier.c).
+ */
+static void
+judge_requirements(const struct run *r, const struct verdict *v, const struct trace_findings *tf,
+		   struct run_result *res)
+{
+	const struct scenario *sc = r->sc;
+	size_t n, servers = 0;
+	req_table(&n);
+	for (size_t k = 0; k < n; k++)
+		if (sc->na[k].line)
+			req_mark_na(&res->req[k], sc->na[k].reason);
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		const struct scn_expect *e = &sc->expects[i];
+		if (e->nreq == 0)
+			req_add_check(&res->untagged, e->line, v[i].pass, v[i].what, v[i].detail);
+		for (size_t j = 0; j < e->nreq; j++)
+			req_add_check(&res->req[e->req[j]], e->line, v[i].pass, v[i].what,
+				      v[i].detail);
+	}
+	const struct verdict *tv = &v[sc->nexpects];
+	int k = req_index("REQ-TRACE-VERIFIES");
+	if (k >= 0)
+		req_add_check(&res->req[k], 0, tv->pass, tv->what, tv->detail);
+	for (size_t i = 0; i < sc->nnodes; i++)
+		servers += sc->nodes[i].role == SCN_SERVER;
+	req_add_verifier(res->req, tf, sc->security.enabled, servers);
+}
+
 /* What happened, counted from the observation log and the nodes' own state. */
 static void
 summarize(const struct run *r, struct run_result *res)
@@ -1063,9 +1134,10 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 {
 	struct run *r = calloc(1, sizeof(*r));
 	struct verdict *v = calloc(sc->nexpects + 1, sizeof(*v));
+	struct trace_findings *tf = calloc(1, sizeof(*tf));
 	int rc = RMC_ENOMEM;
 	memset(res, 0, sizeof(*res));
-	if (!r || !v) {
+	if (!r || !v || !tf) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -1088,7 +1160,6 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	}
 	r->profile = o->profile ? (enum commit_profile)(o->profile - 1) : sc->security.profile;
-	r->profile_override = o->profile != 0;
 	r->mutant = (enum mutant)o->mutant;
 	r->timing = sc->security.timing;
 	snprintf(r->store_path, sizeof(r->store_path), "%s/store.sqlite", o->outdir);
@@ -1127,17 +1198,18 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	/* One more verdict on every run: the trace, re-checked with no help from the nodes. */
 	struct verdict *tv = &v[sc->nexpects];
 	snprintf(tv->what, sizeof(tv->what), "trace verifies independently (docs/verify.md)");
-	if ((rc = trace_check(sc, o->outdir, &tv->pass, tv->detail, sizeof(tv->detail)))) {
+	if ((rc = trace_check(sc, o->outdir, &tv->pass, tv->detail, sizeof(tv->detail), tf))) {
 		snprintf(err, errlen, "%s/trace.pcap: %s", o->outdir, tv->detail);
 		goto out;
 	}
 	for (size_t i = 0; i <= sc->nexpects; i++)
 		v[i].pass ? res->npass++ : res->nfail++;
 	summarize(r, res);
+	judge_requirements(r, v, tf, res);
 	report(r, v, o->log);
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/results.json", o->outdir);
-	if ((rc = write_results(r, res, v, path)))
+	if ((rc = write_results(r, o, res, v, path)))
 		snprintf(err, errlen, "%s: cannot write", path);
 out:
 	if (r) {
@@ -1161,5 +1233,6 @@ out:
 		free(r);
 	}
 	free(v);
+	free(tf);
 	return rc;
 }
