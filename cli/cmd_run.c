@@ -19,6 +19,10 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "rmcpsec: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if (cli_apply_faults(&o, &sc)) {
+		scenario_free(&sc);
+		return EXIT_USAGE;
+	}
 	if (!o.out) {
 		snprintf(outdir, sizeof(outdir), "out/%s", sc.name);
 		o.out = outdir;
@@ -29,6 +33,8 @@ cmd_run(int argc, char **argv)
 			      .per_node_pcap = o.per_node_pcap,
 			      .profile = o.profile,
 			      .mutant = o.mutant,
+			      .fault_specs = o.faults,
+			      .nfault_specs = o.nfaults,
 			      .log = stdout};
 	struct run_result res;
 	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,

@@ -134,6 +134,8 @@ run_one(struct suite_run *r, const char *root, const char *suite, const struct c
 			      .per_node_pcap = o->per_node_pcap,
 			      .profile = o->profile,
 			      .mutant = o->mutant,
+			      .fault_specs = o->faults,
+			      .nfault_specs = o->nfaults,
 			      .log = NULL};
 	int rc = run_scenario(&r->sc, &ro, &r->res, err, errlen);
 	if (rc == 0 && run_replay_command(&r->sc, &ro, r->res.seed, r->outdir, r->replay,
@@ -206,6 +208,9 @@ cmd_suite(int argc, char **argv)
 	for (; loaded < files.n; loaded++)
 		if (scenario_load(files.v[loaded], &runs[loaded].sc, err, sizeof(err)) != 0) {
 			fprintf(stderr, "rmcpsec: %s\n", err);
+			goto out;
+		} else if (cli_apply_faults(&o, &runs[loaded].sc)) {
+			loaded++; /* freed with the others */
 			goto out;
 		}
 

@@ -21,6 +21,8 @@ usage(FILE *f)
 	       "      --seed N         override every scenario's seed\n"
 	       "      --out DIR        output root (default out/)\n"
 	       "      --profile P      commit profile strict or robust for every scenario\n"
+	       "      --fault SPEC     one more fault rule, YAML flow form (docs/faults.md),\n"
+	       "                       e.g. '{do: drop, msg: sa_confirm, nth: 1}'; repeatable\n"
 	       "      --mutant NAME    run the reference nodes with one requirement broken\n"
 	       "                       (docs/mutants.md); the suite must fail\n"
 	       "  requirements     the requirement catalogue (docs/requirements.md)\n"

@@ -9,18 +9,17 @@
 #include "cli/cli.h"
 #include "fsm/commit.h"
 #include "nodes/mutant.h"
+#include "sim/scenario.h"
+#include "sim/scenario_fault.h"
 
 int
 cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 {
 	static const struct option opts[] = {
-	    {"seed", required_argument, NULL, 's'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"pcap-per-node", no_argument, NULL, 'p'},
-	    {"profile", required_argument, NULL, 'P'},
-	    {"mutant", required_argument, NULL, 'M'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"seed", required_argument, NULL, 's'},    {"out", required_argument, NULL, 'o'},
+	    {"pcap-per-node", no_argument, NULL, 'p'}, {"profile", required_argument, NULL, 'P'},
+	    {"mutant", required_argument, NULL, 'M'},  {"fault", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	optind = 1;
@@ -56,6 +55,14 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 			o->profile = 1 + (int)p;
 			break;
 		}
+		case 'F':
+			if (o->nfaults == sizeof(o->faults) / sizeof(o->faults[0])) {
+				fprintf(stderr, "rmcpsec %s: at most %zu --fault rules\n", cmd,
+					o->nfaults);
+				return EXIT_USAGE;
+			}
+			o->faults[o->nfaults++] = optarg;
+			break;
 		case 'M': {
 			enum mutant m;
 			if (mutant_parse(optarg, &m) != 0) {
@@ -82,5 +89,23 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 		return EXIT_USAGE;
 	}
 	o->target = argv[optind];
+	return 0;
+}
+
+int
+cli_apply_faults(const struct cli_opts *o, struct scenario *sc)
+{
+	char err[SCN_ERR];
+	for (size_t i = 0; i < o->nfaults; i++) {
+		struct fault_rule r;
+		if (fault_rule_parse_cli(sc, o->faults[i], &r, err, sizeof(err)) != 0) {
+			fprintf(stderr, "rmcpsec: %s: %s\n", sc->path, err);
+			return EXIT_USAGE;
+		}
+		if (scenario_fault_append(sc, &r) != 0) {
+			fprintf(stderr, "rmcpsec: out of memory\n");
+			return EXIT_USAGE;
+		}
+	}
 	return 0;
 }

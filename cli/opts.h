@@ -3,6 +3,7 @@
 #define RMCPSEC_CLI_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cli_opts {
@@ -10,12 +11,18 @@ struct cli_opts {
 	bool seed_set;
 	const char *out;
 	bool per_node_pcap;
-	int profile;	    /* 0: each scenario's; 1 + enum commit_profile: --profile */
-	int mutant;	    /* enum mutant: --mutant NAME */
+	int profile;		/* 0: each scenario's; 1 + enum commit_profile: --profile */
+	int mutant;		/* enum mutant: --mutant NAME */
+	const char *faults[16]; /* --fault SPEC, each one rule after the scenario's own */
+	size_t nfaults;
 	const char *target; /* the scenario file or the suite directory */
 };
 
 /* Parses argv after the subcommand name; returns 0 or EXIT_USAGE after printing why. */
 int cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o);
+
+struct scenario;
+/* Appends the --fault rules to a loaded scenario; 0, or EXIT_USAGE after printing why. */
+int cli_apply_faults(const struct cli_opts *o, struct scenario *sc);
 
 #endif
