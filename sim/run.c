@@ -61,6 +61,9 @@ struct run {
 	struct commit_timing timing;
 	enum commit_profile profile;
 	enum mutant mutant;
+	struct clear_windows clear; /* when clear management was permitted (Fig. 6) */
+	bool clear_open;
+	uint64_t clear_since;
 	/* The key log: every SA of the run, as the nodes exported it (node_key). */
 	struct run_sa *sas;
 	size_t nsas, capsas;
@@ -166,6 +169,7 @@ log_ike_key(struct run *r, const char *line)
 
 static void on_timer(void *ctx, uint64_t arg);
 static int commit_step_loss(struct run *r, struct simnode *sn, uint8_t steps);
+static void track_clear(struct run *r);
 
 /* The node's own idea of the time: the run's, shifted by any clock jump. */
 static uint64_t
@@ -208,6 +212,7 @@ flush(struct run *r, struct simnode *sn)
 	if (o->dropped)
 		add_note(r, sn->idx, "node output overflow: some frames or timers were lost");
 	node_out_reset(o);
+	track_clear(r);
 	if (loss) {
 		/* a power_loss fault at this commit step (docs/faults.md) */
 		client_power_event(&sn->u.c, node_now(r, sn), PC_POWER_LOSS, o);
@@ -253,6 +258,76 @@ on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *frame, size_t len)
 		trace_write(r->nodes[port].pcap, t, frame, len);
 	if (obs_log_frame(&r->obs, r->sc, t, frame, len) != RMC_OK)
 		r->io_error = RMC_ENOMEM;
+}
+
+/* ---- clear windows: when some client and its server share no security context ---- */
+
+static bool
+clear_permitted(const struct run *r)
+{
+	const struct simnode *sv = NULL;
+	for (size_t i = 0; i < r->sc->nnodes; i++)
+		if (r->nodes[i].role == SCN_SERVER && r->nodes[i].u.s.active &&
+		    server_running(&r->nodes[i].u.s)) {
+			sv = &r->nodes[i];
+			break;
+		}
+	if (!sv)
+		return false; /* no server manages anybody: nothing may be said */
+	for (size_t i = 0, ci = 0; i < r->sc->nnodes; i++) {
+		if (r->nodes[i].role != SCN_CLIENT)
+			continue;
+		const struct client *c = &r->nodes[i].u.c;
+		bool nic = client_active_spi(c) != 0 || !power_caps(c->power).nic_alive;
+		if (!nic || !server_client_spi(&sv->u.s, ci))
+			return true; /* this pair has no shared context (rows 6, 8, 9) */
+		ci++;
+	}
+	return false;
+}
+
+static void
+close_window(struct run *r, uint64_t until)
+{
+	struct clear_windows *cw = &r->clear;
+	if (cw->n == cw->cap) {
+		size_t cap = cw->cap ? cw->cap * 2 : 8;
+		uint64_t(*v)[2] = realloc(cw->w, cap * sizeof(*v));
+		if (!v) {
+			r->io_error = RMC_ENOMEM;
+			return;
+		}
+		cw->w = v;
+		cw->cap = cap;
+	}
+	/* a clear request sent while permitted may still be retried and answered */
+	uint64_t grace = 0;
+	for (size_t i = 0; i < r->sc->nnodes; i++)
+		if (r->sc->nodes[i].role == SCN_SERVER) {
+			uint64_t g =
+			    (uint64_t)(r->sc->nodes[i].retries + 1) * r->sc->nodes[i].retx_ns;
+			grace = g > grace ? g : grace;
+		}
+	cw->w[cw->n][0] = r->clear_since;
+	cw->w[cw->n][1] = until > UINT64_MAX - grace ? UINT64_MAX : until + grace;
+	cw->n++;
+}
+
+/* After every node step: open or close the current window. A scan of the clients per
+ * step, so only when the scenario has security at all. */
+static void
+track_clear(struct run *r)
+{
+	if (!r->clear.known)
+		return;
+	bool ok = clear_permitted(r);
+	if (ok == r->clear_open)
+		return;
+	if (ok)
+		r->clear_since = r->eng.now;
+	else
+		close_window(r, r->eng.now);
+	r->clear_open = ok;
 }
 
 /* ---- node faults (docs/faults.md): crash, hang, clock jump, power loss ---- */
@@ -1175,6 +1250,8 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	for (size_t i = 0; i < sc->nactions; i++)
 		engine_at(&r->eng, sc->actions[i].at, on_action, r, i);
 	schedule_node_faults(r);
+	r->clear.known = sc->security.enabled;
+	track_clear(r);
 	res->events = engine_run(&r->eng, sc->duration);
 	res->end_ns = sc->duration;
 	res->frames = r->obs.n;
@@ -1198,7 +1275,11 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	/* One more verdict on every run: the trace, re-checked with no help from the nodes. */
 	struct verdict *tv = &v[sc->nexpects];
 	snprintf(tv->what, sizeof(tv->what), "trace verifies independently (docs/verify.md)");
-	if ((rc = trace_check(sc, o->outdir, &tv->pass, tv->detail, sizeof(tv->detail), tf))) {
+	if (r->clear_open)
+		close_window(r, UINT64_MAX);
+	r->clear_open = false;
+	if ((rc = trace_check_windows(sc, o->outdir, &r->clear, &tv->pass, tv->detail,
+				      sizeof(tv->detail), tf))) {
 		snprintf(err, errlen, "%s/trace.pcap: %s", o->outdir, tv->detail);
 		goto out;
 	}
@@ -1226,6 +1307,7 @@ out:
 			explicit_bzero(r->sas, r->capsas * sizeof(*r->sas));
 		free(r->sas);
 		free(r->ike_lines);
+		free(r->clear.w);
 		if (r->stored)
 			explicit_bzero(r->stored, sc->nnodes * sizeof(*r->stored));
 		free(r->stored);

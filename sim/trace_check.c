@@ -77,6 +77,37 @@ int
 trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap,
 	    struct trace_findings *tf)
 {
+	return trace_check_windows(sc, dir, NULL, pass, detail, cap, tf);
+}
+
+/* Clear windows from the run, and one per clear stimulus: its retries and the answer. */
+static int
+add_windows(const struct scenario *sc, const struct clear_windows *cw, struct verify_policy *p)
+{
+	int rc = RMC_OK;
+	size_t added = 0;
+	for (size_t i = 0; !rc && i < cw->n; i++)
+		if (cw->w[i][0] < cw->w[i][1] &&
+		    !(rc = verify_policy_add_window(p, cw->w[i][0], cw->w[i][1])))
+			added++;
+	for (size_t i = 0; !rc && i < sc->nactions; i++) {
+		const struct scn_action *a = &sc->actions[i];
+		if (a->via != SCN_VIA_CLEAR || a->server < 0)
+			continue;
+		const struct scn_node *s = &sc->nodes[a->server];
+		uint64_t span = (uint64_t)(s->retries + 1) * s->retx_ns + 1000000;
+		if (!(rc = verify_policy_add_window(p, a->at, a->at + span)))
+			added++;
+	}
+	if (!added)
+		p->clear_allowed = false; /* never permitted in this run */
+	return rc;
+}
+
+int
+trace_check_windows(const struct scenario *sc, const char *dir, const struct clear_windows *cw,
+		    bool *pass, char *detail, size_t cap, struct trace_findings *tf)
+{
 	char path[1200], err[256] = "", found[600] = "";
 	struct keyring kr = {0};
 	struct verify_policy pol;
@@ -86,7 +117,11 @@ trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail
 		memset(tf, 0, sizeof(*tf));
 	snprintf(path, sizeof(path), "%s/trace.pcap", dir);
 	scenario_verify_policy(sc, &pol);
-	int rc = keyring_load_beside(&kr, path, err, sizeof(err));
+	int rc = RMC_OK;
+	if (cw && cw->known && sc->security.enabled && (rc = add_windows(sc, cw, &pol)))
+		snprintf(err, sizeof(err), "out of memory");
+	if (rc == RMC_OK)
+		rc = keyring_load_beside(&kr, path, err, sizeof(err));
 	if (rc == RMC_OK)
 		rc = verify_trace(path, &pol, &kr, collect, &c, &st, err, sizeof(err));
 	keyring_free(&kr);

@@ -27,4 +27,20 @@ void scenario_verify_policy(const struct scenario *sc, struct verify_policy *p);
 int trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap,
 		struct trace_findings *tf);
 
+/*
+ * When clear management was permitted during a run (docs/verify.md): the
+ * intervals [from, to) in which some client and its server shared no
+ * security context (Fig. 6 rows 6, 8, 9), plus the scenario's own clear
+ * stimuli. A run fills one; with known set, clear RMCP outside every
+ * window is a finding.
+ */
+struct clear_windows {
+	bool known;
+	uint64_t (*w)[2];
+	size_t n, cap;
+};
+
+int trace_check_windows(const struct scenario *sc, const char *dir, const struct clear_windows *cw,
+			bool *pass, char *detail, size_t cap, struct trace_findings *tf);
+
 #endif

@@ -111,4 +111,14 @@ fi
 grep -q "V-CLEAR-MSG" "$work/out" || fail "expected V-CLEAR-MSG"
 [ "$(code "$bin" verify "$work/run/trace.pcap" --policy "$src/tests/data/bad/unknown_field.yaml")" = 2 ] ||
 	fail "a bad scenario as policy must exit 2"
+# Clear windows from the run's node states (Fig. 6): a clear answer while NIC and
+# server share an SA is a finding; the same clear traffic in row 8, where the server
+# lost its context, is not.
+rc=0
+"$bin" run "$src/tests/data/clear/clear-outside-window.yaml" --out "$work/cw" >"$work/cw.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat "$work/cw.log"; fail "clear outside the windows: exit $rc, want 1"; }
+grep -q "V-CLEAR-STATE: RMCP in the clear at .* outside every allowed window" "$work/cw.log" ||
+	fail "expected V-CLEAR-STATE for the clear probe"
+"$bin" run "$src/scenarios/fig6/row8-server-cold-boot.yaml" --out "$work/r8" >"$work/r8.log" ||
+	{ cat "$work/r8.log"; fail "row 8's permitted clear traffic was flagged"; }
 echo "verify e2e: ok"
