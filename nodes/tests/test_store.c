@@ -707,7 +707,8 @@ struct report {
 
 enum {
 	CRASH_ROUNDS = 60,
-	TORN_ROUNDS = 30,
+	TORN_SWEEP = 32,
+	TORN_DB_WRITES = 12,
 	WAL_HEADER = 32,	     /* sqlite.org/fileformat.html §4.1 */
 	WAL_FRAME = 24 + 4096,	     /* frame header + one page */
 	CRASH_GEN_MAX = 4096,	     /* gens a child can reach before the pipe holds it up */
@@ -718,8 +719,11 @@ static const char crash_client[] = "nic-crash";
 
 struct child_ctx {
 	struct store *s;
+	const char *path;
 	int rep_fd;
-	int go_fd; /* lock-step: wait for one byte after each report; -1: run free */
+	int go_fd;	 /* lock-step: wait for one byte after each report; -1: run free */
+	unsigned reopen; /* close and reopen the store every this many reports; 0: never */
+	unsigned reported;
 };
 
 static void
@@ -732,6 +736,13 @@ child_report(struct child_ctx *c, uint32_t type, uint32_t gen, uint64_t value)
 		_exit(4);
 	if (c->go_fd >= 0 && read(c->go_fd, &go, 1) != 1)
 		_exit(0);
+	/* The last connection's close copies the -wal back into the database file. */
+	if (c->reopen && ++c->reported % c->reopen == 0) {
+		char err[STORE_ERR_LEN];
+		store_close(c->s);
+		if (store_open(c->path, &c->s, err, sizeof(err)) != RMC_OK)
+			_exit(2);
+	}
 }
 
 static void
@@ -973,7 +984,8 @@ static _Noreturn void
 child_run(const char *path, int rep_fd, int go_fd, uint32_t kill_kind, uint64_t kill_at_write,
 	  uint64_t torn_seed)
 {
-	struct child_ctx c = {NULL, rep_fd, go_fd};
+	/* Reopening makes database-file writes frequent; without it they wait for 1000 pages. */
+	struct child_ctx c = {NULL, path, rep_fd, go_fd, kill_kind == KIND_DB ? 20 : 0, 0};
 	char err[STORE_ERR_LEN];
 	uint32_t gen = 1;
 	uint64_t v = 0;
@@ -1243,21 +1255,16 @@ Test(store, killed_writer_loses_nothing_it_reported, .timeout = 300)
 }
 
 /*
- * The child kills itself inside its n-th write (the VFS above); the
- * parent only listens. Even rounds count every write (nearly all go to
- * the -wal: one frame header and one page per commit); odd rounds count
- * only writes to the database file, which happen when store_open turns
- * a new file to WAL and when a commit fills the -wal to SQLite's
- * auto-checkpoint threshold (1000 pages) and copies it back.
+ * The child kills itself inside its n-th write (the VFS above), counting
+ * only writes to files of `kind` (0: every file); the parent only listens.
  */
 static void
-torn_round(unsigned round, uint64_t *rng, unsigned kills[4], unsigned *landed)
+torn_round(unsigned round, uint32_t kind, uint64_t n, uint64_t *rng, unsigned kills[4],
+	   unsigned *landed)
 {
 	struct seen w;
 	struct report r;
 	int rep[2];
-	uint32_t kind = (round & 1) ? KIND_DB : 0;
-	uint64_t n = 1 + xorshift64(rng) % (kind ? 3 : 1200);
 	uint64_t torn = xorshift64(rng);
 	char path[PATH_MAX + 32];
 	pid_t pid;
@@ -1292,17 +1299,33 @@ torn_round(unsigned round, uint64_t *rng, unsigned kills[4], unsigned *landed)
 	free(w.res_max);
 }
 
-Test(store, torn_write_at_random_write_loses_nothing, .timeout = 300)
+/*
+ * Nearly every write goes to the -wal: a frame header and a page per
+ * commit, so one rekey cycle of the child (12 commits) is about 24
+ * writes. TORN_SWEEP consecutive write positions from a seeded random
+ * start cover every position of a cycle, so every kind of call is torn
+ * at least once. The database file is written when store_open turns a
+ * new file to WAL (its write 1) and by checkpoints, which copy the -wal
+ * back: SQLite runs one when a commit fills the -wal to 1000 pages, and
+ * when the last connection closes. The DB rounds' child closes and
+ * reopens every 20 reports (as a secondary taking over would open it) so
+ * that checkpoints come often; each of its first TORN_DB_WRITES database
+ * writes is torn once, at a random byte.
+ */
+Test(store, torn_write_at_every_step_loses_nothing, .timeout = 300)
 {
 	uint64_t rng = 0x7042e5eedull;
-	unsigned kills[4] = {0, 0, 0, 0}, landed = 0;
+	uint64_t base = 20 + xorshift64(&rng) % 150;
+	unsigned kills[4] = {0, 0, 0, 0}, landed = 0, round = 0;
 
-	for (unsigned round = 0; round < TORN_ROUNDS; round++)
-		torn_round(round, &rng, kills, &landed);
-	cr_log_info("%d rounds: torn writes to the database file %u, to the -wal %u, other %u;"
+	for (unsigned j = 0; j < TORN_SWEEP; j++)
+		torn_round(round++, 0, base + j, &rng, kills, &landed);
+	for (unsigned n = 1; n <= TORN_DB_WRITES; n++)
+		torn_round(round++, KIND_DB, n, &rng, kills, &landed);
+	cr_log_info("%u rounds: torn writes to the database file %u, to the -wal %u, other %u;"
 		    " %u with the call in flight committed",
-		    TORN_ROUNDS, kills[KIND_DB], kills[KIND_WAL], kills[KIND_OTHER], landed);
+		    round, kills[KIND_DB], kills[KIND_WAL], kills[KIND_OTHER], landed);
 	/* Both files were hit, or the test did not test what it says. */
-	cr_assert_gt(kills[KIND_WAL], 0);
-	cr_assert_gt(kills[KIND_DB], 0);
+	cr_assert_geq(kills[KIND_WAL], TORN_SWEEP - 2);
+	cr_assert_eq(kills[KIND_DB], TORN_DB_WRITES);
 }
