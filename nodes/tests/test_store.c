@@ -70,6 +70,13 @@ make_sa(uint32_t n)
 }
 
 static uint32_t
+spi_of_gen(uint32_t n)
+{
+	struct nvram_sa sa = make_sa(n);
+	return store_sa_spi_out(&sa);
+}
+
+static uint32_t
 txid_of(uint32_t n)
 {
 	return 0xA0000 + n;
@@ -425,6 +432,42 @@ Test(store, two_connections_see_each_others_commits)
 	expect_sa(a, "nic-a", STORE_CUR, 1, false, 128);
 	store_close(a);
 	store_close(b);
+}
+
+/*
+ * Two processes writing at once (a secondary that took over while the
+ * hung primary still runs): every call waits out the other's lock
+ * (busy_timeout) instead of failing, and the larger reservation wins.
+ */
+Test(store, two_processes_reserving_at_once_both_succeed)
+{
+	struct store *s = open_ok(g_db);
+	pid_t pid;
+	int status, failures = 0;
+
+	put(s, "nic-a", STORE_CUR, 1);
+	store_close(s);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char err[STORE_ERR_LEN];
+		struct store *c = NULL;
+		int bad = 0;
+		if (store_open(g_db, &c, err, sizeof(err)) != RMC_OK)
+			_exit(2);
+		for (uint64_t v = 1; v <= 300; v++)
+			bad += store_seq_reserve(c, "nic-a", spi_of_gen(1), 2 * v) != RMC_OK;
+		store_close(c);
+		_exit(bad ? 1 : 0);
+	}
+	s = open_ok(g_db);
+	for (uint64_t v = 1; v <= 300; v++)
+		failures += store_seq_reserve(s, "nic-a", spi_of_gen(1), 2 * v + 1) != RMC_OK;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_eq(failures, 0, "%d reservations failed: %s", failures, store_error(s));
+	expect_sa(s, "nic-a", STORE_CUR, 1, false, 601);
+	store_close(s);
 }
 
 /* ---- the SA blob ---- */
