@@ -8,6 +8,7 @@
 #include "nodes/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nodes/store_blob.h"
 #include "proto/err.h"
@@ -351,6 +353,15 @@ open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 		fmt_err(err, errlen, "%s: truncated: %lld bytes, shorter than a SQLite header (%d)",
 			path, (long long)sb.st_size, SQLITE_HEADER_LEN);
 		return RMC_EIO;
+	}
+	/*
+	 * The file holds keys: create it owner-only. SQLite gives the -wal
+	 * and -shm files the database file's mode, and would create it 0644.
+	 */
+	if (stat(path, &sb) != 0 && errno == ENOENT) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
 	}
 	rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {

@@ -246,6 +246,22 @@ Test(store, round_trip_every_field_both_slots)
 	store_close(s);
 }
 
+/* It holds keys: a new store and its -wal are the owner's only. */
+Test(store, new_store_is_owner_only)
+{
+	struct store *s = open_ok(g_db);
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+
+	put(s, "nic-a", STORE_CUR, 1);
+	cr_assert_eq(stat(g_db, &sb), 0);
+	cr_assert_eq(sb.st_mode & 0777, 0600, "mode %o", (unsigned)(sb.st_mode & 0777));
+	snprintf(wal, sizeof(wal), "%s-wal", g_db);
+	cr_assert_eq(stat(wal, &sb), 0, "no -wal: not in WAL mode?");
+	cr_assert_eq(sb.st_mode & 0777, 0600, "-wal mode %o", (unsigned)(sb.st_mode & 0777));
+	store_close(s);
+}
+
 Test(store, absent_and_invalid_arguments)
 {
 	struct store *s = open_ok(g_db);
