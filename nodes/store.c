@@ -147,6 +147,18 @@ run_write(struct store *s, sqlite3_stmt *st, const char *what, int *changes)
 
 /* ---- opening ---- */
 
+/* path + suffix (SQLite's "-journal", "-wal") exists and is not empty; unsure counts as yes. */
+static bool
+sidecar_nonempty(const char *path, const char *suffix)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+
+	if (snprintf(p, sizeof(p), "%s%s", path, suffix) >= (int)sizeof(p))
+		return true;
+	return stat(p, &sb) == 0 && sb.st_size > 0;
+}
+
 /* What an opened file holds, read before anything is written to it. */
 struct file_kind {
 	int64_t app_id;
@@ -346,10 +358,13 @@ open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 	/*
 	 * SQLite reads a file cut inside its 100-byte header as an empty
 	 * database when the cut leaves less than the magic string, and the
-	 * schema would then be written over what is left.
+	 * schema would then be written over what is left. Unless a journal
+	 * or log is beside it: a crash while a new file's first page was
+	 * written leaves a hot journal, and SQLite's rollback empties it.
 	 */
 	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
-	    sb.st_size < SQLITE_HEADER_LEN) {
+	    sb.st_size < SQLITE_HEADER_LEN && !sidecar_nonempty(path, "-journal") &&
+	    !sidecar_nonempty(path, "-wal")) {
 		fmt_err(err, errlen, "%s: truncated: %lld bytes, shorter than a SQLite header (%d)",
 			path, (long long)sb.st_size, SQLITE_HEADER_LEN);
 		return RMC_EIO;
@@ -390,13 +405,10 @@ open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 static int
 check_whole_pages(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	char wal[PATH_MAX];
 	struct stat sb;
 	int64_t page = 0;
 
-	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
-		return RMC_OK;
-	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+	if (sidecar_nonempty(path, "-wal"))
 		return RMC_OK;
 	if (query_int(db, "PRAGMA page_size", &page) != SQLITE_OK)
 		return sqlite_err(db, path, "reading the page size", err, errlen);

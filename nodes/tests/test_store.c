@@ -1177,8 +1177,9 @@ check_after_kill(const char *path, const struct seen *w)
 	uint32_t gc, gn;
 	int rc;
 
-	check_integrity_raw(path);
+	/* store_open first: it must cope with whatever the kill left, hot journal included. */
 	s = open_ok(path);
+	check_integrity_raw(path);
 	if (w->cur == 0 && store_get_sa(s, crash_client, STORE_CUR, &cur) == RMC_ENOENT) {
 		/* killed before the first put committed (maybe inside store_open) */
 		cr_assert_eq(count(s), 0);
@@ -1318,13 +1319,12 @@ Test(store, killed_writer_loses_nothing_it_reported, .timeout = 300)
  * only writes to files of `kind` (0: every file); the parent only listens.
  */
 static void
-torn_round(unsigned round, uint32_t kind, uint64_t n, uint64_t *rng, unsigned kills[4],
+torn_round(unsigned round, uint32_t kind, uint64_t n, uint64_t torn, unsigned kills[4],
 	   unsigned *landed)
 {
 	struct seen w;
 	struct report r;
 	int rep[2];
-	uint64_t torn = xorshift64(rng);
 	char path[PATH_MAX + 32];
 	pid_t pid;
 	int status;
@@ -1378,13 +1378,20 @@ Test(store, torn_write_at_every_step_loses_nothing, .timeout = 300)
 	unsigned kills[4] = {0, 0, 0, 0}, landed = 0, round = 0;
 
 	for (unsigned j = 0; j < TORN_SWEEP; j++)
-		torn_round(round++, 0, base + j, &rng, kills, &landed);
+		torn_round(round++, 0, base + j, xorshift64(&rng), kills, &landed);
 	for (unsigned n = 1; n <= TORN_DB_WRITES; n++)
-		torn_round(round++, KIND_DB, n, &rng, kills, &landed);
+		torn_round(round++, KIND_DB, n, xorshift64(&rng), kills, &landed);
+	/*
+	 * The first page of a new file torn inside SQLite's 100-byte header,
+	 * with the rollback journal of the switch to WAL beside it: SQLite
+	 * rolls it back to an empty file, so store_open must not refuse it
+	 * as a truncated store.
+	 */
+	torn_round(round++, KIND_DB, 1, 1 + xorshift64(&rng) % 99, kills, &landed);
 	cr_log_info("%u rounds: torn writes to the database file %u, to the -wal %u, other %u;"
 		    " %u with the call in flight committed",
 		    round, kills[KIND_DB], kills[KIND_WAL], kills[KIND_OTHER], landed);
 	/* Both files were hit, or the test did not test what it says. */
 	cr_assert_geq(kills[KIND_WAL], TORN_SWEEP - 2);
-	cr_assert_eq(kills[KIND_DB], TORN_DB_WRITES);
+	cr_assert_eq(kills[KIND_DB], TORN_DB_WRITES + 1);
 }
