@@ -75,8 +75,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_COUNT] = "SELECT count(DISTINCT client) FROM sa",
 };
 
-enum { SQLITE_HEADER_LEN = 100 }; /* sqlite.org/fileformat.html §1.3 */
-
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
@@ -147,7 +145,7 @@ run_write(struct store *s, sqlite3_stmt *st, const char *what, int *changes)
 
 /* ---- opening ---- */
 
-/* path + suffix (SQLite's "-journal", "-wal") exists and is not empty; unsure counts as yes. */
+/* path + suffix (SQLite's "-wal") exists and is not empty; unsure counts as yes. */
 static bool
 sidecar_nonempty(const char *path, const char *suffix)
 {
@@ -356,20 +354,6 @@ open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 		return RMC_EIO;
 	}
 	/*
-	 * SQLite reads a file cut inside its 100-byte header as an empty
-	 * database when the cut leaves less than the magic string, and the
-	 * schema would then be written over what is left. Unless a journal
-	 * or log is beside it: a crash while a new file's first page was
-	 * written leaves a hot journal, and SQLite's rollback empties it.
-	 */
-	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
-	    sb.st_size < SQLITE_HEADER_LEN && !sidecar_nonempty(path, "-journal") &&
-	    !sidecar_nonempty(path, "-wal")) {
-		fmt_err(err, errlen, "%s: truncated: %lld bytes, shorter than a SQLite header (%d)",
-			path, (long long)sb.st_size, SQLITE_HEADER_LEN);
-		return RMC_EIO;
-	}
-	/*
 	 * The file holds keys: create it owner-only. SQLite gives the -wal
 	 * and -shm files the database file's mode, and would create it 0644.
 	 */
@@ -398,9 +382,13 @@ open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 /*
  * A database file is whole pages; a cut inside the last page passes
  * SQLite's own size check (it rounds up and reads the missing tail as
- * zeros) and PRAGMA quick_check (which does not decode every record).
- * With a -wal file the pages may legitimately come from the log, and
- * recovery rewrites them, so only a file without one is judged.
+ * zeros) and PRAGMA quick_check (which does not decode every record),
+ * and SQLite reads a file cut to 1 byte as an empty database, which the
+ * schema would be written over. With a -wal file the pages may
+ * legitimately come from the log, and recovery rewrites them, so only a
+ * file without one is judged. Runs after classify(), whose first read
+ * rolled back any hot journal (a new file whose first page was being
+ * written when its process died is empty again by then).
  */
 static int
 check_whole_pages(sqlite3 *db, const char *path, char *err, size_t errlen)

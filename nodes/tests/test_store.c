@@ -621,11 +621,11 @@ Test(store, garbage_files_are_refused)
 	expect_refused(g_db, RMC_EIO, "not a SQLite database");
 	write_file(g_db, long_text, sizeof(long_text) - 1);
 	expect_refused(g_db, RMC_EIO, "not a SQLite database");
-	/* Shorter than SQLite's header: SQLite itself would take "S" for an empty database. */
+	/* SQLite itself takes "S" for an empty database: not whole pages. */
 	write_file(g_db, "S", 1);
-	expect_refused(g_db, RMC_EIO, "shorter than a SQLite header");
+	expect_refused(g_db, RMC_EIO, "truncated");
 	write_file(g_db, text, sizeof(text) - 1);
-	expect_refused(g_db, RMC_EIO, "shorter than a SQLite header");
+	expect_refused(g_db, RMC_EIO, "not a SQLite database");
 	/* The refusal wrote nothing: the garbage is still there, byte for byte. */
 	size_t n;
 	uint8_t *back = read_file(g_db, &n);
@@ -656,7 +656,7 @@ Test(store, truncated_copies_are_refused)
 	size_t n;
 	uint8_t *img = real_store_bytes(&n);
 	char copy[PATH_MAX + 32];
-	size_t cuts[] = {1, 16, 99, 100, 101, 512, 4095, 4096, 4097, 8192, 0, 0, 0};
+	size_t cuts[] = {1, 15, 16, 99, 100, 101, 512, 4095, 4096, 4097, 8192, 0, 0, 0};
 	size_t ncuts = sizeof(cuts) / sizeof(cuts[0]);
 
 	cr_assert_gt(n, 3 * 4096, "the store is %zu bytes: too small to cut pages off", n);
