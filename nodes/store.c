@@ -8,6 +8,7 @@
 #include "nodes/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nodes/store_blob.h"
 #include "proto/err.h"
@@ -72,8 +74,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_CLEAR] = "DELETE FROM sa",
     [ST_COUNT] = "SELECT count(DISTINCT client) FROM sa",
 };
-
-enum { SQLITE_HEADER_LEN = 100 }; /* sqlite.org/fileformat.html §1.3 */
 
 struct store {
 	sqlite3 *db;
@@ -144,6 +144,18 @@ run_write(struct store *s, sqlite3_stmt *st, const char *what, int *changes)
 }
 
 /* ---- opening ---- */
+
+/* path + suffix (SQLite's "-wal") exists and is not empty; unsure counts as yes. */
+static bool
+sidecar_nonempty(const char *path, const char *suffix)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+
+	if (snprintf(p, sizeof(p), "%s%s", path, suffix) >= (int)sizeof(p))
+		return true;
+	return stat(p, &sb) == 0 && sb.st_size > 0;
+}
 
 /* What an opened file holds, read before anything is written to it. */
 struct file_kind {
@@ -342,15 +354,13 @@ open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 		return RMC_EIO;
 	}
 	/*
-	 * SQLite reads a file cut inside its 100-byte header as an empty
-	 * database when the cut leaves less than the magic string, and the
-	 * schema would then be written over what is left.
+	 * The file holds keys: create it owner-only. SQLite gives the -wal
+	 * and -shm files the database file's mode, and would create it 0644.
 	 */
-	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
-	    sb.st_size < SQLITE_HEADER_LEN) {
-		fmt_err(err, errlen, "%s: truncated: %lld bytes, shorter than a SQLite header (%d)",
-			path, (long long)sb.st_size, SQLITE_HEADER_LEN);
-		return RMC_EIO;
+	if (stat(path, &sb) != 0 && errno == ENOENT) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
 	}
 	rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
@@ -372,20 +382,21 @@ open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 /*
  * A database file is whole pages; a cut inside the last page passes
  * SQLite's own size check (it rounds up and reads the missing tail as
- * zeros) and PRAGMA quick_check (which does not decode every record).
- * With a -wal file the pages may legitimately come from the log, and
- * recovery rewrites them, so only a file without one is judged.
+ * zeros) and PRAGMA quick_check (which does not decode every record),
+ * and SQLite reads a file cut to 1 byte as an empty database, which the
+ * schema would be written over. With a -wal file the pages may
+ * legitimately come from the log, and recovery rewrites them, so only a
+ * file without one is judged. Runs after classify(), whose first read
+ * rolled back any hot journal (a new file whose first page was being
+ * written when its process died is empty again by then).
  */
 static int
 check_whole_pages(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	char wal[PATH_MAX];
 	struct stat sb;
 	int64_t page = 0;
 
-	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
-		return RMC_OK;
-	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+	if (sidecar_nonempty(path, "-wal"))
 		return RMC_OK;
 	if (query_int(db, "PRAGMA page_size", &page) != SQLITE_OK)
 		return sqlite_err(db, path, "reading the page size", err, errlen);

@@ -54,12 +54,13 @@ struct store_sa {
 struct store; /* opaque; one connection, use from one thread */
 
 /*
- * Opens or creates the store at path. A new (or zero-length) file gets
- * the schema; an existing one must carry our application_id and schema
- * version and pass PRAGMA quick_check. Errors, described in err:
- * RMC_EIO (cannot open, not a SQLite file, corrupt or truncated),
- * RMC_EINVAL (a SQLite file that is not a store), RMC_EUNSUP (a store
- * of another schema version).
+ * Opens or creates the store at path (created mode 0600: it holds keys).
+ * A new or zero-length file gets the schema; an existing one must carry
+ * our application_id and schema version, be whole pages and pass PRAGMA
+ * quick_check. Errors, described in err (which names path): RMC_EIO
+ * (cannot open or write, a directory, not a SQLite file, corrupt or
+ * truncated), RMC_EINVAL (a SQLite file that is not a store; left
+ * untouched), RMC_EUNSUP (a store of another schema version).
  */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s); /* NULL-safe */
