@@ -58,15 +58,15 @@ enum commit_timer {
 };
 
 enum commit_event_type {
-	COMMIT_EV_START = 0, /* server: begin; arms the refresh timer */
-	COMMIT_EV_TIMEOUT,   /* .timer expired (stale or early expiries are ignored) */
-	COMMIT_EV_KEX_OK,    /* server: IKE for .txid produced .spi */
-	COMMIT_EV_KEX_FAIL,  /* server: IKE for .txid failed */
-	COMMIT_EV_NEW_SA,    /* client: the host's IKE handed the NIC .spi for .txid (step 40) */
-	COMMIT_EV_MSG,	     /* a commit message .msg arrived */
-	COMMIT_EV_PEER,	     /* server: the client is now in power state .peer */
-	COMMIT_EV_RESET,     /* client: the NIC restarted; RAM and timers lost, NVRAM kept */
-	COMMIT_EV_DATA,	     /* client: a valid packet arrived under .spi */
+	COMMIT_EV_START = 0,   /* server: begin; arms the refresh timer */
+	COMMIT_EV_TIMEOUT,     /* .timer expired (stale or early expiries are ignored) */
+	COMMIT_EV_KEX_OK,      /* server: IKE for .txid produced .spi */
+	COMMIT_EV_KEX_FAIL,    /* server: IKE for .txid failed */
+	COMMIT_EV_NEW_SA,      /* client: the host's IKE handed the NIC .spi for .txid (step 40) */
+	COMMIT_EV_MSG,	       /* a commit message .msg arrived */
+	COMMIT_EV_PEER,	       /* server: the client is now in power state .peer */
+	COMMIT_EV_RESET,       /* client: the NIC restarted; RAM and timers lost, NVRAM kept */
+	COMMIT_EV_DATA,	       /* client: a valid packet arrived under .spi */
 	COMMIT_EV_REFRESH_NOW, /* server: refresh now (no SA yet, or the client lost it): Fig. 3 */
 	COMMIT_EV__COUNT
 };

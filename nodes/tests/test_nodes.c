@@ -183,7 +183,8 @@ Test(nodes, nic_keeps_sa_and_sequence_across_power_loss, .fini = teardown)
 	node_out_reset(&o2);
 	server_send(&sv, 0, 0, ASF_SYSTEM_STATE_REQ, SERVER_VIA_SECURE, &o1);
 	converse(0);
-	cr_assert_gt(sec_last_seq(client_sa(&cl)), last + 1, "resumed past the checkpoint, not from 1");
+	cr_assert_gt(sec_last_seq(client_sa(&cl)), last + 1,
+		     "resumed past the checkpoint, not from 1");
 	cr_assert(sv.clients[0].state_known);
 	cr_assert_eq(sv.clients[0].system_state, 0x05, "soft off after the restore");
 }

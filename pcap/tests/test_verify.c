@@ -378,8 +378,8 @@ Test(verify, commit_ack_before_ready)
 	struct got g;
 
 	conv_open(&c, "commitorder");
-	commit_msg(&c, &c.new_s2c, ASF_COMMIT_ACK);     /* 1: ACK of nothing */
-	commit_msg(&c, &c.new_c2s, ASF_COMMIT_READY);   /* 2 */
+	commit_msg(&c, &c.new_s2c, ASF_COMMIT_ACK);	/* 1: ACK of nothing */
+	commit_msg(&c, &c.new_c2s, ASF_COMMIT_READY);	/* 2 */
 	commit_msg(&c, &c.new_c2s, ASF_COMMIT_CONFIRM); /* 3: fine, an ACK was seen */
 	tb_close(&c.b);
 	cr_assert_eq(tb_verify(&c.b, NULL, &g, NULL), 0);
@@ -393,9 +393,9 @@ Test(verify, commit_confirm_before_ack)
 	struct got g;
 
 	conv_open(&c, "commitorder2");
-	commit_msg(&c, &c.new_c2s, ASF_COMMIT_READY);   /* 1 */
+	commit_msg(&c, &c.new_c2s, ASF_COMMIT_READY);	/* 1 */
 	commit_msg(&c, &c.new_c2s, ASF_COMMIT_CONFIRM); /* 2: no ACK yet */
-	commit_msg(&c, &c.new_s2c, ASF_COMMIT_ACK);     /* 3 */
+	commit_msg(&c, &c.new_s2c, ASF_COMMIT_ACK);	/* 3 */
 	tb_close(&c.b);
 	cr_assert_eq(tb_verify(&c.b, NULL, &g, NULL), 0);
 	got_one(&g, V_COMMIT_ORDER, 2);

@@ -159,8 +159,9 @@ Test(scenario, mechanism_errors_are_named)
 		 "%s  refresh: 30s\n  lifetime: 60s\n  max_downtime: 60s\nservers:\n  - name: s\n",
 		 SRV);
 	expect_error(text, 5, "refresh");
-	snprintf(text, sizeof(text), "name: t\nduration: 5s\nsecurity:\n  suite: ah+esp\n"
-				     "  key_exchange: ike\nservers:\n  - name: s\n");
+	snprintf(text, sizeof(text),
+		 "name: t\nduration: 5s\nsecurity:\n  suite: ah+esp\n"
+		 "  key_exchange: ike\nservers:\n  - name: s\n");
 	expect_error(text, 5, "key_exchange");
 	expect_error("name: t\nduration: 5s\nservers:\n  - name: s\n    role: backup\n", 5, "role");
 	expect_error("name: t\nduration: 5s\nservers:\n  - name: s\n    role: secondary\n", 4,
