@@ -11,8 +11,7 @@
 #include "proto/ikev2.h"
 #include "proto/rmcp.h"
 #include "sim/scenario_fault.h"
-
-static char path[64];
+#include "sim/tests/scenario_text.h"
 
 static const char *HEAD = "name: t\n"	    /* 1 */
 			  "duration: 10s\n" /* 2 */
@@ -28,14 +27,7 @@ load_faults(const char *rules, struct scenario *sc, char *err)
 {
 	char text[4096];
 	snprintf(text, sizeof(text), "%s%s", HEAD, rules);
-	strcpy(path, "/tmp/rmcpsec-fault-XXXXXX");
-	int fd = mkstemp(path);
-	cr_assert(fd >= 0);
-	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	int rc = scenario_load(path, sc, err, SCN_ERR);
-	unlink(path);
-	return rc;
+	return scenario_load_text(text, sc, err);
 }
 
 static void
@@ -44,7 +36,7 @@ expect_error(const char *rules, int line, const char *field)
 	struct scenario sc;
 	char err[SCN_ERR] = "", want[128];
 	cr_assert_neq(load_faults(rules, &sc, err), 0, "loaded a bad fault: %s", rules);
-	snprintf(want, sizeof(want), "%s:%d: field '%s'", path, line, field);
+	snprintf(want, sizeof(want), "%s:%d: field '%s'", scenario_text_path, line, field);
 	cr_expect(strstr(err, want), "error '%s' lacks '%s'", err, want);
 }
 
@@ -258,15 +250,9 @@ Test(scenario_fault, documented_example_loads)
 		 "name: doc\nduration: 10s\nservers:\n  - name: srv1\nclients:\n  - name: c1\n  - "
 		 "name: c2\n%s",
 		 start);
-	strcpy(path, "/tmp/rmcpsec-fault-XXXXXX");
-	int fd = mkstemp(path);
-	cr_assert(fd >= 0);
-	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
 	struct scenario sc;
 	char err[SCN_ERR] = "";
-	int rc = scenario_load(path, &sc, err, sizeof(err));
-	unlink(path);
+	int rc = scenario_load_text(text, &sc, err);
 	cr_assert_eq(rc, 0, "%s", err);
 	cr_expect_eq(sc.nfaults, 14);
 	scenario_free(&sc);

@@ -7,20 +7,12 @@
 
 #include "sim/req.h"
 #include "sim/scenario.h"
-
-static char path[64];
+#include "sim/tests/scenario_text.h"
 
 static int
 load_text(const char *text, struct scenario *sc, char *err)
 {
-	strcpy(path, "/tmp/rmcpsec-scnreq-XXXXXX");
-	int fd = mkstemp(path);
-	cr_assert(fd >= 0);
-	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	int rc = scenario_load(path, sc, err, SCN_ERR);
-	unlink(path);
-	return rc;
+	return scenario_load_text(text, sc, err);
 }
 
 static void
@@ -29,7 +21,7 @@ expect_error(const char *text, int line, const char *field, const char *why)
 	struct scenario sc;
 	char err[SCN_ERR] = "", want[160];
 	cr_assert_neq(load_text(text, &sc, err), 0, "loaded a bad file");
-	snprintf(want, sizeof(want), "%s:%d: field '%s': %s", path, line, field, why);
+	snprintf(want, sizeof(want), "%s:%d: field '%s': %s", scenario_text_path, line, field, why);
 	cr_assert(strstr(err, want), "error '%s' lacks '%s'", err, want);
 }
 
