@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "nodes/mutant.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 
@@ -26,6 +27,8 @@ cmd_run(int argc, char **argv)
 			      .seed_set = o.seed_set,
 			      .outdir = o.out,
 			      .per_node_pcap = o.per_node_pcap,
+			      .profile = o.profile,
+			      .mutant = o.mutant,
 			      .log = stdout};
 	struct run_result res;
 	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,
@@ -39,8 +42,11 @@ cmd_run(int argc, char **argv)
 	       res.nfail ? "FAIL" : "PASS", res.npass, res.nfail, (unsigned long long)res.frames,
 	       o.out);
 	if (res.nfail)
-		printf("replay: rmcpsec run %s --seed %llu\n", sc.path,
-		       (unsigned long long)res.seed);
+		printf("replay: rmcpsec run %s --seed %llu%s%s%s%s\n", sc.path,
+		       (unsigned long long)res.seed, o.profile ? " --profile " : "",
+		       o.profile ? commit_profile_name((enum commit_profile)(o.profile - 1)) : "",
+		       o.mutant ? " --mutant " : "",
+		       o.mutant ? mutant_name((enum mutant)o.mutant) : "");
 	scenario_free(&sc);
 	return res.nfail ? EXIT_FAILED : EXIT_PASS;
 }

@@ -159,14 +159,17 @@ cmd_suite(int argc, char **argv)
 				      .seed_set = o.seed_set,
 				      .outdir = outdir,
 				      .per_node_pcap = o.per_node_pcap,
+				      .profile = o.profile,
+				      .mutant = o.mutant,
 				      .log = NULL};
 		if (run_scenario(&sc[i], &ro, &res[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "rmcpsec: %s: %s\n", files.v[i], err);
 			code = EXIT_USAGE;
 			goto out;
 		}
-		printf("%-40s %-6s %8llu %6zu %6zu\n", files.v[i], res[i].nfail ? "FAIL" : "PASS",
-		       (unsigned long long)res[i].seed, res[i].npass, res[i].nfail);
+		printf("%-40s %-6s %8llu %6zu %6zu\n  observed: %s\n", files.v[i],
+		       res[i].nfail ? "FAIL" : "PASS", (unsigned long long)res[i].seed,
+		       res[i].npass, res[i].nfail, res[i].observed);
 		if (res[i].nfail) {
 			failed++;
 			printf("  replay: rmcpsec run %s --seed %llu  (details: %s/results.json)\n",

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "fsm/commit.h"
+#include "nodes/mutant.h"
 
 int
 cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
@@ -15,6 +17,8 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 	    {"seed", required_argument, NULL, 's'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"pcap-per-node", no_argument, NULL, 'p'},
+	    {"profile", required_argument, NULL, 'P'},
+	    {"mutant", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -41,6 +45,28 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 		case 'p':
 			o->per_node_pcap = true;
 			break;
+		case 'P': {
+			enum commit_profile p;
+			if (commit_profile_parse(optarg, &p) != 0) {
+				fprintf(stderr,
+					"rmcpsec %s: --profile wants strict or robust, got '%s'\n",
+					cmd, optarg);
+				return EXIT_USAGE;
+			}
+			o->profile = 1 + (int)p;
+			break;
+		}
+		case 'M': {
+			enum mutant m;
+			if (mutant_parse(optarg, &m) != 0) {
+				fprintf(stderr,
+					"rmcpsec %s: unknown mutant '%s' (docs/mutants.md)\n", cmd,
+					optarg);
+				return EXIT_USAGE;
+			}
+			o->mutant = (int)m;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(EXIT_PASS);

@@ -10,6 +10,8 @@ struct cli_opts {
 	bool seed_set;
 	const char *out;
 	bool per_node_pcap;
+	int profile;	    /* 0: each scenario's; 1 + enum commit_profile: --profile */
+	int mutant;	    /* enum mutant: --mutant NAME */
 	const char *target; /* the scenario file or the suite directory */
 };
 

@@ -67,6 +67,7 @@ enum commit_event_type {
 	COMMIT_EV_PEER,	     /* server: the client is now in power state .peer */
 	COMMIT_EV_RESET,     /* client: the NIC restarted; RAM and timers lost, NVRAM kept */
 	COMMIT_EV_DATA,	     /* client: a valid packet arrived under .spi */
+	COMMIT_EV_REFRESH_NOW, /* server: refresh now (no SA yet, or the client lost it): Fig. 3 */
 	COMMIT_EV__COUNT
 };
 

@@ -155,6 +155,9 @@ commit_server_step(struct commit_server *s, const struct commit_event *ev, uint6
 			maybe_ack(&next, &a, now);
 		}
 		break;
+	case COMMIT_EV_REFRESH_NOW:
+		on_refresh(&next, &a, now);
+		break;
 	case COMMIT_EV_KEX_FAIL:
 		if (next.phase == COMMIT_S_KEX && ev->txid == next.txid)
 			back_to_idle(&next, &a, now); /* step 24 failed: step 30 */

@@ -3,26 +3,8 @@
 #include <string.h>
 
 #include "nodes/client_rx.h"
+#include "nodes/ike_sa.h"
 #include "proto/err.h"
-
-/* The NIC (re)reads its stored SA: at start, after power returns, never while dead. */
-static void
-nic_load_sa(struct client *c)
-{
-	struct nvram_sa s;
-	sec_pair_fini(&c->sec);
-	c->sec_up = false;
-	if (nvram_sa_active(&c->nv, &s) == RMC_OK)
-		c->sec_up = sec_pair_init(&c->sec, &s, SEC_NIC, c->cfg.replay_window) == RMC_OK;
-	explicit_bzero(&s, sizeof(s));
-}
-
-static void
-nic_drop_sa(struct client *c)
-{
-	sec_pair_fini(&c->sec);
-	c->sec_up = false;
-}
 
 int
 client_init(struct client *c, const struct client_cfg *cfg)
@@ -30,7 +12,9 @@ client_init(struct client *c, const struct client_cfg *cfg)
 	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
 	c->power = cfg->power;
-	nvram_init(&c->nv, &cfg->nvram);
+	struct nvram_config nvc = cfg->nvram;
+	nvc.mutant_in_place = cfg->mutant == MUT_NVRAM_NOT_ATOMIC;
+	nvram_init(&c->nv, &nvc);
 	/* Provisioning stands in for the IKE exchange of Fig. 3 step 11 until IKE is wired in. */
 	if (cfg->sa.suite != MGMT_SUITE_NONE && power_caps(cfg->power).context) {
 		int rc = nvram_sa_stage(&c->nv, &cfg->sa);
@@ -40,9 +24,17 @@ client_init(struct client *c, const struct client_cfg *cfg)
 			return rc;
 	}
 	if (power_caps(c->power).nic_alive)
-		nic_load_sa(c);
+		nic_load_sas(c);
 	explicit_bzero(&c->cfg.sa, sizeof(c->cfg.sa));
-	return netif_init(&c->nif, cfg->mac, cfg->ip, cfg->first_ip_id);
+	commit_client_init(&c->cm, cfg->profile, cfg->timing, client_active_spi(c));
+	c->rand_state = cfg->ike.rand_seed;
+	int rc = netif_init(&c->nif, cfg->mac, cfg->ip, cfg->first_ip_id);
+	if (rc == RMC_OK && c->cfg.ike.enabled &&
+	    ike_suite_for_mgmt(cfg->ike.suite) == IKE_SUITE_NONE)
+		rc = RMC_EUNSUP;
+	if (rc == RMC_OK && c->power == PWR_OS_UP)
+		host_follow_power(c, PWR_OS_UP, NULL);
+	return rc;
 }
 
 void
@@ -50,7 +42,9 @@ client_fini(struct client *c)
 {
 	if (!c)
 		return;
-	nic_drop_sa(c);
+	host_stop(c);
+	nic_drop_sas(c);
+	explicit_bzero(&c->host_sa, sizeof(c->host_sa));
 	netif_fini(&c->nif);
 	explicit_bzero(&c->nv, sizeof(c->nv));
 }
@@ -78,20 +72,37 @@ booting(enum power_state s)
 
 /* What a power change does to the NIC: RAM lost, NVRAM re-read, context erased. */
 static void
-nic_follow_power(struct client *c, enum power_cause cause, enum power_state next)
+nic_follow_power(struct client *c, uint64_t now, enum power_cause cause, enum power_state next,
+		 struct node_out *out)
 {
 	if (next == PWR_MECH_OFF) {
-		nic_drop_sa(c);
+		nic_drop_sas(c);
 		nvram_cut_disarm(&c->nv);
 		c->cut_armed = false;
+		for (int t = 0; t < COMMIT_T__COUNT; t++)
+			node_out_timer(out, CLIENT_TIMER_COMMIT + (uint32_t)t, NODE_TIMER_NEVER);
 	} else if (c->power == PWR_MECH_OFF) {
 		nvram_restore(&c->nv);
-		nic_load_sa(c);
+		nic_load_sas(c);
+		c->mut_seq = 0; /* only MUT_SEQ_RESTART uses it */
+		if (!c->pair_up[NIC_SA_PEND] && c->cm.pending_spi) {
+			/* the pending SA did not survive (torn write): nothing left to commit */
+			c->cm.pending_spi = c->cm.pending_txid = 0;
+			c->cm.pending_live = false;
+			c->cm.phase = COMMIT_C_IDLE;
+		}
+		/* the NIC restarts: RAM and timers gone, the commit state is in NVRAM */
+		struct commit_event ev = {.type = COMMIT_EV_RESET};
+		nic_commit_event(c, now, &ev, out);
 	}
 	if (cause == PC_NVRAM_CLEAR || cause == PC_FRESH_INSTALL) {
 		nvram_clear(&c->nv);
-		nic_drop_sa(c);
+		nic_drop_sas(c);
+		commit_client_init(&c->cm, c->cfg.profile, c->cfg.timing, 0);
+		for (int t = 0; t < COMMIT_T__COUNT; t++)
+			node_out_timer(out, CLIENT_TIMER_COMMIT + (uint32_t)t, NODE_TIMER_NEVER);
 	}
+	host_follow_power(c, next, out);
 }
 
 int
@@ -105,7 +116,7 @@ client_set_power(struct client *c, uint64_t now, enum power_cause cause, struct 
 	}
 	node_out_note(out, "power %s -> %s (%s)", power_state_name(c->power),
 		      power_state_name(next), power_cause_name(cause));
-	nic_follow_power(c, cause, next);
+	nic_follow_power(c, now, cause, next, out); /* reads c->power: where the NIC comes from */
 	c->power = next;
 	if (booting(next) && c->cfg.boot_ns != NODE_TIMER_NEVER)
 		node_out_timer(out, CLIENT_TIMER_BOOT, now + c->cfg.boot_ns);
@@ -141,6 +152,14 @@ client_arm_nvram_cut(struct client *c, size_t n)
 void
 client_on_timer(struct client *c, uint64_t now, uint32_t id, struct node_out *out)
 {
-	if (id == CLIENT_TIMER_BOOT && booting(c->power))
+	if (id == CLIENT_TIMER_BOOT && booting(c->power)) {
 		client_set_power(c, now, PC_BOOT_COMPLETE, out);
+	} else if (id == CLIENT_TIMER_IKE) {
+		host_on_timer(c, now, out);
+	} else if (id >= CLIENT_TIMER_COMMIT && id < CLIENT_TIMER_COMMIT + COMMIT_T__COUNT &&
+		   power_caps(c->power).nic_alive) {
+		struct commit_event ev = {.type = COMMIT_EV_TIMEOUT,
+					  .timer = (enum commit_timer)(id - CLIENT_TIMER_COMMIT)};
+		nic_commit_event(c, now, &ev, out);
+	}
 }

@@ -15,6 +15,7 @@
 #include "nodes/client_rx.h"
 #include "proto/err.h"
 #include "proto/pkt.h"
+#include "proto/rd.h"
 #include "proto/rmcp.h"
 
 struct peer {
@@ -32,17 +33,9 @@ nic_send(struct client *c, uint64_t now, const struct peer *p, const uint8_t *bu
 	if (!p->secure)
 		return netif_send_udp(&c->nif, out, p->mac, p->ip, p->our_port, p->their_port, buf,
 				      n);
-	uint64_t seq;
-	int rc = nvram_seq_next(&c->nv, c->sec.spi_out, &seq);
-	if (rc) {
-		if (nvram_power_lost(&c->nv))
-			client_check_nvram_cut(c, now, out);
-		else
-			c->st.seq_unavailable++;
-		return rc;
-	}
-	return netif_send_udp_sealed(&c->nif, out, &c->sec, seq, p->mac, p->ip, p->our_port,
-				     p->their_port, buf, n);
+	/* Replies leave under the active SA, whichever SA the request came under (robust). */
+	return nic_send_sealed(c, now, NIC_SA_CUR, p->mac, p->ip, p->our_port, p->their_port, buf,
+			       n, out);
 }
 
 static void
@@ -89,7 +82,7 @@ execute(struct client *c, uint64_t now, const struct peer *p, uint8_t type, stru
 	c->st.commands_executed++;
 	c->st.executed[type - ASF_RESET]++;
 	node_out_note(out, "executed %s (%s)", asf_type_name(type),
-		      p->secure ? mgmt_suite_name(c->sec.suite) : "clear");
+		      p->secure ? mgmt_suite_name(c->pair[NIC_SA_CUR].suite) : "clear");
 }
 
 static void
@@ -153,7 +146,8 @@ on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *dat
 	if (!p->secure) {
 		struct nvram_policy pol;
 		nvram_policy_get(&c->nv, &pol);
-		if (!nvram_clear_request_allowed(&pol, p->our_port, m.type)) {
+		bool mut = c->cfg.mutant == MUT_CLEAR_RESET && m.type == ASF_RESET;
+		if (!nvram_clear_request_allowed(&pol, p->our_port, m.type) && !mut) {
 			c->st.clear_refused++;
 			if (m.type >= ASF_RESET && m.type <= ASF_POWER_CYCLE)
 				node_out_note(out, "refused clear %s", asf_type_name(m.type));
@@ -166,6 +160,30 @@ on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *dat
 	answer_asf(c, now, p, &m, out);
 }
 
+/* The SPI of the outermost IPsec header (AH outside ESP in the bundle: one SPI). */
+static uint32_t
+outer_spi(const struct pkt *pk)
+{
+	size_t off = pk->ip.ihl + (pk->ip.proto == IPPROTO_AH_ ? 4 : 0);
+	if (pk->l3_len < off + 4)
+		return 0;
+	return get_be32(pk->l3 + off);
+}
+
+/*
+ * Which of the NIC's SAs may open this packet: the active one; the
+ * previous one while the commit fsm still accepts it (robust); the one
+ * being committed, for the commit messages only (checked after opening).
+ */
+static int
+inbound_role(const struct client *c, uint32_t spi)
+{
+	int r = nic_role_for_spi(c, spi);
+	if (r == NIC_SA_PREV && !commit_client_accepts(&c->cm, spi))
+		return -1;
+	return r;
+}
+
 static void
 on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *out)
 {
@@ -173,7 +191,10 @@ on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *
 	size_t n;
 	struct ipv4_hdr ih;
 	struct udp_hdr uh;
-	if (!c->sec_up || sec_open_ipv4(&c->sec, pk->l3, pk->l3_len, inner, sizeof(inner), &n)) {
+	int r = inbound_role(c, outer_spi(pk));
+	if (r >= 0 && c->cfg.mutant == MUT_NO_REPLAY_CHECK)
+		sec_pair_forget_replay(&c->pair[r]);
+	if (r < 0 || sec_open_ipv4(&c->pair[r], pk->l3, pk->l3_len, inner, sizeof(inner), &n)) {
 		c->st.ipsec_rejected++;
 		return;
 	}
@@ -185,10 +206,29 @@ on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *
 		return;
 	}
 	c->st.secure_rx++;
+	if (pk->ip.src == c->cfg.ike.server_ip) {
+		memcpy(c->server_mac, pk->eth.src, ETH_ALEN);
+		c->server_mac_known = true;
+	}
+	const uint8_t *data = inner + ih.ihl + UDP_HLEN;
+	size_t dlen = uh.len - UDP_HLEN;
+	struct rmcp_msg m;
+	if (rmcp_decode(data, dlen, &m) == RMC_OK && !m.is_ack && m.iana == ASF_IANA_COMMIT) {
+		nic_on_commit_msg(c, now, r, &m, out);
+		return;
+	}
+	if (r == NIC_SA_PEND) {
+		c->st.pending_refused++; /* not committed: only the commit may use it */
+		return;
+	}
+	if (r == NIC_SA_CUR) {
+		struct commit_event ev = {.type = COMMIT_EV_DATA, .spi = c->pair[r].spi_in};
+		nic_commit_event(c, now, &ev, out);
+	}
 	struct peer p = {
 	    .ip = pk->ip.src, .our_port = RMCP_PORT_SECURE, .their_port = uh.sport, .secure = true};
 	memcpy(p.mac, pk->eth.src, ETH_ALEN);
-	on_rmcp(c, now, &p, inner + ih.ihl + UDP_HLEN, uh.len - UDP_HLEN, out);
+	on_rmcp(c, now, &p, data, dlen, out);
 }
 
 void
@@ -226,6 +266,10 @@ client_on_frame(struct client *c, uint64_t now, const uint8_t *frame, size_t len
 	}
 	if (pk.udp.dport == RMCP_PORT_SECURE) {
 		c->st.clear_refused++;
+		return;
+	}
+	if (pk.udp.dport == 500 && pk.udp.sport == 500) {
+		host_on_ike(c, now, &pk, out);
 		return;
 	}
 	struct nvram_policy pol;

@@ -49,3 +49,25 @@ node_out_note(struct node_out *o, const char *fmt, ...)
 	va_end(ap);
 	o->nnotes++;
 }
+
+void
+node_out_key(struct node_out *o, const struct nvram_sa *sa, uint32_t nic_ip)
+{
+	if (o->nkeys == NODE_OUT_KEYS) {
+		o->dropped++;
+		return;
+	}
+	o->keys[o->nkeys].sa = *sa;
+	o->keys[o->nkeys].nic_ip = nic_ip;
+	o->nkeys++;
+}
+
+void
+node_out_ike_key(struct node_out *o, const char *line)
+{
+	if (o->nike_keys == NODE_OUT_KEYS) {
+		o->dropped++;
+		return;
+	}
+	snprintf(o->ike_keys[o->nike_keys++], NODE_IKE_KEY_LEN, "%s", line);
+}

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "nodes/nvram.h"
 
 enum {
 	NODE_FRAME_MAX = 1600, /* one Ethernet frame without FCS, with room for VLAN */
@@ -20,6 +23,19 @@ enum {
 	NODE_OUT_NOTES = 8,
 	NODE_TIMER_IDS = 16, /* timer ids a node may use: 0 .. NODE_TIMER_IDS-1 */
 	NODE_NOTE_LEN = 96,
+	NODE_OUT_KEYS = 2,
+	NODE_IKE_KEY_LEN = 512,
+};
+
+/*
+ * A key a node negotiated, exported the way an endpoint writes a key log
+ * (SSLKEYLOGFILE, strongSwan's Wireshark export): the driver writes it
+ * beside the trace so Wireshark, the verifier and the observer can open
+ * the traffic. The SA as the NIC of nic_ip stores it.
+ */
+struct node_key {
+	struct nvram_sa sa;
+	uint32_t nic_ip;
 };
 
 enum { NODE_TIMER_NEVER = UINT64_MAX };
@@ -44,6 +60,10 @@ struct node_out {
 	size_t ntimers;
 	char notes[NODE_OUT_NOTES][NODE_NOTE_LEN];
 	size_t nnotes;
+	struct node_key keys[NODE_OUT_KEYS];
+	size_t nkeys;
+	char ike_keys[NODE_OUT_KEYS][NODE_IKE_KEY_LEN]; /* ikev2_decryption_table lines */
+	size_t nike_keys;
 	size_t dropped; /* outputs that did not fit: a bug, reported by the driver */
 };
 
@@ -54,6 +74,10 @@ node_out_reset(struct node_out *o)
 	o->nframes = 0;
 	o->ntimers = 0;
 	o->nnotes = 0;
+	if (o->nkeys)
+		explicit_bzero(o->keys, sizeof(o->keys));
+	o->nkeys = 0;
+	o->nike_keys = 0;
 	o->dropped = 0;
 }
 
@@ -61,6 +85,8 @@ node_out_reset(struct node_out *o)
 uint8_t *node_out_frame_begin(struct node_out *o);
 void node_out_frame_commit(struct node_out *o, size_t len);
 void node_out_timer(struct node_out *o, uint32_t id, uint64_t at);
+void node_out_key(struct node_out *o, const struct nvram_sa *sa, uint32_t nic_ip);
+void node_out_ike_key(struct node_out *o, const char *line);
 void node_out_note(struct node_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

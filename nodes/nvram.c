@@ -989,6 +989,8 @@ sa_same(const struct nvram_sa *a, const struct nvram_sa *b)
 static int
 stage_target(const struct nvram *nv)
 {
+	if (nv->sel.active >= 0 && nv->cfg.mutant_in_place)
+		return nv->sel.active;
 	if (nv->sel.active >= 0)
 		return 1 - nv->sel.active;
 	if (nv->pending >= 0)

@@ -91,6 +91,7 @@ struct nvram_config {
 	uint64_t seq_reservation;   /* R: sequence numbers covered by one checkpoint */
 	uint32_t endurance_budget;  /* write cycles per region before it is worn */
 	bool enforce_endurance;	    /* writes to a worn region fail with RMC_EIO */
+	bool mutant_in_place;	    /* nodes/mutant.h: stage over the active slot (not atomic) */
 };
 
 /* The image's regions; each is written as a whole, and counted as one cycle. */

@@ -11,6 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fsm/commit.h"
+#include "fsm/power.h"
+#include "nodes/ike.h"
+#include "nodes/mutant.h"
 #include "nodes/netif.h"
 #include "nodes/node.h"
 #include "nodes/nvram.h"
@@ -18,8 +22,22 @@
 #include "proto/rmcp.h"
 
 enum server_timer {
-	SERVER_TIMER_RETX = 0,
+	SERVER_TIMER_RETX = 0, /* every per-client deadline: resends, polls, IKE, commit */
+	SERVER_TIMER_HA = 1,   /* heartbeat (primary) or watchdog (secondary) */
 };
+
+enum server_role {
+	SERVER_ALONE = 0,
+	SERVER_PRIMARY,	  /* sends heartbeats to its secondary */
+	SERVER_SECONDARY, /* passive until the primary's heartbeats stop */
+};
+
+/* How a message is protected: under the client's SA, in the clear, or whichever is possible. */
+enum server_via { SERVER_VIA_SECURE = 0, SERVER_VIA_CLEAR, SERVER_VIA_AUTO };
+
+enum { SERVER_HA_PORT = 4664, SERVER_PSK_MAX = 64 };
+
+struct store;
 
 enum { SERVER_QUEUE = 8, SERVER_MSG_MAX = RMCP_HLEN + ASF_HLEN + 32 };
 
@@ -31,6 +49,22 @@ struct server_cfg {
 	uint8_t retries;  /* resends before giving up */
 	uint16_t first_ip_id;
 	uint8_t first_seq;
+	/* The mechanism (issue 6). All zero: a plain console with provisioned SAs. */
+	bool ike;      /* negotiate each client's SA with IKE (Fig. 3, 4) */
+	uint8_t suite; /* enum mgmt_suite offered in IKE */
+	uint64_t ike_retrans_ns;
+	uint64_t rand_seed;
+	enum commit_profile profile;
+	struct commit_timing timing;
+	uint64_t poll_ns;    /* System State poll per client; 0: none */
+	bool clear_fallback; /* talk in the clear (RMCP port) to a client without a usable SA */
+	enum server_role role;
+	uint32_t service_ip; /* the management address clients know; a secondary takes it over */
+	uint32_t partner_ip; /* primary: where heartbeats go */
+	uint64_t heartbeat_ns, takeover_ns;
+	struct store *store; /* persistent SA store shared by primary and secondary; NULL: none */
+	uint64_t seq_block;  /* outbound sequence numbers reserved per store write */
+	enum mutant mutant;  /* MUT_NONE but for the suite's mutation tests */
 };
 
 struct server_msg {
@@ -55,11 +89,29 @@ struct server_client {
 	struct sec_pair *sec; /* the client's SA pair, mirrored; NULL when none */
 	uint8_t tries;
 	uint64_t retx_at;
+	uint8_t psk[SERVER_PSK_MAX];
+	size_t psk_len;
+	struct sec_pair *nsec;		   /* the refreshed SA until it is committed or abandoned */
+	uint64_t seq_next[2], seq_resv[2]; /* outbound sequence numbers: [0] sec, [1] nsec */
+	struct commit_server cm;
+	struct ike *ike;	/* initiator while a key exchange runs */
+	uint64_t ike_at;	/* its retransmission deadline; NODE_TIMER_NEVER: none */
+	uint32_t kex_txid;	/* the fsm's transaction of the running exchange */
+	uint32_t wire_txid;	/* txid on the wire: the new SA's SPI into the NIC */
+	struct nvram_sa new_sa; /* for the store */
+	bool sec_lost;		/* secure requests went unanswered: probe in the clear */
+	bool probing;		/* a clear probe is out: a clear answer means the NIC lost its SA */
+	bool peer_known;
+	enum power_state peer; /* learned from System State */
+	uint64_t poll_at;
+	uint64_t ikes, commits; /* key exchanges started, commits completed */
+	bool ack_owed; /* a successor owes the NIC the SA_ACK of wire_txid (robust takeover) */
 };
 
 struct server_stats {
 	uint64_t rx_frames, malformed, not_for_us, sent, resent, gave_up, unsolicited;
 	uint64_t secure_rx, ipsec_rejected, seal_failed, queue_full;
+	uint64_t ike_started, ike_failed, commits, store_errors, heartbeats_rx, takeovers;
 };
 
 struct server {
@@ -70,9 +122,24 @@ struct server {
 	uint8_t seq, tag;
 	uint64_t armed_at;
 	struct server_stats st;
+	enum power_state power;
+	bool active;	  /* serving clients (a secondary: only after takeover) */
+	uint64_t last_hb; /* secondary: when the primary was last heard */
+	uint64_t hb_count;
+	uint64_t takeover_at; /* when this secondary took over; 0: never */
 };
 
 int server_init(struct server *s, const struct server_cfg *cfg);
+/* Time zero: arms refresh, poll and heartbeat timers. */
+void server_start(struct server *s, uint64_t now, struct node_out *out);
+/* A power event of the server machine (hang, reset, cold boot ...). */
+int server_power_event(struct server *s, uint64_t now, enum power_cause cause,
+		       struct node_out *out);
+int server_set_client_psk(struct server *s, size_t ci, const uint8_t *psk, size_t len);
+/* Running its management software: OS up, or cold boot (no context, clear mode). */
+bool server_running(const struct server *s);
+/* The SPI the server sends under to client ci (0: no SA). */
+uint32_t server_client_spi(const struct server *s, size_t ci);
 void server_fini(struct server *s);
 int server_add_client(struct server *s, const char *name, uint32_t ip);
 int server_find_client(const struct server *s, const char *name);
@@ -84,7 +151,7 @@ int server_set_client_sa(struct server *s, size_t ci, const struct nvram_sa *sto
  * Queues an ASF message (a request or a command) for client index ci,
  * secured under the client's SA or in the clear (RMC_ESTATE: no SA).
  */
-int server_send(struct server *s, uint64_t now, size_t ci, uint8_t asf_type, bool secure,
+int server_send(struct server *s, uint64_t now, size_t ci, uint8_t asf_type, enum server_via via,
 		struct node_out *out);
 void server_on_frame(struct server *s, uint64_t now, const uint8_t *frame, size_t len,
 		     struct node_out *out);

@@ -22,11 +22,11 @@ static const char *
 commit_name(uint8_t type)
 {
 	switch (type) {
-	case COMMIT_SA_READY:
+	case ASF_COMMIT_READY:
 		return "SA_READY";
-	case COMMIT_SA_ACK:
+	case ASF_COMMIT_ACK:
 		return "SA_ACK";
-	case COMMIT_SA_CONFIRM:
+	case ASF_COMMIT_CONFIRM:
 		return "SA_CONFIRM";
 	}
 	return "?";
@@ -35,7 +35,7 @@ commit_name(uint8_t type)
 static unsigned
 stage_bit(uint8_t type)
 {
-	return 1u << (type - COMMIT_SA_READY);
+	return 1u << (type - ASF_COMMIT_READY);
 }
 
 void
@@ -46,7 +46,7 @@ verify_commit(struct verifier *v, const struct rmcp_msg *m, uint32_t spi)
 	bool fresh;
 
 	v->st.commit++;
-	if (m->type < COMMIT_SA_READY || m->type > COMMIT_SA_CONFIRM) {
+	if (m->type < ASF_COMMIT_READY || m->type > ASF_COMMIT_CONFIRM) {
 		verify_report(v, V_MALFORMED, 0, "commit message of unknown type %u", m->type);
 		return;
 	}
@@ -68,7 +68,7 @@ verify_commit(struct verifier *v, const struct rmcp_msg *m, uint32_t spi)
 	hi = in < out ? out : in;
 	if (!(seen = verify_seen(v, &v->commits, ((uint64_t)lo << 32) | hi, txid, &fresh)))
 		return;
-	uint8_t before = m->type == COMMIT_SA_READY ? 0 : (uint8_t)(m->type - 1);
+	uint8_t before = m->type == ASF_COMMIT_READY ? 0 : (uint8_t)(m->type - 1);
 	if (before && !(*seen & stage_bit(before)))
 		verify_report(v, V_COMMIT_ORDER, 0,
 			      "%s of transaction %u (SPIs 0x%08x, 0x%08x) before any %s",

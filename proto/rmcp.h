@@ -53,9 +53,9 @@ enum asf_type { ASF_TYPES(ASF_TYPE_ENUM_) };
 
 /* Commit handshake types, only under IANA ASF_IANA_COMMIT (DESIGN §3). */
 enum commit_type {
-	COMMIT_SA_READY = 0x01,
-	COMMIT_SA_ACK = 0x02,
-	COMMIT_SA_CONFIRM = 0x03,
+	ASF_COMMIT_READY = 0x01,
+	ASF_COMMIT_ACK = 0x02,
+	ASF_COMMIT_CONFIRM = 0x03,
 };
 
 struct rmcp_msg {

@@ -25,8 +25,37 @@ obs_prot_name(uint8_t prot)
 void
 obs_log_fini(struct obs_log *log)
 {
+	for (size_t i = 0; i < log->nkeys; i++) {
+		sec_pair_fini(log->keys[i].pair);
+		free(log->keys[i].pair);
+	}
+	free(log->keys);
 	free(log->v);
 	memset(log, 0, sizeof(*log));
+}
+
+int
+obs_log_add_sa(struct obs_log *log, const struct nvram_sa *sa, int16_t client, uint16_t ord,
+	       uint32_t replay_window)
+{
+	if (log->nkeys + 2 > log->capkeys) {
+		size_t cap = log->capkeys ? log->capkeys * 2 : 8;
+		struct obs_key *k = realloc(log->keys, cap * sizeof(*k));
+		if (!k)
+			return RMC_ENOMEM;
+		log->keys = k;
+		log->capkeys = cap;
+	}
+	for (int role = SEC_NIC; role <= SEC_SERVER; role++) {
+		struct sec_pair *p = calloc(1, sizeof(*p));
+		int rc = p ? sec_pair_init(p, sa, (enum sec_role)role, replay_window) : RMC_ENOMEM;
+		if (rc) {
+			free(p);
+			return rc;
+		}
+		log->keys[log->nkeys++] = (struct obs_key){p, client, ord};
+	}
+	return RMC_OK;
 }
 
 static int16_t
@@ -91,6 +120,7 @@ classify_ike(struct obs *o, uint16_t sport, uint16_t dport, const uint8_t *p, si
 	o->ike_exch = h.exch;
 	o->ike_response = (h.flags & IKEV2_F_RESPONSE) != 0;
 	o->ike_msgid = h.msgid;
+	o->asf_type = h.exch; /* what scenario patterns match on */
 	return true;
 }
 
@@ -113,10 +143,14 @@ classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk)
 		  : pk->l4_len > 0 && l4[0] == IPPROTO_ESP_ ? OBS_AH_ESP
 							    : OBS_AH;
 	for (size_t i = 0; i < log->nkeys; i++) {
-		sec_pair_forget_replay(&log->keys[i]);
-		if (sec_open_ipv4(&log->keys[i], pk->l3, pk->l3_len, inner, sizeof(inner), &n))
+		struct sec_pair *k = log->keys[i].pair;
+		if (k->spi_in != o->spi)
+			continue; /* only the pair that receives under this SPI can open it */
+		sec_pair_forget_replay(k);
+		if (sec_open_ipv4(k, pk->l3, pk->l3_len, inner, sizeof(inner), &n))
 			continue;
 		o->opened = true;
+		o->sa = log->keys[i].ord;
 		if (ipv4_decode(inner, n, &ih) == RMC_OK && ih.proto == IPPROTO_UDP_ &&
 		    udp_decode(inner + ih.ihl, ih.tot_len - ih.ihl, ih.src, ih.dst, &uh) == RMC_OK)
 			classify_rmcp(o, uh.sport, uh.dport, inner + ih.ihl + UDP_HLEN,
@@ -184,6 +218,10 @@ obs_match(const struct obs *o, const struct scn_pattern *p)
 	if (p->via == SCN_VIA_SECURE && o->prot == OBS_CLEAR)
 		return 0;
 	if (p->via == SCN_VIA_CLEAR && o->prot != OBS_CLEAR)
+		return 0;
+	if (p->sa && o->sa != p->sa)
+		return 0;
+	if (o->t < p->after || o->t >= p->before)
 		return 0;
 	return 1;
 }

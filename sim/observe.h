@@ -26,6 +26,7 @@ struct obs {
 	bool opened;  /* protected, and the harness removed the protection */
 	uint32_t spi; /* outermost IPsec header's SPI and sequence number */
 	uint32_t seq;
+	uint16_t sa; /* opened with the client's Nth SA of the run (0: not opened) */
 	uint8_t ike_exch;  /* OBS_IKE: exchange type (RFC 7296 §3.1) */
 	bool ike_response; /* OBS_IKE: the Response flag */
 	uint32_t ike_msgid;
@@ -43,15 +44,27 @@ enum obs_prot {
  * same stored SAs as the nodes), so it can classify what travels under
  * ESP without asking any node.
  */
+struct obs_key {
+	struct sec_pair *pair; /* heap: a pair's SAD points into itself */
+	int16_t client;	       /* node index of the client whose SA it is */
+	uint16_t ord;	       /* 1 for the client's first SA of the run, 2 for the next ... */
+};
+
 struct obs_log {
 	struct obs *v;
 	size_t n, cap;
-	struct sec_pair *keys;
-	size_t nkeys;
+	struct obs_key *keys;
+	size_t nkeys, capkeys;
 };
 
 void obs_log_init(struct obs_log *log);
 void obs_log_fini(struct obs_log *log);
+/*
+ * The harness learns an SA (as a key log exports it): both directions,
+ * the NIC's role and the server's. Returns 0 or an error.
+ */
+int obs_log_add_sa(struct obs_log *log, const struct nvram_sa *sa, int16_t client, uint16_t ord,
+		   uint32_t replay_window);
 /* Classifies one frame and appends it; returns 0 or RMC_ENOMEM. */
 int obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const uint8_t *f,
 		  size_t len);

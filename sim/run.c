@@ -9,6 +9,7 @@
 #include "nodes/secure.h"
 #include "proto/rd.h"
 #include "nodes/server.h"
+#include "nodes/store.h"
 #include "pcap/keys.h"
 #include "pcap/trace.h"
 #include "proto/err.h"
@@ -56,6 +57,23 @@ struct run {
 	int io_error;
 	struct nvram_sa *stored; /* per node: the SA its NIC is provisioned with (clients) */
 	uint64_t seed;
+	struct commit_timing timing;
+	enum commit_profile profile;
+	bool profile_override; /* --profile: the replay command carries it */
+	enum mutant mutant;
+	/* The key log: every SA of the run, as the nodes exported it (node_key). */
+	struct run_sa *sas;
+	size_t nsas, capsas;
+	char (*ike_lines)[NODE_IKE_KEY_LEN];
+	size_t nike, capike;
+	struct store **stores; /* per server: its connection to the shared store */
+	char store_path[1100];
+};
+
+struct run_sa {
+	struct nvram_sa sa;
+	size_t client; /* node index */
+	unsigned ord;  /* the client's Nth SA of the run */
 };
 
 struct verdict {
@@ -91,6 +109,61 @@ add_note(struct run *r, size_t node, const char *text)
 	snprintf(n->text, sizeof(n->text), "%s", text);
 }
 
+static int
+client_of_ip(const struct scenario *sc, uint32_t ip)
+{
+	for (size_t i = 0; i < sc->nnodes; i++)
+		if (sc->nodes[i].role == SCN_CLIENT && sc->nodes[i].ip == ip)
+			return (int)i;
+	return -1;
+}
+
+/* A node exported an SA: the run logs it once, and the observer can open its traffic. */
+static void
+log_key(struct run *r, const struct node_key *k)
+{
+	int ci = client_of_ip(r->sc, k->nic_ip);
+	unsigned ord = 1;
+	if (ci < 0)
+		return;
+	for (size_t i = 0; i < r->nsas; i++) {
+		if (r->sas[i].sa.spi_in == k->sa.spi_in && r->sas[i].sa.spi_out == k->sa.spi_out)
+			return; /* both ends export the same SA */
+		if (r->sas[i].client == (size_t)ci)
+			ord++;
+	}
+	if (r->nsas == r->capsas) {
+		size_t cap = r->capsas ? r->capsas * 2 : 8;
+		struct run_sa *v = realloc(r->sas, cap * sizeof(*v));
+		if (!v) {
+			r->io_error = RMC_ENOMEM;
+			return;
+		}
+		r->sas = v;
+		r->capsas = cap;
+	}
+	r->sas[r->nsas++] = (struct run_sa){k->sa, (size_t)ci, ord};
+	if (obs_log_add_sa(&r->obs, &k->sa, (int16_t)ci, (uint16_t)ord,
+			   r->sc->security.replay_window) != RMC_OK)
+		r->io_error = RMC_ENOMEM;
+}
+
+static void
+log_ike_key(struct run *r, const char *line)
+{
+	if (r->nike == r->capike) {
+		size_t cap = r->capike ? r->capike * 2 : 8;
+		char(*v)[NODE_IKE_KEY_LEN] = realloc(r->ike_lines, cap * sizeof(*v));
+		if (!v) {
+			r->io_error = RMC_ENOMEM;
+			return;
+		}
+		r->ike_lines = v;
+		r->capike = cap;
+	}
+	snprintf(r->ike_lines[r->nike++], NODE_IKE_KEY_LEN, "%s", line);
+}
+
 static void on_timer(void *ctx, uint64_t arg);
 
 /* Turns what a node asked for into LAN transmissions, engine events and log entries. */
@@ -98,6 +171,11 @@ static void
 flush(struct run *r, struct simnode *sn)
 {
 	struct node_out *o = &r->out;
+	/* keys first: the frames of this step may already travel under them */
+	for (size_t i = 0; i < o->nkeys; i++)
+		log_key(r, &o->keys[i]);
+	for (size_t i = 0; i < o->nike_keys; i++)
+		log_ike_key(r, o->ike_keys[i]);
 	for (size_t i = 0; i < o->nframes; i++)
 		lan_send(&r->lan, sn->idx, o->buf + o->frame_off[i], o->frame_len[i]);
 	for (size_t i = 0; i < o->ntimers; i++) {
@@ -109,6 +187,7 @@ flush(struct run *r, struct simnode *sn)
 	}
 	for (size_t i = 0; i < o->nnotes; i++)
 		add_note(r, sn->idx, o->notes[i]);
+
 	if (o->dropped)
 		add_note(r, sn->idx, "node output overflow: some frames or timers were lost");
 	node_out_reset(o);
@@ -160,6 +239,12 @@ on_action(void *ctx, uint64_t arg)
 	struct run *r = ctx;
 	const struct scn_action *a = &r->sc->actions[arg];
 	uint64_t now = r->eng.now;
+	if (a->verb == SCN_DO_POWER && a->server >= 0) {
+		struct simnode *sn = &r->nodes[a->server];
+		server_power_event(&sn->u.s, now, a->cause, &r->out);
+		flush(r, sn);
+		return;
+	}
 	if (a->verb == SCN_DO_POWER) {
 		struct simnode *sn = &r->nodes[a->client];
 		if (a->nvram_cut != SCN_CUT_NONE) {
@@ -174,17 +259,21 @@ on_action(void *ctx, uint64_t arg)
 		flush(r, sn);
 		return;
 	}
-	bool secure =
-	    a->via == SCN_VIA_SECURE || (a->via == SCN_VIA_DEFAULT && r->sc->security.enabled);
+	enum server_via via = a->via == SCN_VIA_SECURE	? SERVER_VIA_SECURE
+			      : a->via == SCN_VIA_CLEAR ? SERVER_VIA_CLEAR
+			      : r->sc->security.enabled ? SERVER_VIA_AUTO
+							: SERVER_VIA_CLEAR;
 	struct simnode *sn = &r->nodes[a->server];
 	struct server *s = &sn->u.s;
 	if (a->verb == SCN_DO_DISCOVER) {
 		for (size_t i = 0; i < s->nclients; i++)
-			server_send(s, now, i, ASF_PRESENCE_PING, secure, &r->out);
+			server_send(s, now, i, ASF_PRESENCE_PING, via, &r->out);
 	} else {
 		int ci = server_find_client(s, r->sc->nodes[a->client].name);
 		if (ci >= 0)
-			server_send(s, now, (size_t)ci, a->asf_type, secure, &r->out);
+			if (server_send(s, now, (size_t)ci, a->asf_type, via, &r->out) != RMC_OK)
+				add_note(r, sn->idx,
+					 "could not send: no usable SA and no clear mode");
 	}
 	flush(r, sn);
 }
@@ -229,28 +318,24 @@ client_nvram_config(const struct scenario *sc, struct nvram_config *nv)
 	nv->seq_reservation = sc->security.reservation;
 }
 
-/* The harness's own copies of every SA, both roles, for classifying what it sees. */
+/*
+ * Provisioned SAs go into the key log as if the nodes had exported them:
+ * the harness holds its own copies of every SA, both roles, for
+ * classifying what it sees; IKE-negotiated ones arrive during the run.
+ */
 static int
-observer_keys(struct run *r)
+log_provisioned(struct run *r)
 {
 	const struct scenario *sc = r->sc;
-	if (!sc->security.enabled)
+	if (!sc->security.enabled || sc->security.ike)
 		return RMC_OK;
-	r->obs.keys = calloc(2 * sc->nnodes, sizeof(*r->obs.keys));
-	if (!r->obs.keys)
-		return RMC_ENOMEM;
-	for (size_t i = 0; i < sc->nnodes; i++) {
-		if (sc->nodes[i].role != SCN_CLIENT)
-			continue;
-		for (int role = SEC_NIC; role <= SEC_SERVER; role++) {
-			int rc = sec_pair_init(&r->obs.keys[r->obs.nkeys], &r->stored[i],
-					       (enum sec_role)role, sc->security.replay_window);
-			if (rc)
-				return rc;
-			r->obs.nkeys++;
+	for (size_t i = 0; i < sc->nnodes; i++)
+		if (sc->nodes[i].role == SCN_CLIENT) {
+			struct node_key k = {.sa = r->stored[i], .nic_ip = sc->nodes[i].ip};
+			log_key(r, &k);
+			explicit_bzero(&k, sizeof(k));
 		}
-	}
-	return RMC_OK;
+	return r->io_error;
 }
 
 /* The SAs are the primary's: the first server of the scenario. */
@@ -263,59 +348,156 @@ primary_ip(const struct scenario *sc)
 	return 0;
 }
 
+/* Each client's IKE pre-shared key, from the seed (a stream of its own). */
+static void
+derive_psk(uint64_t seed, size_t idx, uint8_t psk[32])
+{
+	struct rng k;
+	rng_seed(&k, seed ^ (0x50534bULL << 40) ^ idx);
+	for (size_t b = 0; b < 32; b++)
+		psk[b] = (uint8_t)rng_next(&k);
+}
+
+static int
+client_setup(struct run *r, size_t i, uint16_t ip_id)
+{
+	const struct scenario *sc = r->sc;
+	const struct scn_node *nd = &sc->nodes[i];
+	struct client_cfg cfg = {.ip = nd->ip,
+				 .power = nd->power,
+				 .boot_ns = nd->boot_ns,
+				 .first_ip_id = ip_id,
+				 .replay_window = sc->security.replay_window,
+				 .profile = r->profile,
+				 .timing = r->timing,
+				 .mutant = r->mutant};
+	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
+	memcpy(cfg.mac, nd->mac, 6);
+	client_nvram_config(sc, &cfg.nvram);
+	if (sc->security.ike) {
+		cfg.ike = (struct client_ike_cfg){.enabled = true,
+						  .server_ip = primary_ip(sc),
+						  .psk_len = 32,
+						  .suite = sc->security.suite,
+						  .retrans_ns = NS_PER_S / 2,
+						  .rand_seed = r->seed ^ (0x484f5354ULL << 32) ^ i};
+		derive_psk(r->seed, i, cfg.ike.psk);
+	} else {
+		cfg.sa = r->stored[i];
+		cfg.ike.server_ip = primary_ip(sc);
+	}
+	int rc = client_init(&r->nodes[i].u.c, &cfg);
+	explicit_bzero(&cfg, sizeof(cfg));
+	return rc;
+}
+
+static const struct scn_node *
+ha_partner(const struct scenario *sc, int want)
+{
+	for (size_t i = 0; i < sc->nnodes; i++)
+		if (sc->nodes[i].role == SCN_SERVER && sc->nodes[i].ha == want)
+			return &sc->nodes[i];
+	return NULL;
+}
+
+/* Servers that negotiate or fail over keep their context in one SQLite file beside the trace. */
+static int
+server_store(struct run *r, size_t i, struct store **st)
+{
+	char err[256];
+	*st = NULL;
+	if (!r->sc->security.ike && !r->sc->nodes[i].ha)
+		return RMC_OK;
+	int rc = store_open(r->store_path, st, err, sizeof(err));
+	if (rc)
+		add_note(r, i, err);
+	return rc;
+}
+
+static int
+server_setup(struct run *r, size_t i, uint16_t ip_id)
+{
+	const struct scenario *sc = r->sc;
+	const struct scn_node *nd = &sc->nodes[i];
+	const struct scn_node *prim = ha_partner(sc, 1), *sec = ha_partner(sc, 2);
+	struct server_cfg cfg = {.ip = nd->ip,
+				 .retx_ns = nd->retx_ns,
+				 .retries = nd->retries,
+				 .first_ip_id = ip_id,
+				 .first_seq = (uint8_t)rng_below(&r->rng, 255),
+				 .ike = sc->security.ike,
+				 .suite = sc->security.suite,
+				 .ike_retrans_ns = NS_PER_S / 2,
+				 .rand_seed = r->seed ^ (0x535256ULL << 40) ^ i,
+				 .profile = r->profile,
+				 .timing = r->timing,
+				 .poll_ns = sc->security.poll_ns,
+				 .clear_fallback = sc->security.clear_allowed,
+				 .role = (enum server_role)nd->ha,
+				 .service_ip = nd->ha ? prim->ip : nd->ip,
+				 .partner_ip = nd->ha == 1 && sec ? sec->ip
+					       : nd->ha == 2	  ? prim->ip
+								  : 0,
+				 .heartbeat_ns = nd->heartbeat_ns,
+				 .takeover_ns = nd->takeover_ns,
+				 .mutant = r->mutant};
+	snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
+	memcpy(cfg.mac, nd->mac, 6);
+	int rc = server_store(r, i, &r->stores[i]);
+	cfg.store = r->stores[i];
+	struct server *s = &r->nodes[i].u.s;
+	if (!rc)
+		rc = server_init(s, &cfg);
+	/* A console's inventory: every client of the scenario. */
+	for (size_t j = 0; rc == RMC_OK && j < sc->nnodes; j++) {
+		if (sc->nodes[j].role != SCN_CLIENT)
+			continue;
+		rc = server_add_client(s, sc->nodes[j].name, sc->nodes[j].ip);
+		if (!rc && sc->security.enabled && !sc->security.ike)
+			rc = server_set_client_sa(s, s->nclients - 1, &r->stored[j],
+						  sc->security.replay_window);
+		if (!rc && sc->security.ike) {
+			uint8_t psk[32];
+			derive_psk(r->seed, j, psk);
+			rc = server_set_client_psk(s, s->nclients - 1, psk, sizeof(psk));
+			explicit_bzero(psk, sizeof(psk));
+		}
+	}
+	return rc;
+}
+
+static void
+on_start(void *ctx, uint64_t arg)
+{
+	struct run *r = ctx;
+	struct simnode *sn = &r->nodes[arg];
+	server_start(&sn->u.s, r->eng.now, &r->out);
+	flush(r, sn);
+}
+
 static int
 nodes_init(struct run *r)
 {
 	const struct scenario *sc = r->sc;
-	if (!(r->stored = calloc(sc->nnodes, sizeof(*r->stored))))
+	if (!(r->stored = calloc(sc->nnodes, sizeof(*r->stored))) ||
+	    !(r->stores = calloc(sc->nnodes, sizeof(*r->stores))))
 		return RMC_ENOMEM;
 	for (size_t i = 0; sc->security.enabled && i < sc->nnodes; i++)
 		if (sc->nodes[i].role == SCN_CLIENT)
 			derive_sa(sc, r->seed, i, primary_ip(sc), &r->stored[i]);
 	for (size_t i = 0; i < sc->nnodes; i++) {
-		const struct scn_node *nd = &sc->nodes[i];
 		struct simnode *sn = &r->nodes[i];
 		sn->run = r;
 		sn->idx = i;
-		sn->role = nd->role;
+		sn->role = sc->nodes[i].role;
 		uint16_t ip_id = (uint16_t)rng_next(&r->rng);
-		int rc;
-		if (nd->role == SCN_CLIENT) {
-			struct client_cfg cfg = {.ip = nd->ip,
-						 .power = nd->power,
-						 .boot_ns = nd->boot_ns,
-						 .first_ip_id = ip_id,
-						 .replay_window = sc->security.replay_window};
-			snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
-			memcpy(cfg.mac, nd->mac, 6);
-			client_nvram_config(sc, &cfg.nvram);
-			cfg.sa = r->stored[i];
-			rc = client_init(&sn->u.c, &cfg);
-			explicit_bzero(&cfg, sizeof(cfg));
-		} else {
-			struct server_cfg cfg = {.ip = nd->ip,
-						 .retx_ns = nd->retx_ns,
-						 .retries = nd->retries,
-						 .first_ip_id = ip_id,
-						 .first_seq = (uint8_t)rng_below(&r->rng, 255)};
-			snprintf(cfg.name, sizeof(cfg.name), "%s", nd->name);
-			memcpy(cfg.mac, nd->mac, 6);
-			rc = server_init(&sn->u.s, &cfg);
-			/* A console's inventory: every client of the scenario. */
-			for (size_t j = 0; rc == RMC_OK && j < sc->nnodes; j++) {
-				if (sc->nodes[j].role != SCN_CLIENT)
-					continue;
-				rc =
-				    server_add_client(&sn->u.s, sc->nodes[j].name, sc->nodes[j].ip);
-				if (!rc && sc->security.enabled)
-					rc = server_set_client_sa(&sn->u.s, sn->u.s.nclients - 1,
-								  &r->stored[j],
-								  sc->security.replay_window);
-			}
-		}
+		int rc =
+		    sn->role == SCN_CLIENT ? client_setup(r, i, ip_id) : server_setup(r, i, ip_id);
 		if (rc)
 			return rc;
 		lan_port_config(&r->lan, i, &sc->link);
+		if (sn->role == SCN_SERVER)
+			engine_at(&r->eng, 0, on_start, r, i);
 	}
 	return RMC_OK;
 }
@@ -331,6 +513,9 @@ nodes_fini(struct run *r)
 			server_fini(&sn->u.s);
 		trace_close(sn->pcap);
 	}
+	for (size_t i = 0; r->stores && i < r->sc->nnodes; i++)
+		store_close(r->stores[i]);
+	free(r->stores);
 	free(r->nodes);
 }
 
@@ -373,6 +558,37 @@ judge_seen(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	v->pass = true;
 }
 
+/* The server managing the client at the end: running, and active (a secondary after takeover). */
+static const struct simnode *
+serving_server(const struct run *r)
+{
+	for (size_t i = 0; i < r->sc->nnodes; i++) {
+		const struct simnode *sn = &r->nodes[i];
+		if (sn->role == SCN_SERVER && sn->u.s.active && server_running(&sn->u.s))
+			return sn;
+	}
+	return NULL;
+}
+
+/* DESIGN §5: client and server share an SA both accept, read from their own state. */
+static void
+judge_in_sync(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct client *c = &r->nodes[e->node].u.c;
+	const struct simnode *sv = serving_server(r);
+	uint32_t nic = client_active_spi(c), srv = 0;
+	if (sv) {
+		int ci = server_find_client(&sv->u.s, r->sc->nodes[e->node].name);
+		srv = ci >= 0 ? server_client_spi(&sv->u.s, (size_t)ci) : 0;
+	}
+	bool sync = nic && srv && (nic == srv || commit_client_accepts(&c->cm, srv));
+	snprintf(v->what, sizeof(v->what), "%s and its server %s the same SA",
+		 r->sc->nodes[e->node].name, e->in_sync ? "hold" : "do not hold");
+	snprintf(v->detail, sizeof(v->detail), "NIC active SPI %08x, %s sends under %08x", nic,
+		 sv ? r->sc->nodes[sv->idx].name : "no server", srv);
+	v->pass = sync == e->in_sync;
+}
+
 static void
 judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 {
@@ -395,6 +611,17 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 		snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)",
 			 (unsigned long long)n);
 		v->pass = n > 0;
+		break;
+	}
+	case SCN_EXPECT_IN_SYNC:
+		judge_in_sync(r, e, v);
+		break;
+	case SCN_EXPECT_SAS: {
+		uint64_t n = r->nodes[e->node].u.c.st.commits;
+		snprintf(v->what, sizeof(v->what), "%s's NIC committed %llu new SA(s)",
+			 sc->nodes[e->node].name, (unsigned long long)e->count);
+		snprintf(v->detail, sizeof(v->detail), "committed %llu", (unsigned long long)n);
+		v->pass = n == e->count;
 		break;
 	}
 	case SCN_EXPECT_SEEN:
@@ -490,12 +717,18 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 	json_str(f, sc->name);
 	fprintf(f, ",\n  \"seed\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)res->seed, (unsigned long long)sc->duration);
+	fprintf(f, "  \"profile\": \"%s\",\n", commit_profile_name(r->profile));
 	fprintf(f, "  \"verdict\": \"%s\",\n  \"passed\": %zu,\n  \"failed\": %zu,\n",
 		res->nfail ? "FAIL" : "PASS", res->npass, res->nfail);
+	fprintf(f, "  \"observed\": ");
+	json_str(f, res->observed);
+	fprintf(f, ",\n");
 	fprintf(f, "  \"replay\": ");
 	char replay[700];
-	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu", sc->path,
-		 (unsigned long long)res->seed);
+	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu%s%s%s%s", sc->path,
+		 (unsigned long long)res->seed, r->profile_override ? " --profile " : "",
+		 r->profile_override ? commit_profile_name(r->profile) : "",
+		 r->mutant ? " --mutant " : "", r->mutant ? mutant_name(r->mutant) : "");
 	json_str(f, replay);
 	fprintf(f, ",\n  \"trace\": \"trace.pcap\",\n  \"frames\": %llu,\n  \"events\": %llu,\n",
 		(unsigned long long)res->frames, (unsigned long long)res->events);
@@ -578,7 +811,7 @@ write_ah_lines(const struct sec_pair *p, uint32_t nic, uint32_t srv, FILE *f)
 	return RMC_OK;
 }
 
-/* One key file: every client's NIC-role pair (the observer's even indices) through write. */
+/* One key file: every SA of the key log, NIC-role pair (the observer's even entries). */
 static int
 export_file(struct run *r, const char *dir, const char *name,
 	    int (*write)(const struct sec_pair *, uint32_t, uint32_t, FILE *), char *err,
@@ -593,11 +826,9 @@ export_file(struct run *r, const char *dir, const char *name,
 		return RMC_EIO;
 	}
 	int rc = RMC_OK;
-	for (size_t i = 0, k = 0; !rc && i < sc->nnodes; i++)
-		if (sc->nodes[i].role == SCN_CLIENT) {
-			rc = write(&r->obs.keys[k], sc->nodes[i].ip, primary_ip(sc), f);
-			k += 2;
-		}
+	for (size_t k = 0; !rc && k < r->nsas; k++)
+		rc = write(r->obs.keys[2 * k].pair, sc->nodes[r->sas[k].client].ip,
+			   get_be32(r->sas[k].sa.peer_ip), f);
 	if (fclose(f) != 0 || rc) {
 		snprintf(err, errlen, "%s: cannot write the keys", path);
 		return RMC_EIO;
@@ -605,12 +836,33 @@ export_file(struct run *r, const char *dir, const char *name,
 	return RMC_OK;
 }
 
+static int
+export_ike(struct run *r, const char *dir, char *err, size_t errlen)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return RMC_EIO;
+	}
+	for (size_t i = 0; i < r->nike; i++)
+		fprintf(f, "%s\n", r->ike_lines[i]);
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "%s: cannot write", path);
+		return RMC_EIO;
+	}
+	return RMC_OK;
+}
+
 /*
- * Key files beside the trace. esp_sa is Wireshark's ESP SA table: one line
- * per ESP SA and direction, "IPv4","src","dst","0xSPI","<cipher>","0xkey",
- * "<auth>","0xkey"; copy it into a Wireshark profile (docs/scenarios.md).
- * ah_sa holds the AH SAs in the same form, which Wireshark cannot use but
- * `rmcpsec verify` does (docs/verify.md).
+ * Key files beside the trace, written after the run from the key log (the
+ * SAs the nodes negotiated or were provisioned with). esp_sa is
+ * Wireshark's ESP SA table: one line per ESP SA and direction,
+ * "IPv4","src","dst","0xSPI","<cipher>","0xkey","<auth>","0xkey"; copy it
+ * into a Wireshark profile (docs/scenarios.md). ah_sa holds the AH SAs in
+ * the same form, which Wireshark cannot use but `rmcpsec verify` does
+ * (docs/verify.md). ikev2_decryption_table opens the IKE exchanges.
  */
 static int
 export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
@@ -623,7 +875,45 @@ export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 		rc = export_file(r, o->outdir, "esp_sa", sec_export_esp_sa, err, errlen);
 	if (!rc && (sc->security.suite == MGMT_AH || sc->security.suite == MGMT_AH_ESP))
 		rc = export_file(r, o->outdir, "ah_sa", write_ah_lines, err, errlen);
+	if (!rc && sc->security.ike)
+		rc = export_ike(r, o->outdir, err, errlen);
 	return rc;
+}
+
+/* What happened, counted from the observation log and the nodes' own state. */
+static void
+summarize(const struct run *r, struct run_result *res)
+{
+	uint64_t ike = 0, commit = 0, clear = 0, secure = 0, executed = 0, committed = 0;
+	uint64_t takeovers = 0;
+	unsigned clear_ports = 0; /* bit 0: 623, bit 1: another port */
+	for (size_t i = 0; i < r->obs.n; i++) {
+		const struct obs *o = &r->obs.v[i];
+		ike += o->kind == OBS_IKE;
+		commit += o->kind == OBS_COMMIT;
+		secure += o->prot != OBS_CLEAR && o->opened;
+		if (o->prot == OBS_CLEAR && (o->kind == OBS_ASF || o->kind == OBS_RMCP_ACK)) {
+			clear++;
+			clear_ports |= o->sport == 623 || o->dport == 623 ? 1u : 2u;
+		}
+	}
+	for (size_t i = 0; i < r->sc->nnodes; i++) {
+		if (r->nodes[i].role == SCN_CLIENT) {
+			executed += r->nodes[i].u.c.st.commands_executed;
+			committed += r->nodes[i].u.c.st.commits;
+		} else {
+			takeovers += r->nodes[i].u.s.st.takeovers;
+		}
+	}
+	snprintf(res->observed, sizeof(res->observed),
+		 "IKE %llu msgs, %llu SAs committed (%llu commit msgs), %llu secure frames, "
+		 "%llu clear RMCP%s, %llu commands executed%s",
+		 (unsigned long long)ike, (unsigned long long)committed, (unsigned long long)commit,
+		 (unsigned long long)secure, (unsigned long long)clear,
+		 clear_ports == 1 ? " (port 623)"
+		 : clear_ports	  ? " (not only 623)"
+				  : "",
+		 (unsigned long long)executed, takeovers ? ", secondary took over" : "");
 }
 
 static void
@@ -634,6 +924,18 @@ report(const struct run *r, const struct verdict *v, FILE *log)
 	for (size_t i = 0; i <= r->sc->nexpects; i++)
 		fprintf(log, "  %s  %s:%d  %s — %s\n", v[i].pass ? "PASS" : "FAIL", r->sc->path,
 			i < r->sc->nexpects ? r->sc->expects[i].line : 0, v[i].what, v[i].detail);
+}
+
+/* A fresh store per run: a run must not depend on what an earlier one left. */
+static void
+remove_store(const char *path)
+{
+	char p[1200];
+	const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		remove(p);
+	}
 }
 
 int
@@ -666,11 +968,17 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		rc = RMC_ENOMEM;
 		goto out;
 	}
+	r->profile = o->profile ? (enum commit_profile)(o->profile - 1) : sc->security.profile;
+	r->profile_override = o->profile != 0;
+	r->mutant = (enum mutant)o->mutant;
+	r->timing = sc->security.timing;
+	snprintf(r->store_path, sizeof(r->store_path), "%s/store.sqlite", o->outdir);
+	remove_store(r->store_path);
 	if ((rc = nodes_init(r))) {
 		snprintf(err, errlen, "node set-up failed: %s", rmc_strerror(rc));
 		goto out;
 	}
-	if ((rc = observer_keys(r)) || (rc = export_keys(r, o, err, errlen)))
+	if ((rc = log_provisioned(r)))
 		goto out;
 	if ((rc = open_traces(r, o, err, errlen)))
 		goto out;
@@ -692,6 +1000,8 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		snprintf(err, errlen, "%s/trace.pcap: write failed", o->outdir);
 		goto out;
 	}
+	if ((rc = export_keys(r, o, err, errlen)))
+		goto out;
 	for (size_t i = 0; i < sc->nexpects; i++)
 		judge(r, &sc->expects[i], &v[i]);
 	/* One more verdict on every run: the trace, re-checked with no help from the nodes. */
@@ -703,6 +1013,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	}
 	for (size_t i = 0; i <= sc->nexpects; i++)
 		v[i].pass ? res->npass++ : res->nfail++;
+	summarize(r, res);
 	report(r, v, o->log);
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/results.json", o->outdir);
@@ -718,10 +1029,11 @@ out:
 		link_fini(&r->link);
 		lan_fini(&r->lan);
 		engine_fini(&r->eng);
-		for (size_t i = 0; i < r->obs.nkeys; i++)
-			sec_pair_fini(&r->obs.keys[i]);
-		free(r->obs.keys);
 		obs_log_fini(&r->obs);
+		if (r->sas)
+			explicit_bzero(r->sas, r->capsas * sizeof(*r->sas));
+		free(r->sas);
+		free(r->ike_lines);
 		if (r->stored)
 			explicit_bzero(r->stored, sc->nnodes * sizeof(*r->stored));
 		free(r->stored);

@@ -19,6 +19,8 @@ struct run_opts {
 	const char *outdir; /* created if missing */
 	bool per_node_pcap; /* also write one trace per node port */
 	FILE *log;	    /* verdict lines; NULL for silence */
+	int mutant;	    /* enum mutant (nodes/mutant.h): break one requirement on purpose */
+	int profile;	    /* 0: the scenario's profile; 1 + enum commit_profile overrides it */
 };
 
 struct run_result {
@@ -27,6 +29,7 @@ struct run_result {
 	uint64_t frames;
 	uint64_t events;
 	uint64_t end_ns;
+	char observed[240]; /* one line: what the wire and the nodes showed (IKE, SAs, clear ...) */
 };
 
 /* Returns 0 when the run happened (verdicts in r), negative with err on an I/O failure. */

@@ -51,6 +51,17 @@ static const char *OBS_NAMES[] = {
     [OBS_COMMIT] = "commit",
 };
 
+/* Messages a pattern can name besides the ASF types: IKE exchanges and commit steps. */
+static const struct {
+	const char *name;
+	enum obs_kind kind;
+	uint8_t type;
+} MSG_NAMES[] = {
+    {"ike_sa_init", OBS_IKE, 34},   {"ike_auth", OBS_IKE, 35},	 {"create_child_sa", OBS_IKE, 36},
+    {"informational", OBS_IKE, 37}, {"sa_ready", OBS_COMMIT, 1}, {"sa_ack", OBS_COMMIT, 2},
+    {"sa_confirm", OBS_COMMIT, 3},
+};
+
 const char *
 scn_asf_name(uint8_t type)
 {
@@ -362,11 +373,61 @@ load_clear(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 	return RMC_OK;
 }
 
+/* key_exchange, profile and the refresh timing (docs/mechanism.md). */
+static int
+load_mechanism(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
+{
+	const char *s;
+	uint64_t tries = sec->timing.ready_tries;
+	int rc;
+	if ((rc = want_str(ld, n, "key_exchange", false, &s)))
+		return rc;
+	if (s && strcmp(s, "ike") != 0 && strcmp(s, "provisioned") != 0)
+		return fail(ld, get(ld, n, "key_exchange"), "key_exchange",
+			    "expected ike or provisioned, got '%s'", s);
+	sec->ike = s && strcmp(s, "ike") == 0;
+	if (sec->ike && (sec->suite == MGMT_AH_ESP || sec->esn))
+		return fail(ld, get(ld, n, "key_exchange"), "key_exchange",
+			    "IKE negotiates one protocol per CHILD_SA without ESN here: use an "
+			    "ESP or AH suite without esn (docs/ikev2.md)");
+	if ((rc = want_str(ld, n, "profile", false, &s)))
+		return rc;
+	if (s && commit_profile_parse(s, &sec->profile) != 0)
+		return fail(ld, get(ld, n, "profile"), "profile",
+			    "expected strict or robust, got '%s'", s);
+	if ((rc = want_duration(ld, n, "refresh", false, &sec->timing.refresh)) ||
+	    (rc = want_duration(ld, n, "lifetime", false, &sec->lifetime)) ||
+	    (rc = want_duration(ld, n, "max_downtime", false, &sec->max_downtime)) ||
+	    (rc = want_duration(ld, n, "commit_rto", false, &sec->timing.rto)) ||
+	    (rc = want_duration(ld, n, "ready_wait", false, &sec->timing.ready_wait)) ||
+	    (rc = want_duration(ld, n, "poll", false, &sec->poll_ns)) ||
+	    (rc = want_uint(ld, n, "ready_tries", 1, 100, &tries)))
+		return rc;
+	sec->timing.ready_tries = (unsigned)tries;
+	if (sec->timing.refresh == 0 || sec->timing.refresh == UINT64_MAX)
+		return fail(ld, get(ld, n, "refresh"), "refresh", "must be finite and above 0");
+	if (sec->timing.rto == 0 || sec->timing.ready_wait == 0)
+		return fail(ld, n, sec->timing.rto ? "ready_wait" : "commit_rto",
+			    "must be above 0");
+	if (sec->poll_ns == UINT64_MAX)
+		sec->poll_ns = 0;
+	/* DESIGN §1: refresh << lifetime, and lifetime - refresh >= the longest downtime */
+	if (sec->lifetime != UINT64_MAX &&
+	    (sec->max_downtime >= sec->lifetime ||
+	     sec->timing.refresh >= sec->lifetime - sec->max_downtime))
+		return fail(
+		    ld, get(ld, n, "refresh") ? get(ld, n, "refresh") : n, "refresh",
+		    "the refresh interval must be smaller than lifetime minus max_downtime");
+	return RMC_OK;
+}
+
 static int
 load_security(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"suite",	  "esn",   "replay_window",
-					   "reservation", "clear", NULL};
+	static const char *const keys[] = {
+	    "suite",	    "esn",	  "replay_window", "reservation", "clear",
+	    "key_exchange", "profile",	  "refresh",	   "lifetime",	  "max_downtime",
+	    "commit_rto",   "ready_wait", "ready_tries",   "poll",	  NULL};
 	struct scn_security *sec = &ld->sc->security;
 	const char *s;
 	uint64_t v;
@@ -389,14 +450,46 @@ load_security(struct ld *ld, yaml_node_t *n)
 	if ((rc = want_uint(ld, n, "reservation", 1, 1u << 30, &sec->reservation)))
 		return rc;
 	yaml_node_t *clear = get(ld, n, "clear");
-	return clear ? load_clear(ld, clear, sec) : RMC_OK;
+	if (clear && (rc = load_clear(ld, clear, sec)))
+		return rc;
+	return load_mechanism(ld, n, sec);
+}
+
+/* Servers: role primary / secondary with heartbeat and takeover times (Fig. 6 row 7). */
+static int
+load_ha(struct ld *ld, yaml_node_t *n, struct scn_node *nd)
+{
+	const char *s;
+	int rc = want_str(ld, n, "role", false, &s);
+	nd->heartbeat_ns = NS_PER_S;
+	nd->takeover_ns = 3ULL * NS_PER_S;
+	if (rc)
+		return rc;
+	if (!s)
+		nd->ha = 0;
+	else if (strcmp(s, "primary") == 0)
+		nd->ha = 1;
+	else if (strcmp(s, "secondary") == 0)
+		nd->ha = 2;
+	else
+		return fail(ld, get(ld, n, "role"), "role",
+			    "expected primary or secondary, got '%s'", s);
+	if ((rc = want_duration(ld, n, "heartbeat", false, &nd->heartbeat_ns)) ||
+	    (rc = want_duration(ld, n, "takeover", false, &nd->takeover_ns)))
+		return rc;
+	if (nd->heartbeat_ns == 0 || nd->heartbeat_ns == UINT64_MAX)
+		return fail(ld, get(ld, n, "heartbeat"), "heartbeat", "must be finite and above 0");
+	if (nd->takeover_ns == UINT64_MAX || nd->takeover_ns <= nd->heartbeat_ns)
+		return fail(ld, get(ld, n, "takeover") ? get(ld, n, "takeover") : n, "takeover",
+			    "must be finite and longer than the heartbeat interval");
+	return RMC_OK;
 }
 
 static int
 load_node(struct ld *ld, yaml_node_t *n, enum scn_role role, size_t index)
 {
-	static const char *const server_keys[] = {"name",	"mac",	   "ip",
-						  "retransmit", "retries", NULL};
+	static const char *const server_keys[] = {
+	    "name", "mac", "ip", "retransmit", "retries", "role", "heartbeat", "takeover", NULL};
 	static const char *const client_keys[] = {"name", "mac", "ip", "power", "boot_time", NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_node *nd = &sc->nodes[sc->nnodes];
@@ -447,6 +540,8 @@ load_node(struct ld *ld, yaml_node_t *n, enum scn_role role, size_t index)
 		return fail(ld, get(ld, n, "retransmit"), "retransmit",
 			    "must be finite and above 0");
 	nd->retries = (uint8_t)retries;
+	if ((rc = load_ha(ld, n, nd)))
+		return rc;
 	sc->nnodes++;
 	return RMC_OK;
 }
@@ -572,10 +667,15 @@ load_action(struct ld *ld, yaml_node_t *n)
 		return fail(ld, get(ld, n, "at"), "at", "after the scenario's duration");
 	if (strcmp(verb, "power") == 0) {
 		a->verb = SCN_DO_POWER;
-		a->server = -1;
-		if ((rc = want_node(ld, n, "client", SCN_CLIENT, true, &a->client)) ||
+		bool on_server = get(ld, n, "server") != NULL;
+		a->server = a->client = -1;
+		if ((rc = on_server ? want_node(ld, n, "server", SCN_SERVER, true, &a->server)
+				    : want_node(ld, n, "client", SCN_CLIENT, true, &a->client)) ||
 		    (rc = want_str(ld, n, "cause", true, &s)))
 			return rc;
+		if (on_server && get(ld, n, "client"))
+			return fail(ld, get(ld, n, "client"), "client",
+				    "a power event happens to one machine: server or client");
 		if (power_cause_parse(s, &a->cause) != 0)
 			return fail(ld, get(ld, n, "cause"), "cause", "unknown power cause '%s'",
 				    s);
@@ -611,15 +711,43 @@ load_action(struct ld *ld, yaml_node_t *n)
 }
 
 static int
+msg_kind(const char *s, struct scn_pattern *p)
+{
+	for (size_t i = 0; i < sizeof(MSG_NAMES) / sizeof(MSG_NAMES[0]); i++)
+		if (strcmp(MSG_NAMES[i].name, s) == 0) {
+			p->kind = MSG_NAMES[i].kind;
+			p->asf_type = MSG_NAMES[i].type;
+			return 0;
+		}
+	for (int k = OBS_ANY; k < OBS__COUNT; k++)
+		if (k != OBS_ASF && k != OBS_COMMIT && strcmp(OBS_NAMES[k], s) == 0) {
+			p->kind = (enum obs_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+static int
 load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 {
-	static const char *const keys[] = {"from", "to", "msg", "port", "via", NULL};
+	static const char *const keys[] = {"from", "to",    "msg",    "port", "via",
+					   "sa",   "after", "before", NULL};
 	const char *s;
+	uint64_t sa = 0;
 	int rc = check_keys(ld, n, "message", keys);
 	if (rc)
 		return rc;
-	*p = (struct scn_pattern){
-	    .from = -1, .to = -1, .asf_type = -1, .port = -1, .line = (int)n->start_mark.line + 1};
+	*p = (struct scn_pattern){.from = -1,
+				  .to = -1,
+				  .asf_type = -1,
+				  .port = -1,
+				  .before = UINT64_MAX,
+				  .line = (int)n->start_mark.line + 1};
+	if ((rc = want_uint(ld, n, "sa", 1, 1000000, &sa)) ||
+	    (rc = want_duration(ld, n, "after", false, &p->after)) ||
+	    (rc = want_duration(ld, n, "before", false, &p->before)))
+		return rc;
+	p->sa = (unsigned)sa;
 	const char *ends[2] = {"from", "to"};
 	int *idx[2] = {&p->from, &p->to};
 	for (int i = 0; i < 2; i++) {
@@ -634,14 +762,8 @@ load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 	if (asf_parse(s, &t) == 0) {
 		p->kind = OBS_ASF;
 		p->asf_type = t;
-	} else {
-		int k;
-		for (k = OBS_ANY; k <= OBS_MALFORMED; k++)
-			if (k != OBS_ASF && strcmp(OBS_NAMES[k], s) == 0)
-				break;
-		if (k > OBS_MALFORMED)
-			return fail(ld, get(ld, n, "msg"), "msg", "unknown message '%s'", s);
-		p->kind = (enum obs_kind)k;
+	} else if ((rc = msg_kind(s, p)) != 0) {
+		return fail(ld, get(ld, n, "msg"), "msg", "unknown message '%s'", s);
 	}
 	if ((rc = want_str(ld, n, "port", false, &s)))
 		return rc;
@@ -675,10 +797,26 @@ load_patterns(struct ld *ld, yaml_node_t *n, const char *field, struct scn_expec
 	return RMC_OK;
 }
 
+/* {client, in_sync: true|false} or {client, sas: N}: judged from node state at the end. */
+static int
+load_sa_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
+{
+	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start != 2)
+		return fail(ld, n, get(ld, n, "sas") ? "sas" : "in_sync",
+			    "goes with client only, in its own expectation");
+	if (get(ld, n, "sas")) {
+		e->kind = SCN_EXPECT_SAS;
+		return want_uint(ld, n, "sas", 0, 1000000, &e->count);
+	}
+	e->kind = SCN_EXPECT_IN_SYNC;
+	return want_bool(ld, n, "in_sync", &e->in_sync);
+}
+
 static int
 load_expect(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"client", "power", "executed", "seen", "not_seen", NULL};
+	static const char *const keys[] = {"client",   "power",	  "executed", "seen",
+					   "not_seen", "in_sync", "sas",      NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_expect *e = &sc->expects[sc->nexpects];
 	const char *s;
@@ -700,7 +838,9 @@ load_expect(struct ld *ld, yaml_node_t *n)
 			return rc;
 		if ((rc = want_str(ld, n, "power", false, &s)))
 			return rc;
-		if (s) {
+		if (get(ld, n, "in_sync") || get(ld, n, "sas")) {
+			rc = load_sa_expect(ld, n, e);
+		} else if (s) {
 			e->kind = SCN_EXPECT_POWER;
 			if (power_state_parse(s, &e->power) != 0)
 				return fail(ld, get(ld, n, "power"), "power",
@@ -784,6 +924,31 @@ count(yaml_node_t *n)
 		   : 0;
 }
 
+/* One primary for at most one secondary, and a secondary never alone. */
+static int
+check_ha(struct ld *ld, yaml_node_t *srv)
+{
+	int n[3] = {0, 0, 0};
+	const struct scn_node *second = NULL;
+	for (size_t i = 0; i < ld->sc->nnodes; i++)
+		if (ld->sc->nodes[i].role == SCN_SERVER) {
+			n[ld->sc->nodes[i].ha]++;
+			if (ld->sc->nodes[i].ha == 2)
+				second = &ld->sc->nodes[i];
+		}
+	if (n[1] > 1 || n[2] > 1 || (n[1] && n[0]) || (n[2] && n[0]))
+		return fail(ld, srv, "role",
+			    "failover takes exactly one primary and one secondary, and no other "
+			    "server");
+	if (second && !n[1]) {
+		snprintf(ld->err, ld->errlen,
+			 "%s:%d: field 'role': a secondary needs a primary to watch", ld->path,
+			 second->line);
+		return RMC_EINVAL;
+	}
+	return RMC_OK;
+}
+
 static int
 load_root(struct ld *ld, yaml_node_t *root)
 {
@@ -821,7 +986,10 @@ load_root(struct ld *ld, yaml_node_t *root)
 					     .reservation = NVRAM_DEFAULT_RESERVATION,
 					     .clear_allowed = true,
 					     .clear_port = 623,
-					     .clear_msgs = NVRAM_CLEAR_ALL_MSGS};
+					     .clear_msgs = NVRAM_CLEAR_ALL_MSGS,
+					     .profile = COMMIT_ROBUST,
+					     .timing = commit_timing_default(),
+					     .lifetime = UINT64_MAX};
 	yaml_node_t *sec = get(ld, root, "security");
 	if (sec && (rc = load_security(ld, sec)))
 		return rc;
@@ -838,6 +1006,8 @@ load_root(struct ld *ld, yaml_node_t *root)
 		return rc;
 	if (sc->nnodes == 0)
 		return fail(ld, root, "servers", "a scenario needs at least one node");
+	if ((rc = check_ha(ld, srv)))
+		return rc;
 	if ((rc = load_timeline(ld, tl)))
 		return rc;
 	if ((rc = scenario_load_faults(&ld->doc, get(ld, root, "faults"), ld->path, sc, ld->err,

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsm/commit.h"
 #include "fsm/power.h"
 #include "sim/lan.h"
 
@@ -28,6 +29,9 @@ struct scn_node {
 	uint64_t boot_ns;	/* clients */
 	uint64_t retx_ns;	/* servers: wait this long for an answer before resending */
 	uint8_t retries;	/* servers: resends before giving up */
+	int ha;			/* servers: 0 alone, 1 primary, 2 secondary (enum server_role) */
+	uint64_t heartbeat_ns;	/* primary: heartbeat interval */
+	uint64_t takeover_ns;	/* secondary: silence before it takes over */
 	int line;
 };
 
@@ -48,7 +52,7 @@ enum { SCN_CUT_NONE = -1, SCN_CUT_RANDOM = -2 };
 struct scn_action {
 	uint64_t at;
 	enum scn_verb verb;
-	int server; /* index into nodes, or -1 */
+	int server; /* index into nodes, or -1; for power: the server it happens to */
 	int client;
 	uint8_t asf_type;
 	enum scn_via via;
@@ -70,6 +74,13 @@ struct scn_security {
 	bool clear_allowed;
 	uint16_t clear_port;
 	uint16_t clear_msgs; /* enum nvram_clear_msg bits */
+	/* The mechanism (docs/mechanism.md): SAs from IKE, refreshed and committed. */
+	bool ike;		     /* key_exchange: ike (else provisioned at time 0) */
+	enum commit_profile profile; /* strict or robust (default) */
+	struct commit_timing timing; /* refresh, commit rto, READY wait, READY sends */
+	uint64_t lifetime;	     /* SA lifetime; UINT64_MAX: infinite (the patent's) */
+	uint64_t max_downtime;	     /* the longest a client may be unable to run IKE */
+	uint64_t poll_ns;	     /* server's System State poll per client; 0: none */
 };
 
 /* A message kind as the harness classifies frames it sees on the LAN. */
@@ -81,9 +92,9 @@ enum obs_kind {
 	OBS_ASF,
 	OBS_OTHER,
 	OBS_MALFORMED,
-	OBS_IKE,    /* IKEv2 on UDP 500/4500 (RFC 7296 §2.23); not a scenario pattern yet */
-	OBS_COMMIT, /* SA_READY / SA_ACK / SA_CONFIRM, ASF IANA 32473 (docs/verify.md) */
-	OBS_KINDS,
+	OBS_IKE,    /* IKEv2 on UDP 500/4500; asf_type holds the exchange type (RFC 7296 §3.1) */
+	OBS_COMMIT, /* SA_READY / SA_ACK / SA_CONFIRM, ASF IANA 32473; asf_type: the type */
+	OBS__COUNT,
 };
 
 struct scn_pattern {
@@ -93,6 +104,9 @@ struct scn_pattern {
 	int asf_type;	  /* -1: any */
 	int port;	  /* -1: any */
 	enum scn_via via; /* DEFAULT: either */
+	unsigned sa;	  /* 0: any; N: opened with the client's Nth SA of the run */
+	uint64_t after;	  /* only frames at or after this time */
+	uint64_t before;  /* only frames before this time (UINT64_MAX: no bound) */
 	int line;
 };
 
@@ -101,6 +115,8 @@ enum scn_expect_kind {
 	SCN_EXPECT_EXECUTED, /* a client executed this command at least once */
 	SCN_EXPECT_SEEN,     /* these messages appeared on the wire, in this order */
 	SCN_EXPECT_NOT_SEEN, /* no such message appeared */
+	SCN_EXPECT_IN_SYNC,  /* the client's NIC and the serving server hold the same active SA */
+	SCN_EXPECT_SAS,	     /* how many SAs the client's NIC committed in the run */
 };
 
 enum { SCN_MAX_PATTERNS = 32 };
@@ -110,6 +126,8 @@ struct scn_expect {
 	int node;
 	enum power_state power;
 	uint8_t asf_type;
+	bool in_sync;
+	uint64_t count;
 	struct scn_pattern pat[SCN_MAX_PATTERNS];
 	size_t npat;
 	int line;

@@ -140,6 +140,23 @@ Test(commit, fig4_step20_no_refresh_while_client_not_operational)
 	cr_expect_eq(s.cur_spi, OLD);
 }
 
+Test(commit, fig3_refresh_now_starts_the_first_exchange_only_for_an_operational_client)
+{
+	struct commit_server s;
+
+	commit_server_init(&s, COMMIT_ROBUST, commit_timing_default(), 0, PWR_PRE_BOOT);
+	srv(&s, (struct commit_event){.type = COMMIT_EV_REFRESH_NOW}, 5 * S);
+	cr_expect_null(find(COMMIT_ACT_START_KEX), "no IKE while the client cannot run it");
+	srv(&s, (struct commit_event){.type = COMMIT_EV_PEER, .peer = PWR_OS_UP}, 6 * S);
+	srv(&s, (struct commit_event){.type = COMMIT_EV_REFRESH_NOW}, 7 * S);
+	const struct commit_action *kex = find(COMMIT_ACT_START_KEX);
+	cr_assert_not_null(kex, "Fig. 3: the server starts IKE once the client is up");
+	uint32_t txid = kex->txid;
+	srv(&s, (struct commit_event){.type = COMMIT_EV_REFRESH_NOW}, 8 * S);
+	cr_expect_null(find(COMMIT_ACT_START_KEX), "one exchange at a time");
+	cr_expect_eq(s.txid, txid);
+}
+
 Test(commit, fig4_step24_failed_exchange_keeps_old_even_after_ready)
 {
 	struct commit_server s;

@@ -89,12 +89,12 @@ converse(uint64_t now)
 Test(nodes, clear_discovery_and_reset, .fini = teardown)
 {
 	setup_with(MGMT_SUITE_NONE, true, NVRAM_CLEAR_ALL_MSGS);
-	cr_assert_eq(server_send(&sv, 0, 0, ASF_PRESENCE_PING, false, &o1), 0);
+	cr_assert_eq(server_send(&sv, 0, 0, ASF_PRESENCE_PING, SERVER_VIA_CLEAR, &o1), 0);
 	cr_assert_eq(o1.nframes, 1, "ARP request first");
 	converse(0);
 	cr_assert(sv.clients[0].mac_known);
 	cr_assert(sv.clients[0].present, "pong received");
-	cr_assert_eq(server_send(&sv, 0, 0, ASF_RESET, false, &o1), 0);
+	cr_assert_eq(server_send(&sv, 0, 0, ASF_RESET, SERVER_VIA_CLEAR, &o1), 0);
 	converse(0);
 	cr_assert_eq(cl.power, PWR_PRE_BOOT);
 	cr_assert_eq(cl.st.executed[ASF_RESET - ASF_RESET], 1);
@@ -104,7 +104,7 @@ Test(nodes, clear_discovery_and_reset, .fini = teardown)
 Test(nodes, secure_only_nic_refuses_clear_reset, .fini = teardown)
 {
 	setup_with(MGMT_ESP_GCM_128, false, 0);
-	server_send(&sv, 0, 0, ASF_RESET, false, &o1);
+	server_send(&sv, 0, 0, ASF_RESET, SERVER_VIA_CLEAR, &o1);
 	converse(0);
 	cr_assert_eq(cl.power, PWR_OS_UP, "a clear reset must not be executed");
 	cr_assert_geq(cl.st.clear_refused, 1);
@@ -115,7 +115,7 @@ Test(nodes, secure_reset_in_every_suite, .fini = teardown)
 {
 	for (uint8_t suite = MGMT_ESP_GCM_128; suite < MGMT_SUITE__COUNT; suite++) {
 		setup_with(suite, false, 0);
-		server_send(&sv, 0, 0, ASF_RESET, true, &o1);
+		server_send(&sv, 0, 0, ASF_RESET, SERVER_VIA_SECURE, &o1);
 		converse(0);
 		cr_assert_eq(cl.power, PWR_PRE_BOOT, "%s", mgmt_suite_name(suite));
 		cr_assert_eq(cl.st.secure_rx, 1, "%s", mgmt_suite_name(suite));
@@ -147,11 +147,11 @@ Test(nodes, clear_udp_664_is_refused, .fini = teardown)
 Test(nodes, tampered_esp_is_rejected, .fini = teardown)
 {
 	setup_with(MGMT_ESP_GCM_128, false, 0);
-	server_send(&sv, 0, 0, ASF_RESET, true, &o1);
+	server_send(&sv, 0, 0, ASF_RESET, SERVER_VIA_SECURE, &o1);
 	/* ARP first; after the reply the server sends the sealed reset. */
 	converse(0);
 	cr_assert_eq(cl.power, PWR_PRE_BOOT);
-	server_send(&sv, 0, 0, ASF_POWER_DOWN, true, &o1);
+	server_send(&sv, 0, 0, ASF_POWER_DOWN, SERVER_VIA_SECURE, &o1);
 	cr_assert_eq(o1.nframes, 1);
 	o1.buf[o1.frame_off[0] + o1.frame_len[0] - 20] ^= 1; /* inside the ciphertext/ICV */
 	uint64_t before = cl.st.ipsec_rejected;
@@ -172,18 +172,18 @@ Test(nodes, tampered_esp_is_rejected, .fini = teardown)
 Test(nodes, nic_keeps_sa_and_sequence_across_power_loss, .fini = teardown)
 {
 	setup_with(MGMT_ESP_GCM_128, false, 0);
-	server_send(&sv, 0, 0, ASF_PRESENCE_PING, true, &o1);
+	server_send(&sv, 0, 0, ASF_PRESENCE_PING, SERVER_VIA_SECURE, &o1);
 	converse(0);
-	uint64_t last = sec_last_seq(&cl.sec);
+	uint64_t last = sec_last_seq(client_sa(&cl));
 	cr_assert_geq(last, 2, "ACK and pong went out under the SA");
 	client_power_event(&cl, 0, PC_POWER_LOSS, &o2);
 	cr_assert(!cl.sec_up, "no power, no SA in RAM");
 	client_power_event(&cl, 0, PC_POWER_RESTORE, &o2);
 	cr_assert(cl.sec_up, "the SA came back from NVRAM");
 	node_out_reset(&o2);
-	server_send(&sv, 0, 0, ASF_SYSTEM_STATE_REQ, true, &o1);
+	server_send(&sv, 0, 0, ASF_SYSTEM_STATE_REQ, SERVER_VIA_SECURE, &o1);
 	converse(0);
-	cr_assert_gt(sec_last_seq(&cl.sec), last + 1, "resumed past the checkpoint, not from 1");
+	cr_assert_gt(sec_last_seq(client_sa(&cl)), last + 1, "resumed past the checkpoint, not from 1");
 	cr_assert(sv.clients[0].state_known);
 	cr_assert_eq(sv.clients[0].system_state, 0x05, "soft off after the restore");
 }
@@ -192,7 +192,7 @@ Test(nodes, mech_off_nic_is_deaf, .fini = teardown)
 {
 	setup_with(MGMT_SUITE_NONE, true, NVRAM_CLEAR_ALL_MSGS);
 	client_power_event(&cl, 0, PC_POWER_LOSS, &o2);
-	server_send(&sv, 0, 0, ASF_PRESENCE_PING, false, &o1);
+	server_send(&sv, 0, 0, ASF_PRESENCE_PING, SERVER_VIA_CLEAR, &o1);
 	converse(0);
 	cr_assert(!sv.clients[0].mac_known, "not even ARP is answered");
 	cr_assert_gt(cl.st.dropped_unpowered, 0);

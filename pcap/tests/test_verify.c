@@ -336,7 +336,7 @@ Test(verify, commit_message_in_the_clear)
 	uint8_t pl[64];
 
 	conv_open(&c, "clearcommit");
-	size_t n = tb_commit(COMMIT_SA_READY, SPI_NEW_S2C, SPI_NEW_C2S, TXID, 1, pl);
+	size_t n = tb_commit(ASF_COMMIT_READY, SPI_NEW_S2C, SPI_NEW_C2S, TXID, 1, pl);
 	tb_udp(&c.b, T_CLIENT_IP, T_SERVER_IP, T_EPHEMERAL, RMCP_PORT_CLEAR, pl, n);
 	tb_close(&c.b);
 	cr_assert_eq(tb_verify(&c.b, NULL, &g, NULL), 0);
@@ -378,9 +378,9 @@ Test(verify, commit_ack_before_ready)
 	struct got g;
 
 	conv_open(&c, "commitorder");
-	commit_msg(&c, &c.new_s2c, COMMIT_SA_ACK);     /* 1: ACK of nothing */
-	commit_msg(&c, &c.new_c2s, COMMIT_SA_READY);   /* 2 */
-	commit_msg(&c, &c.new_c2s, COMMIT_SA_CONFIRM); /* 3: fine, an ACK was seen */
+	commit_msg(&c, &c.new_s2c, ASF_COMMIT_ACK);     /* 1: ACK of nothing */
+	commit_msg(&c, &c.new_c2s, ASF_COMMIT_READY);   /* 2 */
+	commit_msg(&c, &c.new_c2s, ASF_COMMIT_CONFIRM); /* 3: fine, an ACK was seen */
 	tb_close(&c.b);
 	cr_assert_eq(tb_verify(&c.b, NULL, &g, NULL), 0);
 	got_one(&g, V_COMMIT_ORDER, 1);
@@ -393,9 +393,9 @@ Test(verify, commit_confirm_before_ack)
 	struct got g;
 
 	conv_open(&c, "commitorder2");
-	commit_msg(&c, &c.new_c2s, COMMIT_SA_READY);   /* 1 */
-	commit_msg(&c, &c.new_c2s, COMMIT_SA_CONFIRM); /* 2: no ACK yet */
-	commit_msg(&c, &c.new_s2c, COMMIT_SA_ACK);     /* 3 */
+	commit_msg(&c, &c.new_c2s, ASF_COMMIT_READY);   /* 1 */
+	commit_msg(&c, &c.new_c2s, ASF_COMMIT_CONFIRM); /* 2: no ACK yet */
+	commit_msg(&c, &c.new_s2c, ASF_COMMIT_ACK);     /* 3 */
 	tb_close(&c.b);
 	cr_assert_eq(tb_verify(&c.b, NULL, &g, NULL), 0);
 	got_one(&g, V_COMMIT_ORDER, 2);
@@ -409,7 +409,7 @@ Test(verify, commit_under_the_old_sa)
 	struct verify_policy p;
 
 	conv_open(&c, "commitsa");
-	commit_msg(&c, &c.gcm_c2s, COMMIT_SA_READY); /* 1: under 0x1002, body names 0x4001/2 */
+	commit_msg(&c, &c.gcm_c2s, ASF_COMMIT_READY); /* 1: under 0x1002, body names 0x4001/2 */
 	tb_close(&c.b);
 	cr_assert_eq(tb_verify(&c.b, NULL, &g, NULL), 0);
 	got_one(&g, V_COMMIT_SA, 1);
@@ -428,7 +428,7 @@ Test(verify, commit_body_of_the_wrong_length)
 	uint8_t pl[64];
 
 	conv_open(&c, "commitlen");
-	size_t n = tb_commit(COMMIT_SA_READY, SPI_NEW_S2C, SPI_NEW_C2S, TXID, 1, pl);
+	size_t n = tb_commit(ASF_COMMIT_READY, SPI_NEW_S2C, SPI_NEW_C2S, TXID, 1, pl);
 	pl[RMCP_HLEN + 7] = 12; /* data length 12, and 4 bytes fewer */
 	tb_sealed(&c.b, NULL, &c.new_c2s, T_EPHEMERAL, RMCP_PORT_SECURE, pl, n - 4);
 	tb_close(&c.b);

@@ -105,7 +105,7 @@ static void
 make_clear_msg(struct conv *c)
 {
 	uint8_t p[64];
-	size_t n = tb_commit(COMMIT_SA_READY, SPI_NEW_S2C, SPI_NEW_C2S, TXID + 1, 2, p);
+	size_t n = tb_commit(ASF_COMMIT_READY, SPI_NEW_S2C, SPI_NEW_C2S, TXID + 1, 2, p);
 
 	good_conversation(c);
 	tb_udp(&c->b, T_CLIENT_IP, T_SERVER_IP, T_EPHEMERAL, RMCP_PORT_CLEAR, p, n);
@@ -115,7 +115,7 @@ static void
 make_commit_order(struct conv *c)
 {
 	uint8_t p[64];
-	size_t n = tb_commit(COMMIT_SA_CONFIRM, SPI_NEW_S2C, SPI_NEW_C2S, TXID + 1, 2, p);
+	size_t n = tb_commit(ASF_COMMIT_CONFIRM, SPI_NEW_S2C, SPI_NEW_C2S, TXID + 1, 2, p);
 
 	good_conversation(c);
 	tb_sealed(&c->b, NULL, &c->new_c2s, T_EPHEMERAL, RMCP_PORT_SECURE, p, n);

@@ -116,10 +116,10 @@ good_conversation(struct conv *c)
 	secured_ping(c, NULL, &c->cbc_s2c, &c->cbc_c2s, 3);	    /* 5, 6 */
 	secured_ping(c, &c->ah_s2c, &c->ahesp_s2c, &c->gcm_c2s, 4); /* 7, 8 */
 	secured_ping(c, &c->ah_s2c, NULL, &c->gcm_c2s, 5);	    /* 9, 10 */
-	commit_msg(c, &c->new_c2s, COMMIT_SA_READY);		    /* 11 */
-	commit_msg(c, &c->new_s2c, COMMIT_SA_ACK);		    /* 12 */
-	commit_msg(c, &c->new_c2s, COMMIT_SA_READY);		    /* 13: a retransmission */
-	commit_msg(c, &c->new_c2s, COMMIT_SA_CONFIRM);		    /* 14 */
+	commit_msg(c, &c->new_c2s, ASF_COMMIT_READY);		    /* 11 */
+	commit_msg(c, &c->new_s2c, ASF_COMMIT_ACK);		    /* 12 */
+	commit_msg(c, &c->new_c2s, ASF_COMMIT_READY);		    /* 13: a retransmission */
+	commit_msg(c, &c->new_c2s, ASF_COMMIT_CONFIRM);		    /* 14 */
 	secured_ping(c, NULL, &c->new_s2c, &c->new_c2s, 6);	    /* 15, 16 */
 	cr_assert_eq(frame_build_arp(c->b.fb, ARP_OP_REQUEST, mac, T_SERVER_IP, NULL, T_CLIENT_IP,
 				     NULL, arp, sizeof(arp), &n),

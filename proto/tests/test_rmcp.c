@@ -294,7 +294,7 @@ Test(malformed, data_length_the_type_does_not_allow)
 		    .iana = ASF_IANA, .type = cases[i].type, .data_len = cases[i].len};
 		cr_assert_eq(asf_validate(&m), cases[i].want, "case %zu", i);
 	}
-	struct rmcp_msg other = {.iana = ASF_IANA_COMMIT, .type = COMMIT_SA_READY};
+	struct rmcp_msg other = {.iana = ASF_IANA_COMMIT, .type = ASF_COMMIT_READY};
 	cr_assert_eq(asf_validate(&other), RMC_EUNSUP);
 }
 

@@ -139,3 +139,54 @@ Test(scenario, missing_file)
 	cr_assert_neq(scenario_load("/nonexistent/x.yaml", &sc, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "/nonexistent/x.yaml"), "%s", err);
 }
+
+/* docs/mechanism.md: key exchange, profile, refresh timing and failover roles. */
+Test(scenario, mechanism_errors_are_named)
+{
+	static const char *SRV = "name: t\nduration: 5s\nsecurity:\n  suite: esp-aes-gcm-128\n";
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s  key_exchange: dh\nservers:\n  - name: s\n", SRV);
+	expect_error(text, 5, "key_exchange");
+	snprintf(text, sizeof(text), "%s  profile: lax\nservers:\n  - name: s\n", SRV);
+	expect_error(text, 5, "profile");
+	/* DESIGN §1: refresh must be smaller than lifetime minus the longest downtime */
+	snprintf(text, sizeof(text),
+		 "%s  refresh: 50s\n  lifetime: 60s\n  max_downtime: 20s\nservers:\n  - name: s\n",
+		 SRV);
+	expect_error(text, 5, "refresh");
+	snprintf(text, sizeof(text),
+		 "%s  refresh: 30s\n  lifetime: 60s\n  max_downtime: 60s\nservers:\n  - name: s\n",
+		 SRV);
+	expect_error(text, 5, "refresh");
+	snprintf(text, sizeof(text), "name: t\nduration: 5s\nsecurity:\n  suite: ah+esp\n"
+				     "  key_exchange: ike\nservers:\n  - name: s\n");
+	expect_error(text, 5, "key_exchange");
+	expect_error("name: t\nduration: 5s\nservers:\n  - name: s\n    role: backup\n", 5, "role");
+	expect_error("name: t\nduration: 5s\nservers:\n  - name: s\n    role: secondary\n", 4,
+		     "role");
+	expect_error("name: t\nduration: 5s\nservers:\n  - name: s\n    role: primary\n"
+		     "    heartbeat: 2s\n  - name: b\n    role: secondary\n    takeover: 1s\n",
+		     9, "takeover");
+	expect_error(
+	    "name: t\nduration: 5s\nservers:\n  - name: s\nclients:\n  - name: c\ntimeline:\n"
+	    "  - {at: 1s, do: power, server: s, client: c, cause: os_hang}\n",
+	    8, "client");
+}
+
+Test(scenario, mechanism_file_loads)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	cr_assert_eq(scenario_load(RMCPSEC_SRC_DIR "/scenarios/fig6/row7-failover.yaml", &sc, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert(sc.security.ike);
+	cr_assert_eq(sc.security.profile, COMMIT_ROBUST);
+	cr_assert_eq(sc.security.timing.refresh, 20ULL * NS_PER_S);
+	cr_assert_eq(sc.nodes[0].ha, 1);
+	cr_assert_eq(sc.nodes[1].ha, 2);
+	cr_assert_eq(sc.nodes[1].takeover_ns, 3ULL * NS_PER_S);
+	cr_assert_eq(sc.actions[1].server, 0, "a power event for the primary");
+	scenario_free(&sc);
+}

@@ -1,0 +1,241 @@
+/*
+ * The NIC's SAs and its side of the refresh commit (patent Fig. 5). The
+ * SAs live in NVRAM (active and pending slots); RAM holds them opened as
+ * sec_pairs: the active one, the one being committed, and in the robust
+ * profile the previous one, still accepted inbound until the server is
+ * seen using the new one. fsm/commit_client decides; this file carries the
+ * decisions out: NVRAM writes, pairs, commit messages and timers.
+ */
+#include <string.h>
+
+#include "nodes/client_rx.h"
+#include "proto/commit_wire.h"
+#include "proto/err.h"
+
+struct sec_pair *
+client_sa(struct client *c)
+{
+	return c->pair_up[NIC_SA_CUR] ? &c->pair[NIC_SA_CUR] : NULL;
+}
+
+uint32_t
+client_active_spi(const struct client *c)
+{
+	return c->pair_up[NIC_SA_CUR] ? c->pair[NIC_SA_CUR].spi_in : 0;
+}
+
+static void
+pair_drop(struct client *c, enum nic_sa_role r)
+{
+	if (c->pair_up[r])
+		sec_pair_fini(&c->pair[r]);
+	c->pair_up[r] = false;
+	c->sec_up = c->pair_up[NIC_SA_CUR];
+}
+
+static int
+pair_load(struct client *c, enum nic_sa_role r, const struct nvram_sa *s)
+{
+	pair_drop(c, r);
+	c->pair_up[r] = sec_pair_init(&c->pair[r], s, SEC_NIC, c->cfg.replay_window) == RMC_OK;
+	c->sec_up = c->pair_up[NIC_SA_CUR];
+	return c->pair_up[r] ? RMC_OK : RMC_ECRYPTO;
+}
+
+/* A pair holds EVP contexts and a SAD pointing into itself: re-open, never copy. */
+static void
+pair_reload(struct client *c, enum nic_sa_role r,
+	    int (*get)(const struct nvram *, struct nvram_sa *))
+{
+	struct nvram_sa s;
+	pair_drop(c, r);
+	if (get(&c->nv, &s) == RMC_OK)
+		pair_load(c, r, &s);
+	explicit_bzero(&s, sizeof(s));
+}
+
+void
+nic_load_sas(struct client *c)
+{
+	pair_reload(c, NIC_SA_CUR, nvram_sa_active);
+	pair_reload(c, NIC_SA_PEND, nvram_sa_pending);
+	/* The previous SA was RAM only: after a power loss the server is on the new one. */
+	pair_drop(c, NIC_SA_PREV);
+}
+
+void
+nic_drop_sas(struct client *c)
+{
+	for (int r = 0; r < NIC_SA__COUNT; r++)
+		pair_drop(c, (enum nic_sa_role)r);
+}
+
+int
+nic_role_for_spi(const struct client *c, uint32_t spi_in)
+{
+	for (int r = 0; r < NIC_SA__COUNT; r++)
+		if (c->pair_up[r] && c->pair[r].spi_in == spi_in)
+			return r;
+	return -1;
+}
+
+int
+nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_t mac[ETH_ALEN],
+		uint32_t ip, uint16_t sport, uint16_t dport, const uint8_t *buf, size_t n,
+		struct node_out *out)
+{
+	uint64_t seq;
+	if (!c->pair_up[r])
+		return RMC_ESTATE;
+	int rc = nvram_seq_next(&c->nv, c->pair[r].spi_out, &seq);
+	if (rc == RMC_OK && c->cfg.mutant == MUT_SEQ_RESTART)
+		seq = ++c->mut_seq; /* checkpoints written, then ignored: restarts at 1 */
+	if (rc) {
+		if (nvram_power_lost(&c->nv))
+			client_check_nvram_cut(c, now, out);
+		else
+			c->st.seq_unavailable++;
+		return rc;
+	}
+	return netif_send_udp_sealed(&c->nif, out, &c->pair[r], seq, mac, ip, sport, dport, buf, n);
+}
+
+/* Commit messages go to the server under the SA they commit (DESIGN §3). */
+static void
+send_commit(struct client *c, uint64_t now, const struct commit_msg *m, struct node_out *out)
+{
+	int r = nic_role_for_spi(c, m->new_spi);
+	if (r < 0 || !c->server_mac_known)
+		return;
+	struct commit_wire w = {.type = (uint8_t)m->type,
+				.nic_spi_in = m->new_spi,
+				.nic_spi_out = c->pair[r].spi_out,
+				.txid = m->txid,
+				.gen = m->gen};
+	struct rmcp_msg rm = {.seq = RMCP_SEQ_NOACK};
+	uint8_t buf[RMCP_HLEN + ASF_HLEN + COMMIT_WIRE_LEN];
+	size_t n;
+	if (commit_wire_encode(&w, &rm) || rmcp_encode(&rm, buf, sizeof(buf), &n))
+		return;
+	node_out_note(out, "sent %s txid %08x", commit_wire_name(w.type), w.txid);
+	nic_send_sealed(c, now, (enum nic_sa_role)r, c->server_mac, c->cfg.ike.server_ip,
+			RMCP_PORT_SECURE, RMCP_PORT_SECURE, buf, n, out);
+}
+
+static void activate(struct client *c, uint64_t now, uint32_t spi, struct node_out *out);
+
+/* Fig. 5 step 41: the SA the host negotiated goes to NVRAM as pending. */
+static void
+install(struct client *c, uint64_t now, uint32_t spi, struct node_out *out)
+{
+	if (c->host_sa.spi_in != spi)
+		return;
+	int rc = nvram_sa_stage(&c->nv, &c->host_sa);
+	if (rc) {
+		client_check_nvram_cut(c, now, out);
+		node_out_note(out, "NVRAM refused the new SA: %s", rmc_strerror(rc));
+		return;
+	}
+	pair_load(c, NIC_SA_PEND, &c->host_sa);
+	if (c->cfg.mutant == MUT_COMMIT_BEFORE_ACK)
+		activate(c, now, spi, out);
+}
+
+/*
+ * Fig. 5 step 45: the pending slot becomes the active one, atomically in
+ * NVRAM; RAM re-opens both from NVRAM so it always holds what survives a
+ * power loss. Robust keeps the old SA as the previous pair, inbound only.
+ */
+static void
+activate(struct client *c, uint64_t now, uint32_t spi, struct node_out *out)
+{
+	struct nvram_sa p, old;
+	bool had_old = nvram_sa_active(&c->nv, &old) == RMC_OK;
+	int rc = nvram_sa_pending(&c->nv, &p);
+	if (rc == RMC_OK && p.spi_in == spi)
+		rc = nvram_sa_commit(&c->nv, p.txid);
+	else
+		rc = RMC_ESTATE;
+	explicit_bzero(&p, sizeof(p));
+	if (rc == RMC_OK) {
+		c->st.commits++;
+		node_out_note(out, "NIC committed SA %08x", spi);
+		if (c->cfg.profile == COMMIT_ROBUST && had_old)
+			pair_load(c, NIC_SA_PREV, &old);
+		pair_reload(c, NIC_SA_CUR, nvram_sa_active);
+		pair_drop(c, NIC_SA_PEND);
+	} else {
+		client_check_nvram_cut(c, now, out);
+	}
+	explicit_bzero(&old, sizeof(old));
+}
+
+/* Fig. 5 step 52. Robust keeps the pending SA: a late ACK still commits it. */
+static void
+restore(struct client *c, struct node_out *out)
+{
+	c->st.restores++;
+	node_out_note(out, "NIC restored SA %08x", client_active_spi(c));
+	if (c->cfg.profile == COMMIT_STRICT) {
+		nvram_sa_discard_pending(&c->nv);
+		pair_drop(c, NIC_SA_PEND);
+	}
+}
+
+static void
+apply(struct client *c, uint64_t now, const struct commit_action *a, struct node_out *out)
+{
+	switch (a->type) {
+	case COMMIT_ACT_SEND:
+		send_commit(c, now, &a->msg, out);
+		break;
+	case COMMIT_ACT_INSTALL:
+		install(c, now, a->spi, out);
+		break;
+	case COMMIT_ACT_ACTIVATE:
+		activate(c, now, a->spi, out);
+		break;
+	case COMMIT_ACT_RESTORE:
+		restore(c, out);
+		break;
+	case COMMIT_ACT_RETIRE:
+		pair_drop(c, NIC_SA_PREV);
+		break;
+	case COMMIT_ACT_ARM:
+		node_out_timer(out, CLIENT_TIMER_COMMIT + a->timer, a->deadline);
+		break;
+	case COMMIT_ACT_CANCEL:
+		node_out_timer(out, CLIENT_TIMER_COMMIT + a->timer, NODE_TIMER_NEVER);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+nic_commit_event(struct client *c, uint64_t now, const struct commit_event *ev,
+		 struct node_out *out)
+{
+	struct commit_action act[COMMIT_MAX_ACTIONS];
+	int n = commit_client_step(&c->cm, ev, now, act, COMMIT_MAX_ACTIONS);
+	for (int i = 0; i < n; i++)
+		apply(c, now, &act[i], out);
+}
+
+/* An SA_ACK from the server, opened under the pair in role r. */
+void
+nic_on_commit_msg(struct client *c, uint64_t now, int r, const struct rmcp_msg *m,
+		  struct node_out *out)
+{
+	struct commit_wire w;
+	if (commit_wire_decode(m, &w) != RMC_OK || w.type != ASF_COMMIT_ACK ||
+	    w.nic_spi_in != c->pair[r].spi_in) {
+		c->st.malformed++;
+		return;
+	}
+	c->st.commit_rx++;
+	struct commit_event ev = {
+	    .type = COMMIT_EV_MSG,
+	    .msg = {.type = COMMIT_SA_ACK, .txid = w.txid, .new_spi = w.nic_spi_in, .gen = w.gen}};
+	nic_commit_event(c, now, &ev, out);
+}

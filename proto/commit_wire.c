@@ -1,0 +1,49 @@
+#include "proto/commit_wire.h"
+
+#include "proto/err.h"
+#include "proto/rd.h"
+
+int
+commit_wire_encode(const struct commit_wire *w, struct rmcp_msg *m)
+{
+	if (w->type < ASF_COMMIT_READY || w->type > ASF_COMMIT_CONFIRM)
+		return RMC_EINVAL;
+	m->is_ack = false;
+	m->iana = ASF_IANA_COMMIT;
+	m->type = w->type;
+	m->data_len = COMMIT_WIRE_LEN;
+	put_be32(m->data, w->nic_spi_in);
+	put_be32(m->data + 4, w->nic_spi_out);
+	put_be32(m->data + 8, w->txid);
+	put_be32(m->data + 12, w->gen);
+	return RMC_OK;
+}
+
+int
+commit_wire_decode(const struct rmcp_msg *m, struct commit_wire *w)
+{
+	if (m->is_ack || m->iana != ASF_IANA_COMMIT || m->type < ASF_COMMIT_READY ||
+	    m->type > ASF_COMMIT_CONFIRM || m->data_len != COMMIT_WIRE_LEN)
+		return RMC_EINVAL;
+	w->type = m->type;
+	w->nic_spi_in = get_be32(m->data);
+	w->nic_spi_out = get_be32(m->data + 4);
+	w->txid = get_be32(m->data + 8);
+	w->gen = get_be32(m->data + 12);
+	return RMC_OK;
+}
+
+const char *
+commit_wire_name(uint8_t type)
+{
+	switch (type) {
+	case ASF_COMMIT_READY:
+		return "sa_ready";
+	case ASF_COMMIT_ACK:
+		return "sa_ack";
+	case ASF_COMMIT_CONFIRM:
+		return "sa_confirm";
+	default:
+		return "?";
+	}
+}
