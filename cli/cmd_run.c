@@ -41,12 +41,17 @@ cmd_run(int argc, char **argv)
 	printf("%s: %zu passed, %zu failed; %llu frames in %s/trace.pcap\n",
 	       res.nfail ? "FAIL" : "PASS", res.npass, res.nfail, (unsigned long long)res.frames,
 	       o.out);
-	if (res.nfail)
-		printf("replay: rmcpsec run %s --seed %llu%s%s%s%s\n", sc.path,
-		       (unsigned long long)res.seed, o.profile ? " --profile " : "",
-		       o.profile ? commit_profile_name((enum commit_profile)(o.profile - 1)) : "",
-		       o.mutant ? " --mutant " : "",
-		       o.mutant ? mutant_name((enum mutant)o.mutant) : "");
+	if (res.nfail) {
+		char replay[2048];
+		size_t nreq;
+		const struct req *t = req_table(&nreq);
+		for (size_t k = 0; k < nreq; k++)
+			if (res.req[k].verdict == REQ_FAIL)
+				printf("FAIL %s: %s\n", t[k].id, res.req[k].detail);
+		if (run_replay_command(&sc, &ro, res.seed, o.out, replay, sizeof(replay)) < 0)
+			snprintf(replay, sizeof(replay), "(too long to print)");
+		printf("replay: %s\n", replay);
+	}
 	scenario_free(&sc);
 	return res.nfail ? EXIT_FAILED : EXIT_PASS;
 }

@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "sim/json.h"
+#include "cli/suite.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 
@@ -91,28 +92,88 @@ files_free(struct files *f)
 	free(f->v);
 }
 
-static int
-write_summary(const char *root, struct scenario *sc, struct run_result *res, size_t n)
+/*
+ * On a terminal, one status line on stderr that each scenario overwrites;
+ * nothing at all when stderr is not a terminal (CI logs stay clean).
+ */
+enum { PROGRESS_PATH = 60 };
+
+struct progress {
+	bool on;
+	size_t total;
+};
+
+static void
+progress_clear(const struct progress *p)
 {
-	char path[1024];
+	if (p->on)
+		fputs("\r\033[K", stderr);
+}
+
+static void
+progress_show(const struct progress *p, size_t done, const char *path, const char *state)
+{
+	if (!p->on)
+		return;
+	/* The tail of a long path: a line that wraps cannot be rewritten in place. */
+	size_t len = strlen(path);
+	const char *shown = len > PROGRESS_PATH ? path + len - PROGRESS_PATH : path;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s%s %s", done, p->total, shown == path ? "" : "...",
+		shown, state);
+	fflush(stderr);
+}
+
+static int
+run_one(struct suite_run *r, const char *root, const char *suite, const struct cli_opts *o,
+	char *err, size_t errlen)
+{
+	outdir_for(root, suite, r->sc.path, r->outdir, sizeof(r->outdir));
+	struct run_opts ro = {.seed = o->seed,
+			      .seed_set = o->seed_set,
+			      .outdir = r->outdir,
+			      .per_node_pcap = o->per_node_pcap,
+			      .profile = o->profile,
+			      .mutant = o->mutant,
+			      .log = NULL};
+	int rc = run_scenario(&r->sc, &ro, &r->res, err, errlen);
+	if (rc == 0 && run_replay_command(&r->sc, &ro, r->res.seed, r->outdir, r->replay,
+					  sizeof(r->replay)) < 0)
+		snprintf(r->replay, sizeof(r->replay), "(replay command too long: %s)", r->sc.path);
+	return rc;
+}
+
+/* Every failing check, then the one command that replays the run. */
+static void
+print_failure(const struct suite_run *r)
+{
+	size_t nreq;
+	const struct req *t = req_table(&nreq);
+	for (size_t k = 0; k < nreq; k++)
+		if (r->res.req[k].verdict == REQ_FAIL)
+			printf("  FAIL %s: %s\n", t[k].id, r->res.req[k].detail);
+	if (r->res.untagged.verdict == REQ_FAIL)
+		printf("  FAIL (no requirement): %s\n", r->res.untagged.detail);
+	printf("  replay: %s\n", r->replay);
+}
+
+static int
+write_outputs(const char *root, const struct suite_run *runs, size_t n)
+{
+	struct req_agg agg[REQ_MAX];
+	char path[1100];
+	suite_aggregate(runs, n, agg);
 	snprintf(path, sizeof(path), "%s/summary.json", root);
-	FILE *f = fopen(path, "w");
-	if (!f)
+	if (suite_write_summary(path, runs, n, agg) != 0) {
+		fprintf(stderr, "rmcpsec suite: cannot write %s\n", path);
 		return -1;
-	fprintf(f, "{\n  \"schema\": \"rmcpsec-summary/1\",\n  \"scenarios\": [\n");
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "    {\"scenario\": ");
-		json_str(f, sc[i].path);
-		fprintf(f, ", \"name\": ");
-		json_str(f, sc[i].name);
-		fprintf(
-		    f,
-		    ", \"seed\": %llu, \"verdict\": \"%s\", \"passed\": %zu, \"failed\": %zu}%s\n",
-		    (unsigned long long)res[i].seed, res[i].nfail ? "FAIL" : "PASS", res[i].npass,
-		    res[i].nfail, i + 1 < n ? "," : "");
 	}
-	fprintf(f, "  ]\n}\n");
-	return fclose(f);
+	snprintf(path, sizeof(path), "%s/junit.xml", root);
+	if (suite_write_junit(path, runs, n) != 0) {
+		fprintf(stderr, "rmcpsec suite: cannot write %s\n", path);
+		return -1;
+	}
+	suite_print_requirements(stdout, runs, n, agg);
+	return 0;
 }
 
 int
@@ -120,8 +181,10 @@ cmd_suite(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct files files = {0};
+	struct suite_run *runs = NULL;
 	char err[SCN_ERR];
 	int code = EXIT_USAGE;
+	size_t loaded = 0;
 	if (cli_parse(argc, argv, "suite", &o))
 		return EXIT_USAGE;
 	const char *root = o.out ? o.out : "out";
@@ -130,67 +193,60 @@ cmd_suite(int argc, char **argv)
 	while (strlen(suite) > 1 && suite[strlen(suite) - 1] == '/')
 		suite[strlen(suite) - 1] = 0;
 	if (collect(suite, &files) != 0)
-		goto out_files;
+		goto out;
 	if (files.n == 0) {
 		fprintf(stderr, "rmcpsec suite: no *.yaml under %s\n", suite);
-		goto out_files;
+		goto out;
 	}
 	qsort(files.v, files.n, sizeof(*files.v), by_name);
 
 	/* Load everything first: a bad file stops the suite before anything is written. */
-	struct scenario *sc = calloc(files.n, sizeof(*sc));
-	struct run_result *res = calloc(files.n, sizeof(*res));
-	size_t loaded = 0;
-	if (!sc || !res)
+	if (!(runs = calloc(files.n, sizeof(*runs))))
 		goto out;
 	for (; loaded < files.n; loaded++)
-		if (scenario_load(files.v[loaded], &sc[loaded], err, sizeof(err)) != 0) {
+		if (scenario_load(files.v[loaded], &runs[loaded].sc, err, sizeof(err)) != 0) {
 			fprintf(stderr, "rmcpsec: %s\n", err);
 			goto out;
 		}
 
+	struct progress pg = {.on = isatty(STDERR_FILENO) == 1, .total = files.n};
 	size_t failed = 0;
-	code = EXIT_PASS;
-	printf("%-40s %-6s %8s %6s %6s\n", "scenario", "result", "seed", "pass", "fail");
+	int w = 8;
+	for (size_t i = 0; i < files.n; i++)
+		if (strlen(files.v[i]) > (size_t)w)
+			w = (int)strlen(files.v[i]);
+	printf("%-*s %-6s %8s %6s %6s\n", w, "scenario", "result", "seed", "pass", "fail");
 	for (size_t i = 0; i < files.n; i++) {
-		char outdir[1200];
-		outdir_for(root, suite, files.v[i], outdir, sizeof(outdir));
-		struct run_opts ro = {.seed = o.seed,
-				      .seed_set = o.seed_set,
-				      .outdir = outdir,
-				      .per_node_pcap = o.per_node_pcap,
-				      .profile = o.profile,
-				      .mutant = o.mutant,
-				      .log = NULL};
-		if (run_scenario(&sc[i], &ro, &res[i], err, sizeof(err)) != 0) {
+		struct suite_run *r = &runs[i];
+		progress_show(&pg, i, files.v[i], "...");
+		if (run_one(r, root, suite, &o, err, sizeof(err)) != 0) {
+			progress_clear(&pg);
 			fprintf(stderr, "rmcpsec: %s: %s\n", files.v[i], err);
-			code = EXIT_USAGE;
 			goto out;
 		}
-		printf("%-40s %-6s %8llu %6zu %6zu\n  observed: %s\n", files.v[i],
-		       res[i].nfail ? "FAIL" : "PASS", (unsigned long long)res[i].seed,
-		       res[i].npass, res[i].nfail, res[i].observed);
-		if (res[i].nfail) {
+		const char *verdict = r->res.nfail ? "FAIL" : "PASS";
+		progress_clear(&pg);
+		printf("%-*s %-6s %8llu %6zu %6zu\n  observed: %s\n", w, files.v[i], verdict,
+		       (unsigned long long)r->res.seed, r->res.npass, r->res.nfail,
+		       r->res.observed);
+		if (r->res.nfail) {
 			failed++;
-			printf("  replay: rmcpsec run %s --seed %llu  (details: %s/results.json)\n",
-			       files.v[i], (unsigned long long)res[i].seed, outdir);
+			print_failure(r);
 		}
+		fflush(stdout);
+		progress_show(&pg, i + 1, files.v[i], verdict);
 	}
-	if (write_summary(root, sc, res, files.n) != 0) {
-		fprintf(stderr, "rmcpsec suite: cannot write %s/summary.json\n", root);
-		code = EXIT_USAGE;
+	progress_clear(&pg);
+	if (write_outputs(root, runs, files.n) != 0)
 		goto out;
-	}
-	printf("%zu scenarios: %zu passed, %zu failed; results under %s/\n", files.n,
-	       files.n - failed, failed, root);
-	if (failed)
-		code = EXIT_FAILED;
+	printf("\n%zu scenarios: %zu passed, %zu failed; results under %s/ (summary.json, "
+	       "junit.xml)\n",
+	       files.n, files.n - failed, failed, root);
+	code = failed ? EXIT_FAILED : EXIT_PASS;
 out:
-	for (size_t i = 0; sc && i < loaded; i++)
-		scenario_free(&sc[i]);
-	free(sc);
-	free(res);
-out_files:
+	for (size_t i = 0; runs && i < loaded; i++)
+		scenario_free(&runs[i].sc);
+	free(runs);
 	files_free(&files);
 	return code;
 }

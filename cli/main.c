@@ -16,12 +16,15 @@ usage(FILE *f)
 	       "      --out DIR        where trace.pcap and results.json go (default out/NAME)\n"
 	       "      --pcap-per-node  also write DIR/NODE.pcap for every node\n"
 	       "      --profile P      commit profile strict or robust, over the scenario's\n"
-	       "  suite DIR        run every *.yaml under DIR (recursively, in name order)\n"
+	       "  suite DIR        run every *.yaml under DIR (recursively, in name order);\n"
+	       "                   writes OUT/summary.json and OUT/junit.xml (docs/results.md)\n"
 	       "      --seed N         override every scenario's seed\n"
 	       "      --out DIR        output root (default out/)\n"
 	       "      --profile P      commit profile strict or robust for every scenario\n"
 	       "      --mutant NAME    run the reference nodes with one requirement broken\n"
 	       "                       (docs/mutants.md); the suite must fail\n"
+	       "  requirements     the requirement catalogue (docs/requirements.md)\n"
+	       "      --json           as JSON: id, scope, source, text\n"
 	       "  fig6 --json      print the patent's Fig. 6 policy table as JSON\n"
 	       "  verify TRACE     check a pcap trace on its own (docs/verify.md)\n"
 	       "      --keys FILE      an esp_sa (or ah_sa) key file; repeatable\n"
@@ -60,6 +63,8 @@ main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "wireshark") == 0)
 		return cmd_wireshark(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "requirements") == 0)
+		return cmd_requirements(argc - 1, argv + 1);
 	int c;
 	/* '+': stop at the first non-option, which would be an unknown command. */
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {

@@ -35,7 +35,9 @@ host_ike_new(struct client *c)
 			      .rand_ctx = &c->rand_state};
 	memcpy(cfg.psk, k->psk, k->psk_len);
 	cfg.suites[0] = ike_suite_for_mgmt(k->suite);
-	if (!c->host_ike && !(c->host_ike = malloc(sizeof(*c->host_ike))))
+	if (c->host_ike)
+		ike_free(c->host_ike); /* a new IKE_SA_INIT replaces whatever the host had */
+	else if (!(c->host_ike = malloc(sizeof(*c->host_ike))))
 		return RMC_ENOMEM;
 	int rc = ike_init(c->host_ike, &cfg);
 	explicit_bzero(&cfg, sizeof(cfg));

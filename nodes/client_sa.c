@@ -118,6 +118,7 @@ send_commit(struct client *c, uint64_t now, const struct commit_msg *m, struct n
 	if (commit_wire_encode(&w, &rm) || rmcp_encode(&rm, buf, sizeof(buf), &n))
 		return;
 	node_out_note(out, "sent %s txid %08x", commit_wire_name(w.type), w.txid);
+	out->commit_steps |= w.type == ASF_COMMIT_READY ? NODE_STEP_READY : NODE_STEP_CONFIRM;
 	nic_send_sealed(c, now, (enum nic_sa_role)r, c->server_mac, c->cfg.ike.server_ip,
 			RMCP_PORT_SECURE, RMCP_PORT_SECURE, buf, n, out);
 }
@@ -159,6 +160,7 @@ activate(struct client *c, uint64_t now, uint32_t spi, struct node_out *out)
 	explicit_bzero(&p, sizeof(p));
 	if (rc == RMC_OK) {
 		c->st.commits++;
+		out->commit_steps |= NODE_STEP_ACK;
 		node_out_note(out, "NIC committed SA %08x", spi);
 		if (c->cfg.profile == COMMIT_ROBUST && had_old)
 			pair_load(c, NIC_SA_PREV, &old);

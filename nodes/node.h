@@ -33,6 +33,13 @@ enum {
  * beside the trace so Wireshark, the verifier and the observer can open
  * the traffic. The SA as the NIC of nic_ip stores it.
  */
+/* Points of the refresh commit a driver may want to act at (fault injection). */
+enum node_commit_step {
+	NODE_STEP_READY = 1u << 0,   /* the NIC sent SA_READY */
+	NODE_STEP_ACK = 1u << 1,     /* the NIC got SA_ACK and committed */
+	NODE_STEP_CONFIRM = 1u << 2, /* the NIC sent SA_CONFIRM */
+};
+
 struct node_key {
 	struct nvram_sa sa;
 	uint32_t nic_ip;
@@ -64,7 +71,8 @@ struct node_out {
 	size_t nkeys;
 	char ike_keys[NODE_OUT_KEYS][NODE_IKE_KEY_LEN]; /* ikev2_decryption_table lines */
 	size_t nike_keys;
-	size_t dropped; /* outputs that did not fit: a bug, reported by the driver */
+	uint8_t commit_steps; /* enum node_commit_step bits reached in this step (client NIC) */
+	size_t dropped;	      /* outputs that did not fit: a bug, reported by the driver */
 };
 
 static inline void
@@ -78,6 +86,7 @@ node_out_reset(struct node_out *o)
 		explicit_bzero(o->keys, sizeof(o->keys));
 	o->nkeys = 0;
 	o->nike_keys = 0;
+	o->commit_steps = 0;
 	o->dropped = 0;
 }
 

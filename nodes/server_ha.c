@@ -109,6 +109,11 @@ server_power_event(struct server *s, uint64_t now, enum power_cause cause, struc
 	node_out_note(out, "power %s -> %s (%s)", power_state_name(s->power),
 		      power_state_name(next), power_cause_name(cause));
 	s->power = next;
+	if (next == PWR_MECH_OFF) {
+		/* a crash: everything in RAM is gone, the store is not */
+		for (size_t i = 0; i < s->nclients; i++)
+			srv_forget_context(s, &s->clients[i]);
+	}
 	if (next == PWR_COLD_BOOT) {
 		/* Fig. 6 rows 8, 9: the server has no security context any more */
 		for (size_t i = 0; i < s->nclients; i++)

@@ -26,7 +26,7 @@ struct obs {
 	bool opened;  /* protected, and the harness removed the protection */
 	uint32_t spi; /* outermost IPsec header's SPI and sequence number */
 	uint32_t seq;
-	uint16_t sa; /* opened with the client's Nth SA of the run (0: not opened) */
+	uint16_t sa;	   /* opened with the client's Nth SA of the run (0: not opened) */
 	uint8_t ike_exch;  /* OBS_IKE: exchange type (RFC 7296 §3.1) */
 	bool ike_response; /* OBS_IKE: the Response flag */
 	uint32_t ike_msgid;

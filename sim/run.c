@@ -33,6 +33,7 @@ struct simnode {
 		struct server s;
 	} u;
 	uint32_t timer_gen[NODE_TIMER_IDS];
+	int64_t clock_off;  /* a clock_jump fault: the node's time runs this far from the run's */
 	struct trace *pcap; /* per-node capture, optional */
 };
 
@@ -59,7 +60,6 @@ struct run {
 	uint64_t seed;
 	struct commit_timing timing;
 	enum commit_profile profile;
-	bool profile_override; /* --profile: the replay command carries it */
 	enum mutant mutant;
 	/* The key log: every SA of the run, as the nodes exported it (node_key). */
 	struct run_sa *sas;
@@ -165,12 +165,26 @@ log_ike_key(struct run *r, const char *line)
 }
 
 static void on_timer(void *ctx, uint64_t arg);
+static int commit_step_loss(struct run *r, struct simnode *sn, uint8_t steps);
+
+/* The node's own idea of the time: the run's, shifted by any clock jump. */
+static uint64_t
+node_now(const struct run *r, const struct simnode *sn)
+{
+	int64_t t = (int64_t)r->eng.now + sn->clock_off;
+	return t < 0 ? 0 : (uint64_t)t;
+}
 
 /* Turns what a node asked for into LAN transmissions, engine events and log entries. */
 static void
 flush(struct run *r, struct simnode *sn)
 {
 	struct node_out *o = &r->out;
+	int loss = sn->role == SCN_CLIENT && o->commit_steps
+		       ? commit_step_loss(r, sn, o->commit_steps)
+		       : FAULT_STEP_NONE;
+	if (loss == FAULT_STEP_ACK)
+		o->nframes = 0; /* the power failed after the commit, before SA_CONFIRM left */
 	/* keys first: the frames of this step may already travel under them */
 	for (size_t i = 0; i < o->nkeys; i++)
 		log_key(r, &o->keys[i]);
@@ -181,9 +195,12 @@ flush(struct run *r, struct simnode *sn)
 	for (size_t i = 0; i < o->ntimers; i++) {
 		uint32_t id = o->timers[i].id;
 		uint32_t gen = ++sn->timer_gen[id];
-		if (o->timers[i].at != NODE_TIMER_NEVER)
-			engine_at(&r->eng, o->timers[i].at, on_timer, sn,
-				  ((uint64_t)gen << 32) | id);
+		if (o->timers[i].at == NODE_TIMER_NEVER)
+			continue;
+		/* the node asked in its own time; the queue runs on the run's */
+		int64_t at = (int64_t)o->timers[i].at - sn->clock_off;
+		engine_at(&r->eng, at < (int64_t)r->eng.now ? r->eng.now : (uint64_t)at, on_timer,
+			  sn, ((uint64_t)gen << 32) | id);
 	}
 	for (size_t i = 0; i < o->nnotes; i++)
 		add_note(r, sn->idx, o->notes[i]);
@@ -191,6 +208,11 @@ flush(struct run *r, struct simnode *sn)
 	if (o->dropped)
 		add_note(r, sn->idx, "node output overflow: some frames or timers were lost");
 	node_out_reset(o);
+	if (loss) {
+		/* a power_loss fault at this commit step (docs/faults.md) */
+		client_power_event(&sn->u.c, node_now(r, sn), PC_POWER_LOSS, o);
+		flush(r, sn);
+	}
 }
 
 static void
@@ -202,9 +224,9 @@ on_timer(void *ctx, uint64_t arg)
 		return; /* re-armed or cancelled since */
 	struct run *r = sn->run;
 	if (sn->role == SCN_CLIENT)
-		client_on_timer(&sn->u.c, r->eng.now, id, &r->out);
+		client_on_timer(&sn->u.c, node_now(r, sn), id, &r->out);
 	else
-		server_on_timer(&sn->u.s, r->eng.now, id, &r->out);
+		server_on_timer(&sn->u.s, node_now(r, sn), id, &r->out);
 	flush(r, sn);
 }
 
@@ -216,9 +238,9 @@ on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *frame, size_t le
 	if (sn->pcap)
 		trace_write(sn->pcap, now, frame, len);
 	if (sn->role == SCN_CLIENT)
-		client_on_frame(&sn->u.c, now, frame, len, &r->out);
+		client_on_frame(&sn->u.c, node_now(r, sn), frame, len, &r->out);
 	else
-		server_on_frame(&sn->u.s, now, frame, len, &r->out);
+		server_on_frame(&sn->u.s, node_now(r, sn), frame, len, &r->out);
 	flush(r, sn);
 }
 
@@ -231,6 +253,97 @@ on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *frame, size_t len)
 		trace_write(r->nodes[port].pcap, t, frame, len);
 	if (obs_log_frame(&r->obs, r->sc, t, frame, len) != RMC_OK)
 		r->io_error = RMC_ENOMEM;
+}
+
+/* ---- node faults (docs/faults.md): crash, hang, clock jump, power loss ---- */
+
+/* The power_loss rule due at one of the commit steps the client just reached, if any. */
+static int
+commit_step_loss(struct run *r, struct simnode *sn, uint8_t steps)
+{
+	static const struct {
+		uint8_t bit;
+		enum fault_step step;
+	} map[] = {{NODE_STEP_READY, FAULT_STEP_READY},
+		   {NODE_STEP_ACK, FAULT_STEP_ACK},
+		   {NODE_STEP_CONFIRM, FAULT_STEP_CONFIRM}};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if ((steps & map[i].bit) &&
+		    fault_commit_step(&r->link.fe, r->eng.now, (int)sn->idx, map[i].step)) {
+			add_note(r, sn->idx, "fault: power lost at the commit step");
+			return map[i].step;
+		}
+	return FAULT_STEP_NONE;
+}
+
+static void
+server_fault(struct run *r, struct simnode *sn, enum fault_action a, bool recover)
+{
+	static const enum power_cause crash_back[] = {PC_POWER_RESTORE, PC_POWER_UP,
+						      PC_BOOT_COMPLETE};
+	static const enum power_cause hang_back[] = {PC_RESET, PC_BOOT_COMPLETE};
+	uint64_t now = node_now(r, sn);
+	if (!recover) {
+		server_power_event(&sn->u.s, now, a == FAULT_CRASH ? PC_POWER_LOSS : PC_OS_HANG,
+				   &r->out);
+		return;
+	}
+	/* back up: power, firmware, OS; what it knew comes from its store */
+	const enum power_cause *c = a == FAULT_CRASH ? crash_back : hang_back;
+	size_t n = a == FAULT_CRASH ? 3 : 2;
+	for (size_t i = 0; i < n; i++)
+		server_power_event(&sn->u.s, now, c[i], &r->out);
+}
+
+static void
+client_fault(struct run *r, struct simnode *sn, const struct fault_rule *f, bool recover)
+{
+	uint64_t now = node_now(r, sn);
+	enum power_cause cause;
+	if (f->action == FAULT_POWER_LOSS && f->nvram_byte >= 0) {
+		client_arm_nvram_cut(&sn->u.c, (size_t)f->nvram_byte);
+		return;
+	}
+	if (f->action == FAULT_HANG)
+		cause = recover ? PC_RESET : PC_OS_HANG;
+	else
+		cause = recover ? PC_POWER_RESTORE : PC_POWER_LOSS; /* crash, power_loss */
+	client_power_event(&sn->u.c, now, cause, &r->out);
+}
+
+static void
+on_node_fault(void *ctx, uint64_t arg)
+{
+	struct run *r = ctx;
+	size_t rule = (size_t)(arg & 0xffffffffu);
+	bool recover = (arg >> 32) != 0;
+	const struct fault_rule *f =
+	    recover ? &r->link.fe.rules[rule] : fault_node_fire(&r->link.fe, r->eng.now, rule);
+	if (!f || f->node < 0 || (size_t)f->node >= r->sc->nnodes)
+		return;
+	struct simnode *sn = &r->nodes[f->node];
+	add_note(r, sn->idx, recover ? "fault: recovers" : "fault: applied");
+	if (f->action == FAULT_CLOCK_JUMP)
+		sn->clock_off += f->by_ns;
+	else if (sn->role == SCN_SERVER)
+		server_fault(r, sn, f->action, recover);
+	else
+		client_fault(r, sn, f, recover);
+	flush(r, sn);
+}
+
+static void
+schedule_node_faults(struct run *r)
+{
+	size_t idx[256];
+	size_t n = fault_node_timed(&r->link.fe, idx, sizeof(idx) / sizeof(idx[0]));
+	for (size_t i = 0; i < n; i++) {
+		const struct fault_rule *f = &r->link.fe.rules[idx[i]];
+		engine_at(&r->eng, f->at, on_node_fault, r, idx[i]);
+		if ((f->action == FAULT_CRASH || f->action == FAULT_HANG) &&
+		    f->recover_at != UINT64_MAX)
+			engine_at(&r->eng, f->recover_at, on_node_fault, r, (1ULL << 32) | idx[i]);
+	}
 }
 
 static void
@@ -471,7 +584,7 @@ on_start(void *ctx, uint64_t arg)
 {
 	struct run *r = ctx;
 	struct simnode *sn = &r->nodes[arg];
-	server_start(&sn->u.s, r->eng.now, &r->out);
+	server_start(&sn->u.s, node_now(r, sn), &r->out);
 	flush(r, sn);
 }
 
@@ -606,11 +719,16 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	}
 	case SCN_EXPECT_EXECUTED: {
 		uint64_t n = r->nodes[e->node].u.c.st.executed[e->asf_type - ASF_RESET];
-		snprintf(v->what, sizeof(v->what), "%s executed %s", sc->nodes[e->node].name,
-			 scn_asf_name(e->asf_type));
+		if (e->exact)
+			snprintf(v->what, sizeof(v->what), "%s executed %s exactly %llu time(s)",
+				 sc->nodes[e->node].name, scn_asf_name(e->asf_type),
+				 (unsigned long long)e->count);
+		else
+			snprintf(v->what, sizeof(v->what), "%s executed %s",
+				 sc->nodes[e->node].name, scn_asf_name(e->asf_type));
 		snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)",
 			 (unsigned long long)n);
-		v->pass = n > 0;
+		v->pass = e->exact ? n == e->count : n > 0;
 		break;
 	}
 	case SCN_EXPECT_IN_SYNC:
@@ -702,10 +820,51 @@ write_node_json(FILE *f, const struct simnode *sn, const struct scn_node *nd)
 	fprintf(f, "}");
 }
 
+static void
+write_outcome(FILE *f, const struct req_outcome *o)
+{
+	fprintf(f, "\"verdict\": \"%s\", \"passed\": %u, \"failed\": %u, \"checks\": [",
+		req_verdict_name(o->verdict), o->npass, o->nfail);
+	for (size_t j = 0; j < o->nlines; j++)
+		fprintf(f, "%s%d", j ? ", " : "", o->lines[j]);
+	fprintf(f, "], \"observed\": ");
+	if (o->verdict == REQ_PASS) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%u check(s) passed", o->npass);
+		json_str(f, buf);
+	} else {
+		json_str(f, o->detail);
+	}
+}
+
+/*
+ * One entry per requirement this run touched (checked or declared N/A);
+ * the untouched ones are NOT-TESTED, listed only in the suite's summary.
+ */
+static void
+write_requirements(FILE *f, const struct run_result *res)
+{
+	size_t n, k = 0;
+	const struct req *t = req_table(&n);
+	fprintf(f, "  \"requirements\": [\n");
+	for (size_t i = 0; i < n; i++) {
+		if (res->req[i].verdict == REQ_NOT_TESTED)
+			continue;
+		fprintf(f, "%s    {\"id\": \"%s\", ", k++ ? ",\n" : "", t[i].id);
+		write_outcome(f, &res->req[i]);
+		fprintf(f, ", \"text\": ");
+		json_str(f, t[i].text);
+		fprintf(f, "}");
+	}
+	fprintf(f, "%s  ],\n  \"untagged\": {", k ? "\n" : "");
+	write_outcome(f, &res->untagged);
+	fprintf(f, "},\n");
+}
+
 /* Deterministic: nothing here depends on the output directory or the wall clock. */
 static int
-write_results(const struct run *r, const struct run_result *res, const struct verdict *v,
-	      const char *path)
+write_results(const struct run *r, const struct run_opts *o, const struct run_result *res,
+	      const struct verdict *v, const char *path)
 {
 	const struct scenario *sc = r->sc;
 	FILE *f = fopen(path, "w");
@@ -724,11 +883,8 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 	json_str(f, res->observed);
 	fprintf(f, ",\n");
 	fprintf(f, "  \"replay\": ");
-	char replay[700];
-	snprintf(replay, sizeof(replay), "rmcpsec run %s --seed %llu%s%s%s%s", sc->path,
-		 (unsigned long long)res->seed, r->profile_override ? " --profile " : "",
-		 r->profile_override ? commit_profile_name(r->profile) : "",
-		 r->mutant ? " --mutant " : "", r->mutant ? mutant_name(r->mutant) : "");
+	char replay[2048];
+	run_replay_command(sc, o, res->seed, NULL, replay, sizeof(replay));
 	json_str(f, replay);
 	fprintf(f, ",\n  \"trace\": \"trace.pcap\",\n  \"frames\": %llu,\n  \"events\": %llu,\n",
 		(unsigned long long)res->frames, (unsigned long long)res->events);
@@ -741,7 +897,9 @@ write_results(const struct run *r, const struct run_result *res, const struct ve
 		json_str(f, v[i].detail);
 		fprintf(f, "}%s\n", i < sc->nexpects ? "," : "");
 	}
-	fprintf(f, "  ],\n  \"nodes\": [\n");
+	fprintf(f, "  ],\n");
+	write_requirements(f, res);
+	fprintf(f, "  \"nodes\": [\n");
 	for (size_t i = 0; i < sc->nnodes; i++) {
 		write_node_json(f, &r->nodes[i], &sc->nodes[i]);
 		fprintf(f, "%s\n", i + 1 < sc->nnodes ? "," : "");
@@ -880,6 +1038,38 @@ export_keys(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Folds the verdicts into one outcome per requirement: the expectations'
+ * `req:` tags, the trace verifier (line 0) for REQ-TRACE-VERIFIES, and its
+ * finding classes for the requirements they speak for (sim/req_verifier.c).
+ */
+static void
+judge_requirements(const struct run *r, const struct verdict *v, const struct trace_findings *tf,
+		   struct run_result *res)
+{
+	const struct scenario *sc = r->sc;
+	size_t n, servers = 0;
+	req_table(&n);
+	for (size_t k = 0; k < n; k++)
+		if (sc->na[k].line)
+			req_mark_na(&res->req[k], sc->na[k].reason);
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		const struct scn_expect *e = &sc->expects[i];
+		if (e->nreq == 0)
+			req_add_check(&res->untagged, e->line, v[i].pass, v[i].what, v[i].detail);
+		for (size_t j = 0; j < e->nreq; j++)
+			req_add_check(&res->req[e->req[j]], e->line, v[i].pass, v[i].what,
+				      v[i].detail);
+	}
+	const struct verdict *tv = &v[sc->nexpects];
+	int k = req_index("REQ-TRACE-VERIFIES");
+	if (k >= 0)
+		req_add_check(&res->req[k], 0, tv->pass, tv->what, tv->detail);
+	for (size_t i = 0; i < sc->nnodes; i++)
+		servers += sc->nodes[i].role == SCN_SERVER;
+	req_add_verifier(res->req, tf, sc->security.enabled, servers);
+}
+
 /* What happened, counted from the observation log and the nodes' own state. */
 static void
 summarize(const struct run *r, struct run_result *res)
@@ -944,9 +1134,10 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 {
 	struct run *r = calloc(1, sizeof(*r));
 	struct verdict *v = calloc(sc->nexpects + 1, sizeof(*v));
+	struct trace_findings *tf = calloc(1, sizeof(*tf));
 	int rc = RMC_ENOMEM;
 	memset(res, 0, sizeof(*res));
-	if (!r || !v) {
+	if (!r || !v || !tf) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -969,7 +1160,6 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	}
 	r->profile = o->profile ? (enum commit_profile)(o->profile - 1) : sc->security.profile;
-	r->profile_override = o->profile != 0;
 	r->mutant = (enum mutant)o->mutant;
 	r->timing = sc->security.timing;
 	snprintf(r->store_path, sizeof(r->store_path), "%s/store.sqlite", o->outdir);
@@ -984,6 +1174,7 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	for (size_t i = 0; i < sc->nactions; i++)
 		engine_at(&r->eng, sc->actions[i].at, on_action, r, i);
+	schedule_node_faults(r);
 	res->events = engine_run(&r->eng, sc->duration);
 	res->end_ns = sc->duration;
 	res->frames = r->obs.n;
@@ -1007,17 +1198,18 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	/* One more verdict on every run: the trace, re-checked with no help from the nodes. */
 	struct verdict *tv = &v[sc->nexpects];
 	snprintf(tv->what, sizeof(tv->what), "trace verifies independently (docs/verify.md)");
-	if ((rc = trace_check(sc, o->outdir, &tv->pass, tv->detail, sizeof(tv->detail)))) {
+	if ((rc = trace_check(sc, o->outdir, &tv->pass, tv->detail, sizeof(tv->detail), tf))) {
 		snprintf(err, errlen, "%s/trace.pcap: %s", o->outdir, tv->detail);
 		goto out;
 	}
 	for (size_t i = 0; i <= sc->nexpects; i++)
 		v[i].pass ? res->npass++ : res->nfail++;
 	summarize(r, res);
+	judge_requirements(r, v, tf, res);
 	report(r, v, o->log);
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/results.json", o->outdir);
-	if ((rc = write_results(r, res, v, path)))
+	if ((rc = write_results(r, o, res, v, path)))
 		snprintf(err, errlen, "%s: cannot write", path);
 out:
 	if (r) {
@@ -1041,5 +1233,6 @@ out:
 		free(r);
 	}
 	free(v);
+	free(tf);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/req.h"
 #include "sim/scenario.h"
 
 struct run_opts {
@@ -21,6 +22,9 @@ struct run_opts {
 	FILE *log;	    /* verdict lines; NULL for silence */
 	int mutant;	    /* enum mutant (nodes/mutant.h): break one requirement on purpose */
 	int profile;	    /* 0: the scenario's profile; 1 + enum commit_profile overrides it */
+	/* Fault overrides from the command line, carried into the replay command. */
+	const char *const *fault_specs;
+	size_t nfault_specs;
 };
 
 struct run_result {
@@ -29,12 +33,22 @@ struct run_result {
 	uint64_t frames;
 	uint64_t events;
 	uint64_t end_ns;
+	struct req_outcome req[REQ_MAX]; /* indexed like req_table; NOT-TESTED when untouched */
+	struct req_outcome untagged;	 /* expectations that name no requirement */
 	char observed[240]; /* one line: what the wire and the nodes showed (IKE, SAs, clear ...) */
 };
 
 /* Returns 0 when the run happened (verdicts in r), negative with err on an I/O failure. */
 int run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_result *r,
 		 char *err, size_t errlen);
+
+/*
+ * The command that replays a run: `rmcpsec run SCENARIO --seed N [--out
+ * DIR] [--profile P] [--mutant M] [--fault SPEC]...`, arguments shell-quoted where
+ * needed; outdir may be NULL. Returns the length, or -1 when it does not fit.
+ */
+int run_replay_command(const struct scenario *sc, const struct run_opts *o, uint64_t seed,
+		       const char *outdir, char *buf, size_t cap);
 
 /* The scenario's seed unless overridden; 1 when neither gives one. */
 uint64_t run_seed(const struct scenario *sc, const struct run_opts *o);

@@ -801,7 +801,8 @@ load_patterns(struct ld *ld, yaml_node_t *n, const char *field, struct scn_expec
 static int
 load_sa_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 {
-	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start != 2)
+	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start !=
+	    2 + (get(ld, n, "req") != NULL))
 		return fail(ld, n, get(ld, n, "sas") ? "sas" : "in_sync",
 			    "goes with client only, in its own expectation");
 	if (get(ld, n, "sas")) {
@@ -813,10 +814,88 @@ load_sa_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 }
 
 static int
+req_tag(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
+{
+	const char *s = scalar(n);
+	if (!s || !*s)
+		return fail(ld, n, "req", "expected a requirement id");
+	int k = req_index(s);
+	if (k < 0)
+		return fail(ld, n, "req", "unknown requirement '%s'", s);
+	for (size_t i = 0; i < e->nreq; i++)
+		if (e->req[i] == k)
+			return fail(ld, n, "req", "'%s' given twice", s);
+	if (e->nreq == SCN_MAX_REQ_TAGS)
+		return fail(ld, n, "req", "more than %d requirements", SCN_MAX_REQ_TAGS);
+	e->req[e->nreq++] = (uint8_t)k;
+	return RMC_OK;
+}
+
+/* `req: ID` or `req: [ID, ...]`, checked against the catalogue (sim/req.h). */
+static int
+load_req_tags(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
+{
+	if (!n)
+		return RMC_OK;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return req_tag(ld, n, e);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		int rc = req_tag(ld, node_at(ld, *it), e);
+		if (rc)
+			return rc;
+	}
+	if (e->nreq == 0)
+		return fail(ld, n, "req", "an empty list");
+	return RMC_OK;
+}
+
+/* The expectation line that checks requirement k, or 0. */
+static int
+checked_at(const struct scenario *sc, int k)
+{
+	for (size_t i = 0; i < sc->nexpects; i++)
+		for (size_t j = 0; j < sc->expects[i].nreq; j++)
+			if (sc->expects[i].req[j] == k)
+				return sc->expects[i].line;
+	return 0;
+}
+
+/* `not_applicable: {ID: reason, ...}`: never for a requirement an expectation checks. */
+static int
+load_not_applicable(struct ld *ld, yaml_node_t *n)
+{
+	if (!n)
+		return RMC_OK;
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(ld, n, "not_applicable", "expected a mapping REQ-ID: reason");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *kn = node_at(ld, p->key), *vn = node_at(ld, p->value);
+		const char *id = scalar(kn), *why = scalar(vn);
+		int k = id ? req_index(id) : -1;
+		if (k < 0)
+			return fail(ld, kn, "not_applicable", "unknown requirement '%s'",
+				    id ? id : "");
+		if (!why || !*why)
+			return fail(ld, vn, "not_applicable", "'%s' needs a reason", id);
+		if (checked_at(ld->sc, k))
+			return fail(ld, kn, "not_applicable",
+				    "'%s' is checked by the expectation at line %d", id,
+				    checked_at(ld->sc, k));
+		if (ld->sc->na[k].line)
+			return fail(ld, kn, "not_applicable", "'%s' given twice", id);
+		ld->sc->na[k].line = (int)kn->start_mark.line + 1;
+		snprintf(ld->sc->na[k].reason, sizeof(ld->sc->na[k].reason), "%s", why);
+	}
+	return RMC_OK;
+}
+
+static int
 load_expect(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"client",   "power",	  "executed", "seen",
-					   "not_seen", "in_sync", "sas",      NULL};
+	static const char *const keys[] = {"client",   "power",	  "executed", "times", "seen",
+					   "not_seen", "in_sync", "sas",      "req",   NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_expect *e = &sc->expects[sc->nexpects];
 	const char *s;
@@ -829,7 +908,8 @@ load_expect(struct ld *ld, yaml_node_t *n)
 	e->node = -1;
 	if ((v = get(ld, n, "seen")) || (v = get(ld, n, "not_seen"))) {
 		const char *field = get(ld, n, "seen") ? "seen" : "not_seen";
-		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1)
+		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start !=
+		    1 + (get(ld, n, "req") != NULL))
 			return fail(ld, n, field, "stands alone in its expectation");
 		e->kind = strcmp(field, "seen") == 0 ? SCN_EXPECT_SEEN : SCN_EXPECT_NOT_SEEN;
 		rc = load_patterns(ld, v, field, e);
@@ -855,8 +935,14 @@ load_expect(struct ld *ld, yaml_node_t *n)
 			if (asf_parse(s, &e->asf_type) != 0 || e->asf_type > ASF_POWER_CYCLE)
 				return fail(ld, get(ld, n, "executed"), "executed",
 					    "not a command: '%s'", s);
+			/* times: exactly this often (0 = never); without it, at least once */
+			if ((rc = want_uint(ld, n, "times", 0, 1000000, &e->count)))
+				return rc;
+			e->exact = get(ld, n, "times") != NULL;
 		}
 	}
+	if (!rc)
+		rc = load_req_tags(ld, get(ld, n, "req"), e);
 	if (!rc)
 		sc->nexpects++;
 	return rc;
@@ -952,9 +1038,9 @@ check_ha(struct ld *ld, yaml_node_t *srv)
 static int
 load_root(struct ld *ld, yaml_node_t *root)
 {
-	static const char *const keys[] = {"name",     "seed",	  "duration", "link",
-					   "security", "servers", "clients",  "timeline",
-					   "expect",   "faults",  NULL};
+	static const char *const keys[] = {"name",     "seed",	  "duration",	    "link",
+					   "security", "servers", "clients",	    "timeline",
+					   "expect",   "faults",  "not_applicable", NULL};
 	struct scenario *sc = ld->sc;
 	const char *s;
 	int rc = check_keys(ld, root, "scenario", keys);
@@ -1013,7 +1099,9 @@ load_root(struct ld *ld, yaml_node_t *root)
 	if ((rc = scenario_load_faults(&ld->doc, get(ld, root, "faults"), ld->path, sc, ld->err,
 				       ld->errlen)))
 		return rc;
-	return load_list(ld, ex, "expect", load_expect);
+	if ((rc = load_list(ld, ex, "expect", load_expect)))
+		return rc;
+	return load_not_applicable(ld, get(ld, root, "not_applicable"));
 }
 
 int

@@ -15,6 +15,7 @@
 #include "fsm/commit.h"
 #include "fsm/power.h"
 #include "sim/lan.h"
+#include "sim/req.h"
 
 enum { SCN_NAME = 32, SCN_ERR = 512 };
 
@@ -119,7 +120,7 @@ enum scn_expect_kind {
 	SCN_EXPECT_SAS,	     /* how many SAs the client's NIC committed in the run */
 };
 
-enum { SCN_MAX_PATTERNS = 32 };
+enum { SCN_MAX_PATTERNS = 32, SCN_MAX_REQ_TAGS = 8, SCN_NA_REASON = 120 };
 
 struct scn_expect {
 	enum scn_expect_kind kind;
@@ -127,12 +128,20 @@ struct scn_expect {
 	enum power_state power;
 	uint8_t asf_type;
 	bool in_sync;
+	bool exact; /* executed: exactly count times */
 	uint64_t count;
 	struct scn_pattern pat[SCN_MAX_PATTERNS];
 	size_t npat;
+	uint8_t req[SCN_MAX_REQ_TAGS]; /* `req:` tags, indices into req_table */
+	uint8_t nreq;
 	int line;
 };
 
+/* A requirement the scenario declares not applicable (`not_applicable:`), and why. */
+struct scn_na {
+	int line; /* 0: not declared */
+	char reason[SCN_NA_REASON];
+};
 struct fault_rule; /* sim/fault.h */
 
 struct scenario {
@@ -149,6 +158,7 @@ struct scenario {
 	size_t nactions;
 	struct scn_expect *expects;
 	size_t nexpects;
+	struct scn_na na[REQ_MAX]; /* indexed like req_table */
 	struct fault_rule *faults; /* sim/scenario_fault.c, docs/faults.md */
 	size_t nfaults;
 };

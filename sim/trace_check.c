@@ -55,12 +55,16 @@ struct collect {
 	char *buf;
 	size_t cap, used;
 	unsigned shown;
+	struct trace_findings *tf; /* or NULL */
 };
 
 static void
 collect(void *arg, const struct verify_finding *f)
 {
 	struct collect *c = arg;
+	if (c->tf && f->id < V_COUNT && !c->tf->first[f->id][0])
+		snprintf(c->tf->first[f->id], sizeof(c->tf->first[f->id]), "frame %llu: %s",
+			 (unsigned long long)f->frame, f->text);
 	if (c->shown++ >= 3 || c->used >= c->cap)
 		return;
 	int n = snprintf(c->buf + c->used, c->cap - c->used, "; frame %llu: %s: %s",
@@ -70,13 +74,16 @@ collect(void *arg, const struct verify_finding *f)
 }
 
 int
-trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap)
+trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap,
+	    struct trace_findings *tf)
 {
 	char path[1200], err[256] = "", found[600] = "";
 	struct keyring kr = {0};
 	struct verify_policy pol;
 	struct verify_stats st = {0};
-	struct collect c = {found, sizeof(found), 0, 0};
+	struct collect c = {found, sizeof(found), 0, 0, tf};
+	if (tf)
+		memset(tf, 0, sizeof(*tf));
 	snprintf(path, sizeof(path), "%s/trace.pcap", dir);
 	scenario_verify_policy(sc, &pol);
 	int rc = keyring_load_beside(&kr, path, err, sizeof(err));
@@ -89,6 +96,8 @@ trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail
 		*pass = false;
 		return rc;
 	}
+	if (tf)
+		tf->st = st;
 	*pass = st.findings == 0;
 	snprintf(detail, cap, "%llu frames, %llu opened, %llu findings%s",
 		 (unsigned long long)st.frames, (unsigned long long)st.opened,

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "pcap/verify.h"
+#include "sim/req.h"
 #include "sim/scenario.h"
 
 void scenario_verify_policy(const struct scenario *sc, struct verify_policy *p);
@@ -19,8 +20,11 @@ void scenario_verify_policy(const struct scenario *sc, struct verify_policy *p);
 /*
  * Verifies dir/trace.pcap with the key files beside it. pass is set, and
  * detail says what was found (the first findings, with frame numbers).
- * Returns 0, or a negative rmc_err when the trace or keys cannot be read.
+ * tf, when not NULL, gets the verifier's counts and the first finding of
+ * each class. Returns 0, or a negative rmc_err when the trace or keys
+ * cannot be read.
  */
-int trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap);
+int trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap,
+		struct trace_findings *tf);
 
 #endif

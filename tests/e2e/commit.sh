@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The commit profiles on a lost SA_CONFIRM (issue 6, DESIGN §5):
+# - robust (the scenario's default) passes: the server repeats SA_ACK and
+#   both ends finish on the new SA;
+# - `--profile strict` on the same scenario shows the desynchronisation as a
+#   failed requirement, not a crash: exit 1, the in_sync verdict fails with
+#   the NIC on one SPI and the server on another;
+# - the printed replay command reproduces the same failure and trace.
+set -euo pipefail
+bin=$1
+src=$2
+work=$(mktemp -d /tmp/rmcpsec-e2e-commit.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+scn=$src/scenarios/commit/lost-confirm.yaml
+
+"$bin" run "$scn" --out "$work/robust" >"$work/robust.log" || { cat "$work/robust.log"; fail "robust does not pass"; }
+rc=0
+"$bin" run "$scn" --profile strict --out "$work/strict" >"$work/strict.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || { cat "$work/strict.log"; fail "strict: exit $rc, want 1 (a failed verdict)"; }
+line=$(grep -E 'FAIL .*hold the same SA' "$work/strict.log") || fail "strict: no failed in_sync verdict"
+nic=$(sed -E 's/.*NIC active SPI ([0-9a-f]+).*/\1/' <<<"$line")
+srv=$(sed -E 's/.* sends under ([0-9a-f]+).*/\1/' <<<"$line")
+[ "$nic" != "$srv" ] && [ "$nic" != 00000000 ] && [ "$srv" != 00000000 ] ||
+	fail "strict: expected two different live SPIs, got NIC $nic server $srv"
+grep -q '"profile": "strict"' "$work/strict/results.json" || fail "strict: results.json lacks the profile"
+replay=$(sed -n 's/^replay: //p' "$work/strict.log")
+[[ $replay == *"--profile strict"* ]] || fail "replay command lacks the profile: $replay"
+# shellcheck disable=SC2086
+rc=0
+(cd "$src" && "$bin" ${replay#rmcpsec } --out "$work/again" >"$work/again.log" 2>&1) || rc=$?
+[ "$rc" -eq 1 ] || fail "the replay did not fail the same way (exit $rc)"
+cmp "$work/strict/trace.pcap" "$work/again/trace.pcap" || fail "the replay's trace differs"
+echo "commit: robust passes; strict desynchronises (NIC $nic, server $srv), exit 1, replay identical"
