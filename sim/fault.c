@@ -353,8 +353,8 @@ fault_hold_expire(struct fault_engine *fe, int hold, uint32_t gen)
 	return true;
 }
 
-static bool
-is_timed(const struct fault_rule *r)
+bool
+fault_rule_is_timed(const struct fault_rule *r)
 {
 	if (r->action == FAULT_POWER_LOSS)
 		return r->step == FAULT_STEP_NONE;
@@ -366,7 +366,7 @@ fault_node_timed(const struct fault_engine *fe, size_t *idx, size_t cap)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < fe->nrules; i++)
-		if (is_timed(&fe->rules[i])) {
+		if (fault_rule_is_timed(&fe->rules[i])) {
 			if (n < cap)
 				idx[n] = i;
 			n++;
@@ -387,7 +387,7 @@ node_value(const struct fault_rule *r)
 const struct fault_rule *
 fault_node_fire(struct fault_engine *fe, uint64_t now, size_t rule)
 {
-	if (rule >= fe->nrules || !is_timed(&fe->rules[rule]))
+	if (rule >= fe->nrules || !fault_rule_is_timed(&fe->rules[rule]))
 		return NULL;
 	const struct fault_rule *r = &fe->rules[rule];
 	fe->st[rule].matched++;

@@ -197,6 +197,7 @@ bool fault_hold_expire(struct fault_engine *fe, int hold, uint32_t gen);
  * step and returns the power_loss due there (logged and used up), or NULL.
  */
 size_t fault_node_timed(const struct fault_engine *fe, size_t *idx, size_t cap);
+bool fault_rule_is_timed(const struct fault_rule *r);
 const struct fault_rule *fault_node_fire(struct fault_engine *fe, uint64_t now, size_t rule);
 const struct fault_rule *fault_commit_step(struct fault_engine *fe, uint64_t now, int client,
 					   enum fault_step step);

@@ -65,6 +65,40 @@ on_fate(void *ctx, uint32_t frame_no, size_t from, size_t to, const uint8_t *fra
 	}
 }
 
+enum { RECOVER_BIT = 63 };
+
+static void
+on_node_fault(void *ctx, uint64_t arg)
+{
+	struct link *l = ctx;
+	bool recover = arg >> RECOVER_BIT;
+	size_t rule = (size_t)(arg & ~(1ULL << RECOVER_BIT));
+	const struct fault_rule *r =
+	    recover ? &l->fe.rules[rule] : fault_node_fire(&l->fe, l->eng->now, rule);
+	if (r)
+		l->node_fn(l->node_ctx, l->eng->now, r, recover);
+}
+
+int
+link_schedule_node_faults(struct link *l, link_node_fault_fn fn, void *ctx)
+{
+	l->node_fn = fn;
+	l->node_ctx = ctx;
+	for (size_t i = 0; i < l->fe.nrules; i++) {
+		const struct fault_rule *r = &l->fe.rules[i];
+		if (!fault_rule_is_timed(r))
+			continue;
+		int rc = engine_at(l->eng, r->at, on_node_fault, l, i);
+		if (!rc && (r->action == FAULT_CRASH || r->action == FAULT_HANG) &&
+		    r->recover_at != UINT64_MAX)
+			rc = engine_at(l->eng, r->recover_at, on_node_fault, l,
+				       i | 1ULL << RECOVER_BIT);
+		if (rc)
+			return rc;
+	}
+	return RMC_OK;
+}
+
 int
 link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct lan *lan,
 	  struct engine *eng, const struct obs_log *obs)

@@ -23,6 +23,13 @@ struct link_held {
 	uint32_t to;
 };
 
+/*
+ * The run applies node faults: fn(ctx, now, rule, false) when one is due,
+ * fn(ctx, now, rule, true) at a crash's or hang's `until` (recovery).
+ */
+typedef void (*link_node_fault_fn)(void *ctx, uint64_t now, const struct fault_rule *r,
+				   bool recover);
+
 struct link {
 	struct fault_engine fe;
 	struct lan *lan;
@@ -32,6 +39,8 @@ struct link {
 	struct link_held *held; /* FAULT_MAX_HOLDS, indexed by hold id */
 	uint8_t scratch[LAN_SLOT_BYTES];
 	int error; /* first lan_egress / engine failure */
+	link_node_fault_fn node_fn;
+	void *node_ctx;
 };
 
 /*
@@ -42,6 +51,14 @@ struct link {
 int link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct lan *lan,
 	      struct engine *eng, const struct obs_log *obs);
 void link_fini(struct link *l);
+/*
+ * Schedules every timed node fault (fault_node_timed: crash, hang,
+ * clock_jump, power_loss at a time or armed for an NVRAM byte) at its
+ * `at`, and recoveries at `until`; each is logged (fault_node_fire) as it
+ * is handed to fn. Commit-step power losses are the run's to ask for with
+ * fault_commit_step(&l->fe, ...). Returns 0 or an engine error.
+ */
+int link_schedule_node_faults(struct link *l, link_node_fault_fn fn, void *ctx);
 /*
  * `"faults": [...]`, one object per fault applied, and `"fault_rules": [...]`,
  * how often each rule matched and acted (docs/faults.md); no trailing newline.

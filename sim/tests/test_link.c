@@ -223,3 +223,49 @@ Test(link, duplicate_truncate_corrupt)
 	cr_expect(t[1] - t[0] == 500 && t[2] == t[1], "copies 500 ns after the original");
 	teardown();
 }
+
+struct applied {
+	uint64_t t;
+	enum fault_action a;
+	bool recover;
+};
+static struct applied got[8];
+static size_t ngot;
+
+static void
+on_node(void *ctx, uint64_t now, const struct fault_rule *r, bool recover)
+{
+	(void)ctx;
+	cr_assert_lt(ngot, 8);
+	got[ngot++] = (struct applied){now, r->action, recover};
+}
+
+Test(link, node_faults_are_scheduled_logged_and_recovered)
+{
+	struct fault_rule *c = rule(0, FAULT_CRASH);
+	c->node = 0;
+	c->at = 5000;
+	c->recover_at = 9000;
+	struct fault_rule *h = rule(1, FAULT_HANG);
+	h->node = 1;
+	h->at = 7000;
+	struct fault_rule *p = rule(2, FAULT_POWER_LOSS);
+	p->node = 2;
+	p->step = FAULT_STEP_CONFIRM; /* the run asks for it at the step: not scheduled */
+	struct fault_rule *j = rule(3, FAULT_CLOCK_JUMP);
+	j->node = 2;
+	j->at = 6000;
+	j->by_ns = -100;
+	setup(4);
+	ngot = 0;
+	cr_assert_eq(link_schedule_node_faults(&lnk, on_node, NULL), 0);
+	engine_run(&eng, UINT64_MAX);
+	cr_assert_eq(ngot, 4);
+	cr_expect(got[0].t == 5000 && got[0].a == FAULT_CRASH && !got[0].recover);
+	cr_expect(got[1].t == 6000 && got[1].a == FAULT_CLOCK_JUMP);
+	cr_expect(got[2].t == 7000 && got[2].a == FAULT_HANG);
+	cr_expect(got[3].t == 9000 && got[3].a == FAULT_CRASH && got[3].recover);
+	cr_assert_eq(lnk.fe.nlog, 3, "recoveries are not faults");
+	cr_expect_eq(lnk.fe.log[1].value, (uint64_t)-100);
+	teardown();
+}
