@@ -386,15 +386,13 @@ client_fault(struct run *r, struct simnode *sn, const struct fault_rule *f, bool
 	client_power_event(&sn->u.c, now, cause, &r->out);
 }
 
+/* sim/link hands each timed node fault (logged) to the run, which applies it. */
 static void
-on_node_fault(void *ctx, uint64_t arg)
+on_node_fault(void *ctx, uint64_t now, const struct fault_rule *f, bool recover)
 {
 	struct run *r = ctx;
-	size_t rule = (size_t)(arg & 0xffffffffu);
-	bool recover = (arg >> 32) != 0;
-	const struct fault_rule *f =
-	    recover ? &r->link.fe.rules[rule] : fault_node_fire(&r->link.fe, r->eng.now, rule);
-	if (!f || f->node < 0 || (size_t)f->node >= r->sc->nnodes)
+	(void)now;
+	if (f->node < 0 || (size_t)f->node >= r->sc->nnodes)
 		return;
 	struct simnode *sn = &r->nodes[f->node];
 	add_note(r, sn->idx, recover ? "fault: recovers" : "fault: applied");
@@ -405,20 +403,6 @@ on_node_fault(void *ctx, uint64_t arg)
 	else
 		client_fault(r, sn, f, recover);
 	flush(r, sn);
-}
-
-static void
-schedule_node_faults(struct run *r)
-{
-	size_t idx[256];
-	size_t n = fault_node_timed(&r->link.fe, idx, sizeof(idx) / sizeof(idx[0]));
-	for (size_t i = 0; i < n; i++) {
-		const struct fault_rule *f = &r->link.fe.rules[idx[i]];
-		engine_at(&r->eng, f->at, on_node_fault, r, idx[i]);
-		if ((f->action == FAULT_CRASH || f->action == FAULT_HANG) &&
-		    f->recover_at != UINT64_MAX)
-			engine_at(&r->eng, f->recover_at, on_node_fault, r, (1ULL << 32) | idx[i]);
-	}
 }
 
 static void
@@ -1249,7 +1233,10 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	for (size_t i = 0; i < sc->nactions; i++)
 		engine_at(&r->eng, sc->actions[i].at, on_action, r, i);
-	schedule_node_faults(r);
+	if ((rc = link_schedule_node_faults(&r->link, on_node_fault, r))) {
+		snprintf(err, errlen, "cannot schedule the node faults: %s", rmc_strerror(rc));
+		goto out;
+	}
 	r->clear.known = sc->security.enabled;
 	track_clear(r);
 	res->events = engine_run(&r->eng, sc->duration);
