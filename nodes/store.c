@@ -285,7 +285,7 @@ out:
 static int
 adopt_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	struct file_kind k;
+	struct file_kind k = {0};
 	int rc = exec(db, path, "BEGIN IMMEDIATE", err, errlen);
 
 	if (rc)
@@ -313,7 +313,7 @@ out:
 static int
 classify(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	struct file_kind k;
+	struct file_kind k = {0};
 
 	if (read_kind(db, &k) != SQLITE_OK)
 		return sqlite_err(db, path, "reading the schema", err, errlen);

@@ -109,7 +109,9 @@ add_note(struct run *r, size_t node, const char *text)
 	struct note *n = &r->notes[r->nnotes++];
 	n->t = r->eng.now;
 	n->node = node;
-	snprintf(n->text, sizeof(n->text), "%s", text);
+	size_t len = strnlen(text, sizeof(n->text) - 1); /* a long note is cut, on purpose */
+	memcpy(n->text, text, len);
+	n->text[len] = '\0';
 }
 
 static int
