@@ -257,6 +257,13 @@ tap_fwd_set_fate(struct tap_fwd *f, tap_fate_fn fate, void *ctx)
 	f->fate_ctx = ctx;
 }
 
+void
+tap_fwd_set_capture(struct tap_fwd *f, tap_capture_fn capture, void *ctx)
+{
+	f->capture = capture;
+	f->capture_ctx = ctx;
+}
+
 static size_t
 mac_hash(const uint8_t *mac)
 {
@@ -298,8 +305,8 @@ mac_lookup(const struct tap_fwd *f, const uint8_t *mac)
 	return -1;
 }
 
-static void
-tap_write(struct tap_fwd *f, size_t to, const uint8_t *p, size_t len)
+void
+tap_fwd_write(struct tap_fwd *f, size_t to, const uint8_t *p, size_t len)
 {
 	ssize_t w = write(f->fds[to], p, len);
 	if (w == (ssize_t)len) {
@@ -314,18 +321,12 @@ static void
 tap_send(struct tap_fwd *f, uint64_t now, size_t from, size_t to, size_t len)
 {
 	if (!f->fate) {
-		tap_write(f, to, f->buf, len);
+		tap_fwd_write(f, to, f->buf, len);
 		return;
 	}
 	memcpy(f->scratch, f->buf, len);
-	size_t l = len;
-	unsigned copies = f->fate(f->fate_ctx, now, f->frames, from, to, f->scratch, &l);
-	if (copies == 0)
+	if (f->fate(f->fate_ctx, now, f->frames, from, to, f->scratch, len))
 		f->fault_dropped++;
-	if (copies > 1)
-		f->fault_copies += copies - 1;
-	for (unsigned i = 0; i < copies; i++)
-		tap_write(f, to, f->scratch, l);
 }
 
 static void
@@ -336,6 +337,8 @@ tap_frame(struct tap_fwd *f, size_t from, size_t len)
 	f->st[from].rx++;
 	if (f->trace)
 		trace_write(f->trace, now, f->buf, len);
+	if (f->capture)
+		f->capture(f->capture_ctx, now, f->frames, from, f->buf, len);
 	if (len < 14) {
 		f->oversize++; /* runt: no Ethernet header to switch on */
 		return;

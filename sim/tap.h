@@ -79,12 +79,18 @@ int tap_node_socket(const struct tap_ns *ns, const char *ifname, uint16_t ethert
 int tap_run_ip(const char *const *args);
 
 /*
- * A frame's fate on the way to port `to`. frame is the forwarder's own copy
- * for that receiver (it may be changed, *len shortened). Returns how many
- * copies to write: 0 drops it. frame_no is its 1-based trace number.
+ * Carries out a frame's fate on the way to port `to`: writes it with
+ * tap_fwd_write as many times as it should go out (0 when dropped or held
+ * back). frame is the forwarder's scratch copy for that receiver and may be
+ * changed; len bytes of it are valid (TAP_FRAME_MAX room). frame_no is its
+ * 1-based trace number. Returns true when a fault rule dropped it.
  */
-typedef unsigned (*tap_fate_fn)(void *ctx, uint64_t now_ns, uint32_t frame_no, size_t from,
-				size_t to, uint8_t *frame, size_t *len);
+typedef bool (*tap_fate_fn)(void *ctx, uint64_t now_ns, uint32_t frame_no, size_t from, size_t to,
+			    uint8_t *frame, size_t len);
+
+/* Called once per frame read, after the trace and before any fate: the classification point. */
+typedef void (*tap_capture_fn)(void *ctx, uint64_t now_ns, uint32_t frame_no, size_t from,
+			       const uint8_t *frame, size_t len);
 
 struct tap_port_stats {
 	uint64_t rx;	   /* frames read from the TAP */
@@ -106,8 +112,10 @@ struct tap_fwd {
 	struct trace *trace; /* NULL: no trace */
 	tap_fate_fn fate;    /* NULL: every frame goes through unchanged */
 	void *fate_ctx;
+	tap_capture_fn capture; /* NULL: none */
+	void *capture_ctx;
 	uint32_t frames; /* read so far = the last trace frame number */
-	uint64_t forwarded, flooded, fault_dropped, fault_copies, oversize;
+	uint64_t forwarded, flooded, fault_dropped, oversize;
 	uint8_t buf[TAP_FRAME_MAX];
 	uint8_t scratch[TAP_FRAME_MAX];
 };
@@ -115,6 +123,9 @@ struct tap_fwd {
 /* fds are TAP descriptors (tap_dev.fd), one port each; trace may be NULL. */
 int tap_fwd_init(struct tap_fwd *f, const int *fds, size_t nports, struct trace *trace);
 void tap_fwd_set_fate(struct tap_fwd *f, tap_fate_fn fate, void *ctx);
+void tap_fwd_set_capture(struct tap_fwd *f, tap_capture_fn capture, void *ctx);
+/* Writes one frame to port `to` now and counts it (for frames a fate held back). */
+void tap_fwd_write(struct tap_fwd *f, size_t to, const uint8_t *p, size_t len);
 /*
  * One round: waits up to timeout_ms for a frame on any port (or for
  * stop_fd, -1 for none, to become readable or hang up), then forwards
