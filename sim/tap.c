@@ -387,6 +387,7 @@ tap_fwd_step(struct tap_fwd *f, int timeout_ms, int stop_fd, bool *stop)
 	pfd[f->nports] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
 	*stop = false;
 	int r = poll(pfd, f->nports + 1, timeout_ms);
+	f->polls++;
 	if (r < 0)
 		return errno == EINTR ? 0 : RMC_EIO;
 	if (stop_fd >= 0 && pfd[f->nports].revents)

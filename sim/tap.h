@@ -116,6 +116,7 @@ struct tap_fwd {
 	void *capture_ctx;
 	uint32_t frames; /* read so far = the last trace frame number */
 	uint64_t forwarded, flooded, fault_dropped, oversize;
+	uint64_t polls; /* frames / polls: how many frames one wake-up moves */
 	uint8_t buf[TAP_FRAME_MAX];
 	uint8_t scratch[TAP_FRAME_MAX];
 };

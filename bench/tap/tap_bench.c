@@ -50,6 +50,7 @@ enum {
 	BENCH_ETHERTYPE = 0x88b5, /* IEEE 802 local experimental */
 	BENCH_FRAME = 60,	  /* minimum Ethernet frame without FCS */
 	BENCH_IDLE_MS = 500,
+	BENCH_RCVBUF = 1 << 20,
 	BENCH_SPINS = 64,
 	/* yields before the writer sleeps on the futex */ /* the reader gives up this long after
 							      the last frame */
@@ -65,7 +66,7 @@ struct counts {
 
 /* What the forwarder process reports back through shared memory. */
 struct fwd_report {
-	uint64_t rx, forwarded, tx_error, fault_dropped, flooded, traced;
+	uint64_t rx, forwarded, tx_error, fault_dropped, flooded, traced, polls;
 	int rc;
 };
 
@@ -306,6 +307,7 @@ forwarder(int fa, int fb, const char *trace_path, int stop, struct fwd_report *r
 	rep->rx = f.frames;
 	rep->forwarded = f.forwarded;
 	rep->flooded = f.flooded;
+	rep->polls = f.polls;
 	rep->fault_dropped = f.fault_dropped;
 	rep->tx_error = f.st[0].tx_error + f.st[1].tx_error;
 	rep->traced = trace_frames(t);
@@ -339,8 +341,10 @@ run_harness(uint64_t frames, uint64_t window, const char *trace_path)
 	 * The writing node hands frames straight to the TAP's queue, as a write
 	 * on the raw run's TAP does; without it each frame also crosses a qdisc.
 	 */
-	int one = 1;
+	int one = 1, rcvbuf = BENCH_RCVBUF;
 	setsockopt(sa, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	/* The reading node's queue holds a whole window with room to spare. */
+	setsockopt(sb, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	double cpu0 = cpu_secs();
 	pid = fork();
 	if (pid < 0)
@@ -361,15 +365,20 @@ run_harness(uint64_t frames, uint64_t window, const char *trace_path)
 	pid = -1;
 	if (m != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		goto out;
+	struct tpacket_stats ps = {0};
+	socklen_t pl = sizeof(ps);
+	getsockopt(sb, SOL_PACKET, PACKET_STATISTICS, &ps, &pl); /* drops at the reading node */
 	uint64_t sent = atomic_load(&c.sent), got = atomic_load(&c.received);
 	printf("mode=harness sent=%" PRIu64 " fwd_rx=%" PRIu64 " fwd_tx=%" PRIu64
 	       " fwd_tx_error=%" PRIu64 " fault_dropped=%" PRIu64 " traced=%" PRIu64
 	       " received=%" PRIu64 " lost=%" PRIu64 " lost_before_fwd=%" PRIu64
-	       " lost_after_fwd=%" PRIu64 " misordered=%" PRIu64 " fps=%.0f cpu_s=%.3f\n",
+	       " lost_after_fwd=%" PRIu64 " misordered=%" PRIu64 " fwd_polls=%" PRIu64
+	       " fps=%.0f cpu_s=%.3f",
 	       sent, rep->rx, rep->forwarded, rep->tx_error, rep->fault_dropped, rep->traced, got,
 	       sent - got - rep->fault_dropped, sent > rep->rx ? sent - rep->rx : 0,
-	       rep->forwarded > got ? rep->forwarded - got : 0, atomic_load(&c.misordered), fps(&c),
-	       cpu_secs() - cpu0);
+	       rep->forwarded > got ? rep->forwarded - got : 0, atomic_load(&c.misordered),
+	       rep->polls, fps(&c), cpu_secs() - cpu0);
+	printf(" node_rx_drops=%u\n", ps.tp_drops);
 	rc = 0;
 out:
 	if (pid > 0) {
