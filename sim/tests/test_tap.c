@@ -1,0 +1,309 @@
+/*
+ * sim/tap on real TAP devices (issue 9): each port's link in a network
+ * namespace of its own, nodes as AF_PACKET sockets there, the forwarder in
+ * between. Frames must arrive once, in order, be in the trace as sent,
+ * follow the learning switch and the fault rules; nothing may be left
+ * behind. Needs root: skipped (not passed) otherwise.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcap/reader.h"
+#include "proto/err.h"
+#include "sim/tap.h"
+#include "sim/tap_fault.h"
+
+enum { PORTS = 3, ETYPE = 0x88b5, FRAME = 60, MAXF = 64 };
+
+static struct tap_ns ns[PORTS];
+static struct tap_dev dev[PORTS];
+static int node[PORTS] = {-1, -1, -1};
+static struct tap_fwd fwd;
+static size_t nports;
+static char trace_path[64];
+
+static void
+skip_unless_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root: network namespaces and TAP devices");
+}
+
+static const uint8_t *
+mac(size_t i)
+{
+	static uint8_t m[PORTS][6];
+	m[i][0] = 0x02;
+	m[i][5] = (uint8_t)(i + 1);
+	return m[i];
+}
+
+/* true if `ip netns list` shows the name: what a leak would look like to an operator. */
+static bool
+netns_listed(const char *name)
+{
+	FILE *p = popen("ip netns list", "r");
+	cr_assert_not_null(p);
+	char line[256];
+	bool found = false;
+	while (fgets(line, sizeof(line), p))
+		if (strncmp(line, name, strlen(name)) == 0 &&
+		    (line[strlen(name)] == ' ' || line[strlen(name)] == '\n'))
+			found = true;
+	pclose(p);
+	return found;
+}
+
+/* Criterion's fini: after a failed assertion too, so a failing test leaks nothing. */
+static void
+teardown(void)
+{
+	for (size_t i = 0; i < PORTS; i++) {
+		if (node[i] >= 0)
+			close(node[i]);
+		node[i] = -1;
+		tap_dev_destroy(&dev[i]);
+		tap_ns_destroy(&ns[i]);
+	}
+	if (trace_path[0])
+		unlink(trace_path);
+}
+
+static void
+init(void)
+{
+	for (size_t i = 0; i < PORTS; i++) {
+		ns[i].fd = -1;
+		dev[i].fd = -1;
+		node[i] = -1;
+	}
+}
+
+TestSuite(tap, .init = init, .fini = teardown);
+
+static void
+ports_up(size_t n, struct trace *t)
+{
+	nports = n;
+	int fds[PORTS];
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(tap_ns_create(&ns[i], "rmtt"), RMC_OK);
+		cr_assert(netns_listed(ns[i].name));
+		cr_assert_eq(tap_dev_create(&dev[i], &ns[i], "rmtt"), RMC_OK);
+		node[i] = tap_node_socket(&ns[i], dev[i].ifname, ETYPE);
+		cr_assert_geq(node[i], 0);
+		fds[i] = dev[i].fd;
+	}
+	cr_assert_eq(tap_fwd_init(&fwd, fds, n, t), RMC_OK);
+}
+
+/* Tears everything down and checks that nothing is left: links, namespaces. */
+static void
+ports_down(void)
+{
+	for (size_t i = 0; i < nports; i++) {
+		close(node[i]);
+		node[i] = -1;
+		tap_dev_destroy(&dev[i]);
+		cr_assert_eq(dev[i].fd, -1);
+		int back;
+		cr_assert_eq(tap_ns_enter(&ns[i], &back), RMC_OK);
+		unsigned idx = if_nametoindex(dev[i].ifname);
+		cr_assert_eq(tap_ns_leave(back), RMC_OK);
+		cr_assert_eq(idx, 0, "link %s still there after its descriptor closed",
+			     dev[i].ifname);
+		char name[TAP_NS_MAX];
+		memcpy(name, ns[i].name, sizeof(name));
+		tap_ns_destroy(&ns[i]);
+		cr_assert(!netns_listed(name), "netns %s left behind", name);
+	}
+	nports = 0;
+}
+
+static void
+frame(uint8_t *f, size_t from, const uint8_t *dst, uint8_t id)
+{
+	memset(f, 0, FRAME);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, mac(from), 6);
+	f[12] = ETYPE >> 8;
+	f[13] = ETYPE & 0xff;
+	f[14] = id;
+	for (size_t i = 15; i < FRAME; i++)
+		f[i] = (uint8_t)(i * 7 + id);
+}
+
+static void
+node_send(size_t from, const uint8_t *dst, uint8_t id)
+{
+	uint8_t f[FRAME];
+	frame(f, from, dst, id);
+	cr_assert_eq(send(node[from], f, sizeof(f), 0), (ssize_t)sizeof(f), "send: %s",
+		     strerror(errno));
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Forwards until `want` frames reached node `at` (ids into got), or until
+ * `quiet_ms` passed with nothing forwarded, so missing frames are seen as
+ * missing rather than waited for forever.
+ */
+static size_t
+collect(size_t at, size_t want, uint8_t *got, int quiet_ms)
+{
+	size_t n = 0;
+	uint64_t last = mono_ms();
+	while (n < want && mono_ms() - last < (uint64_t)quiet_ms) {
+		bool stop;
+		int r = tap_fwd_step(&fwd, 10, -1, &stop);
+		cr_assert_geq(r, 0);
+		uint8_t f[TAP_FRAME_MAX];
+		ssize_t len;
+		while ((len = recv(node[at], f, sizeof(f), 0)) > 0) {
+			cr_assert_lt(n, MAXF);
+			cr_assert_eq(len, FRAME);
+			got[n++] = f[14];
+			last = mono_ms();
+		}
+		if (r > 0)
+			last = mono_ms();
+	}
+	return n;
+}
+
+/* Whatever else reached a node (after collect): drained and counted. */
+static size_t
+extra(size_t at)
+{
+	uint8_t f[TAP_FRAME_MAX];
+	size_t n = 0;
+	bool stop;
+	while (tap_fwd_step(&fwd, 50, -1, &stop) > 0)
+		;
+	while (recv(node[at], f, sizeof(f), 0) > 0)
+		n++;
+	return n;
+}
+
+Test(tap, frames_arrive_in_order_and_are_traced)
+{
+	skip_unless_root();
+	snprintf(trace_path, sizeof(trace_path), "/tmp/rmcpsec-tap-%d.pcap", (int)getpid());
+	char err[256];
+	struct trace *t = trace_open(trace_path, err, sizeof(err));
+	cr_assert_not_null(t, "%s", err);
+	ports_up(2, t);
+	enum { N = 40 };
+	for (uint8_t i = 1; i <= N; i++)
+		node_send(0, mac(1), i);
+	uint8_t got[MAXF];
+	size_t n = collect(1, N, got, 1000);
+	cr_assert_eq(n, N, "received %zu of %d", n, N);
+	for (size_t i = 0; i < N; i++)
+		cr_assert_eq(got[i], i + 1, "frame %zu arrived as %u", i + 1, got[i]);
+	cr_assert_eq(fwd.frames, N);
+	cr_assert_eq(fwd.st[0].rx, N);
+	cr_assert_eq(fwd.st[1].tx, N);
+	cr_assert_eq(fwd.forwarded, N);
+	cr_assert_eq(fwd.fault_dropped, 0);
+	cr_assert_eq(trace_close(t), RMC_OK);
+	ports_down();
+
+	struct reader *r = reader_open(trace_path, err, sizeof(err));
+	cr_assert_not_null(r, "%s", err);
+	struct reader_frame rf;
+	size_t k = 0;
+	while (reader_next(r, &rf, err, sizeof(err)) == 1) {
+		uint8_t want[FRAME];
+		frame(want, 0, mac(1), (uint8_t)(k + 1));
+		cr_assert_eq(rf.caplen, FRAME);
+		cr_assert_arr_eq(rf.data, want, FRAME, "trace frame %zu differs", k + 1);
+		k++;
+	}
+	reader_close(r);
+	unlink(trace_path);
+	cr_assert_eq(k, N, "trace holds %zu frames", k);
+}
+
+Test(tap, learning_switch_floods_then_forwards)
+{
+	skip_unless_root();
+	ports_up(3, NULL);
+	uint8_t got[MAXF];
+	node_send(0, mac(2), 1); /* port 2's address not learnt yet: flooded */
+	cr_assert_eq(collect(1, 1, got, 500), 1);
+	cr_assert_eq(collect(2, 1, got, 500), 1);
+	node_send(2, mac(0), 2); /* learnt 0: only port 0; and now 2 is known */
+	cr_assert_eq(collect(0, 1, got, 500), 1);
+	cr_assert_eq(got[0], 2);
+	node_send(0, mac(2), 3);
+	cr_assert_eq(collect(2, 1, got, 500), 1);
+	cr_assert_eq(got[0], 3);
+	cr_assert_eq(extra(1), 0, "port 1 got a frame meant for port 2");
+	cr_assert_eq(fwd.flooded, 1);
+	ports_down();
+}
+
+Test(tap, fault_rules_drop_and_duplicate_and_the_count_adds_up)
+{
+	skip_unless_root();
+	static struct scn_node nodes[2];
+	static struct fault_rule rules[2];
+	static struct scenario sc;
+	memset(&sc, 0, sizeof(sc));
+	for (size_t i = 0; i < 2; i++) {
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		snprintf(nodes[i].name, sizeof(nodes[i].name), "n%zu", i);
+		nodes[i].role = i == 0 ? SCN_SERVER : SCN_CLIENT;
+		memcpy(nodes[i].mac, mac(i), 6);
+	}
+	fault_rule_defaults(&rules[0]);
+	rules[0].action = FAULT_DROP;
+	rules[0].g.nth = 2;
+	fault_rule_defaults(&rules[1]);
+	rules[1].action = FAULT_DUPLICATE;
+	rules[1].copies = 1;
+	rules[1].g.nth = 4;
+	sc.nodes = nodes;
+	sc.nnodes = 2;
+	sc.faults = rules;
+	sc.nfaults = 2;
+	struct obs_log obs;
+	obs_log_init(&obs);
+	ports_up(2, NULL);
+	struct tap_fault tf;
+	cr_assert_eq(tap_fault_init(&tf, &sc, 7, &obs, &fwd), RMC_OK);
+	enum { N = 6 };
+	for (uint8_t i = 1; i <= N; i++)
+		node_send(0, mac(1), i);
+	uint8_t got[MAXF];
+	size_t n = collect(1, N, got, 500); /* one dropped, one duplicated: N frames */
+	n += extra(1);
+	/* The drop ends frame 2's rule list, so the duplicate rule's 4th match is frame 5. */
+	uint8_t want[] = {1, 3, 4, 5, 5, 6};
+	cr_assert_eq(n, sizeof(want), "received %zu", n);
+	for (size_t i = 0; i < sizeof(want); i++)
+		cr_assert_eq(got[i], want[i], "frame %zu: %u, expected %u", i, got[i], want[i]);
+	cr_assert_eq(fwd.fault_dropped, 1);
+	cr_assert_eq(obs.n, N, "every frame classified once");
+	cr_assert_eq(tf.fe.st[0].applied, 1);
+	cr_assert_eq(tf.fe.st[1].applied, 1);
+	/* sent - received - fault-dropped + duplicates: nothing else went missing */
+	cr_assert_eq((long)N - (long)n - (long)fwd.fault_dropped + 1, 0);
+	tap_fault_fini(&tf);
+	obs_log_fini(&obs);
+	ports_down();
+}
