@@ -122,8 +122,10 @@ server_power_event(struct server *s, uint64_t now, enum power_cause cause, struc
 			s->st.store_errors++;
 	}
 	if (!server_running(s)) {
-		for (size_t i = 0; i < s->nclients; i++)
-			s->clients[i].in_flight = false, s->clients[i].qlen = 0;
+		for (size_t i = 0; i < s->nclients; i++) {
+			s->clients[i].in_flight = false; /* its queue died with it */
+			s->clients[i].qlen = 0;
+		}
 		s->armed_at = NODE_TIMER_NEVER;
 		node_out_timer(out, SERVER_TIMER_RETX, NODE_TIMER_NEVER);
 		node_out_timer(out, SERVER_TIMER_HA, NODE_TIMER_NEVER);
