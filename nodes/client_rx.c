@@ -15,7 +15,6 @@
 #include "nodes/client_rx.h"
 #include "proto/err.h"
 #include "proto/pkt.h"
-#include "proto/rd.h"
 #include "proto/rmcp.h"
 
 struct peer {
@@ -160,16 +159,6 @@ on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *dat
 	answer_asf(c, now, p, &m, out);
 }
 
-/* The SPI of the outermost IPsec header (AH outside ESP in the bundle: one SPI). */
-static uint32_t
-outer_spi(const struct pkt *pk)
-{
-	size_t off = pk->ip.ihl + (pk->ip.proto == IPPROTO_AH_ ? 4 : 0);
-	if (pk->l3_len < off + 4)
-		return 0;
-	return get_be32(pk->l3 + off);
-}
-
 /*
  * Which of the NIC's SAs may open this packet: the active one; the
  * previous one while the commit fsm still accepts it (robust); the one
@@ -191,7 +180,7 @@ on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *
 	size_t n;
 	struct ipv4_hdr ih;
 	struct udp_hdr uh;
-	int r = inbound_role(c, outer_spi(pk));
+	int r = inbound_role(c, pkt_ipsec_spi(pk));
 	if (r >= 0 && c->cfg.mutant == MUT_NO_REPLAY_CHECK)
 		sec_pair_forget_replay(&c->pair[r]);
 	if (r < 0 || sec_open_ipv4(&c->pair[r], pk->l3, pk->l3_len, inner, sizeof(inner), &n)) {

@@ -7,7 +7,6 @@
 #include "nodes/server_int.h"
 #include "proto/err.h"
 #include "proto/pkt.h"
-#include "proto/rd.h"
 
 int
 server_init(struct server *s, const struct server_cfg *cfg)
@@ -328,13 +327,6 @@ on_answer(struct server *s, uint64_t now, struct server_client *c, const struct 
 }
 
 /* Removes the client's SA and checks the inner packet is UDP from its port 664. */
-static uint32_t
-outer_spi(const struct pkt *pk)
-{
-	size_t off = pk->ip.ihl + (pk->ip.proto == IPPROTO_AH_ ? 4 : 0);
-	return pk->l3_len >= off + 4 ? get_be32(pk->l3 + off) : 0;
-}
-
 static int
 open_secure(const struct server_client *c, const struct pkt *pk, uint8_t *inner,
 	    const uint8_t **data, size_t *dlen)
@@ -342,7 +334,7 @@ open_secure(const struct server_client *c, const struct pkt *pk, uint8_t *inner,
 	size_t n;
 	struct ipv4_hdr ih;
 	struct udp_hdr uh;
-	int which = srv_pair_for_spi(c, outer_spi(pk));
+	int which = srv_pair_for_spi(c, pkt_ipsec_spi(pk));
 	struct sec_pair *p = which == 0 ? c->sec : which == 1 ? c->nsec : NULL;
 	if (!p || sec_open_ipv4(p, pk->l3, pk->l3_len, inner, NODE_FRAME_MAX, &n))
 		return RMC_ECRYPTO;

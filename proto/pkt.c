@@ -194,3 +194,15 @@ pkt_decode(const uint8_t *p, size_t len, struct pkt *out)
 		return RMC_OK;
 	}
 }
+
+uint32_t
+pkt_ipsec_spi(const struct pkt *pk)
+{
+	struct rd r = rd_init(pk->l4, pk->l4_len);
+	uint32_t spi = 0;
+	if (pk->kind != PKT_IPV4 || (pk->ip.proto != IPPROTO_ESP_ && pk->ip.proto != IPPROTO_AH_))
+		return 0;
+	if (pk->ip.proto == IPPROTO_AH_)
+		rd_skip(&r, 4);
+	return rd_be32(&r, &spi) == RMC_OK ? spi : 0;
+}

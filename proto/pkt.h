@@ -112,6 +112,12 @@ int udp_decode(const uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct 
  * is allowed and ignored.
  */
 int pkt_decode(const uint8_t *p, size_t len, struct pkt *out);
+/*
+ * The SPI of a decoded ESP or AH packet's outermost IPsec header (ESP at
+ * offset 0, AH at 4: RFC 4303 §2, RFC 4302 §2), for picking the SA; 0 (a
+ * reserved SPI, never an SA's) when the header is short or not IPsec.
+ */
+uint32_t pkt_ipsec_spi(const struct pkt *pk);
 
 /* RFC 1071 Internet checksum over a buffer, with an initial partial sum. */
 uint16_t inet_csum(const void *p, size_t len, uint32_t sum);
