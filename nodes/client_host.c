@@ -53,8 +53,7 @@ host_stop(struct client *c)
 {
 	if (!c->host_ike)
 		return;
-	ike_free(c->host_ike);
-	explicit_bzero(c->host_ike, sizeof(*c->host_ike));
+	ike_free(c->host_ike); /* wipes it */
 	free(c->host_ike);
 	c->host_ike = NULL;
 }
@@ -109,12 +108,11 @@ host_output(struct client *c, uint64_t now, struct ike_out *o, struct node_out *
 static bool
 is_new_sa_init(const struct ike *e, const uint8_t *p, size_t len)
 {
-	if (len < 28 || p[18] != IKEV2_EXCH_IKE_SA_INIT || (p[19] & 0x20))
+	struct ikev2_hdr h;
+	if (ikev2_hdr_decode(p, len, &h) != RMC_OK || h.exch != IKEV2_EXCH_IKE_SA_INIT ||
+	    (h.flags & IKEV2_F_RESPONSE))
 		return false;
-	uint64_t spi_i = 0;
-	for (int i = 0; i < 8; i++)
-		spi_i = spi_i << 8 | p[i];
-	return e->state != IKE_S_IDLE && spi_i != e->sa.spi_i;
+	return e->state != IKE_S_IDLE && h.spi_i != e->sa.spi_i;
 }
 
 void

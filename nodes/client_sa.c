@@ -112,10 +112,9 @@ send_commit(struct client *c, uint64_t now, const struct commit_msg *m, struct n
 				.nic_spi_out = c->pair[r].spi_out,
 				.txid = m->txid,
 				.gen = m->gen};
-	struct rmcp_msg rm = {.seq = RMCP_SEQ_NOACK};
-	uint8_t buf[RMCP_HLEN + ASF_HLEN + COMMIT_WIRE_LEN];
+	uint8_t buf[COMMIT_WIRE_RMCP_LEN];
 	size_t n;
-	if (commit_wire_encode(&w, &rm) || rmcp_encode(&rm, buf, sizeof(buf), &n))
+	if (commit_wire_pack(&w, buf, sizeof(buf), &n))
 		return;
 	node_out_note(out, "sent %s txid %08x", commit_wire_name(w.type), w.txid);
 	out->commit_steps |= w.type == ASF_COMMIT_READY ? NODE_STEP_READY : NODE_STEP_CONFIRM;

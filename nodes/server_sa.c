@@ -57,8 +57,7 @@ ike_drop(struct server_client *c)
 {
 	if (!c->ike)
 		return;
-	ike_free(c->ike);
-	explicit_bzero(c->ike, sizeof(*c->ike));
+	ike_free(c->ike); /* wipes it */
 	free(c->ike);
 	c->ike = NULL;
 	c->ike_at = NODE_TIMER_NEVER;
@@ -249,27 +248,33 @@ srv_on_ike(struct server *s, uint64_t now, struct server_client *c, const struct
 
 /* ---- the commit (Fig. 4) ---- */
 
+/* SA_ACK under the pair `which` (0 sec, 1 nsec), naming that pair's SPIs. */
+static void
+ack_under(struct server *s, struct server_client *c, int which, uint32_t gen, struct node_out *out)
+{
+	const struct sec_pair *p = which ? c->nsec : c->sec;
+	struct commit_wire w = {.type = ASF_COMMIT_ACK,
+				.nic_spi_in = p->spi_out,
+				.nic_spi_out = p->spi_in,
+				.txid = c->wire_txid,
+				.gen = gen};
+	uint8_t buf[COMMIT_WIRE_RMCP_LEN];
+	size_t n;
+	if (commit_wire_pack(&w, buf, sizeof(buf), &n) == RMC_OK)
+		srv_seal_send(s, c, which, RMCP_PORT_SECURE, buf, n, out);
+}
+
 static void
 send_ack(struct server *s, struct server_client *c, const struct commit_msg *m,
 	 struct node_out *out)
 {
 	if (!c->nsec || c->nsec->spi_out != m->new_spi)
 		return;
-	struct commit_wire w = {.type = ASF_COMMIT_ACK,
-				.nic_spi_in = c->nsec->spi_out,
-				.nic_spi_out = c->nsec->spi_in,
-				.txid = c->wire_txid,
-				.gen = m->gen};
-	struct rmcp_msg rm = {.seq = RMCP_SEQ_NOACK};
-	uint8_t buf[RMCP_HLEN + ASF_HLEN + COMMIT_WIRE_LEN];
-	size_t n;
-	if (commit_wire_encode(&w, &rm) || rmcp_encode(&rm, buf, sizeof(buf), &n))
-		return;
 	/* Once an ACK may be out, a successor must not fall back to the old SA (robust). */
 	if (s->cfg.store && store_mark_acked(s->cfg.store, c->name, c->wire_txid))
 		s->st.store_errors++;
 	node_out_note(out, "sent sa_ack txid %08x to %s", c->wire_txid, c->name);
-	srv_seal_send(s, c, 1, RMCP_PORT_SECURE, buf, n, out);
+	ack_under(s, c, 1, m->gen, out);
 }
 
 /* After a takeover: the ACK the predecessor may not have got out, under the SA it names. */
@@ -278,18 +283,9 @@ srv_send_owed_ack(struct server *s, struct server_client *c, struct node_out *ou
 {
 	if (!c->ack_owed || !c->sec || !c->mac_known)
 		return;
-	struct commit_wire w = {.type = ASF_COMMIT_ACK,
-				.nic_spi_in = c->sec->spi_out,
-				.nic_spi_out = c->sec->spi_in,
-				.txid = c->wire_txid};
-	struct rmcp_msg rm = {.seq = RMCP_SEQ_NOACK};
-	uint8_t buf[RMCP_HLEN + ASF_HLEN + COMMIT_WIRE_LEN];
-	size_t n;
-	if (commit_wire_encode(&w, &rm) || rmcp_encode(&rm, buf, sizeof(buf), &n))
-		return;
 	c->ack_owed = false;
 	node_out_note(out, "sent owed sa_ack txid %08x to %s", c->wire_txid, c->name);
-	srv_seal_send(s, c, 0, RMCP_PORT_SECURE, buf, n, out);
+	ack_under(s, c, 0, 0, out);
 }
 
 /* Fig. 4 step 27: the new SA replaces the old one, in RAM and in the store. */

@@ -20,6 +20,14 @@ commit_wire_encode(const struct commit_wire *w, struct rmcp_msg *m)
 }
 
 int
+commit_wire_pack(const struct commit_wire *w, uint8_t *buf, size_t cap, size_t *outlen)
+{
+	struct rmcp_msg m = {.seq = RMCP_SEQ_NOACK};
+	int rc = commit_wire_encode(w, &m);
+	return rc ? rc : rmcp_encode(&m, buf, cap, outlen);
+}
+
+int
 commit_wire_decode(const struct rmcp_msg *m, struct commit_wire *w)
 {
 	if (m->is_ack || m->iana != ASF_IANA_COMMIT || m->type < ASF_COMMIT_READY ||

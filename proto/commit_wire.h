@@ -12,7 +12,8 @@
 
 #include "proto/rmcp.h"
 
-enum { COMMIT_WIRE_LEN = 16 }; /* types: enum commit_type in proto/rmcp.h */
+/* types: enum commit_type in proto/rmcp.h */
+enum { COMMIT_WIRE_LEN = 16, COMMIT_WIRE_RMCP_LEN = RMCP_HLEN + ASF_HLEN + COMMIT_WIRE_LEN };
 
 struct commit_wire {
 	uint8_t type;
@@ -24,6 +25,8 @@ struct commit_wire {
 
 /* Fills m's IANA, type and data; seq and tag stay as the caller set them. */
 int commit_wire_encode(const struct commit_wire *w, struct rmcp_msg *m);
+/* The whole RMCP message (sequence 0xFF: no RMCP ACK) into buf, ready for UDP 664. */
+int commit_wire_pack(const struct commit_wire *w, uint8_t *buf, size_t cap, size_t *outlen);
 /* RMC_EINVAL: another IANA number, an unknown type, or data that is not 16 bytes. */
 int commit_wire_decode(const struct rmcp_msg *m, struct commit_wire *w);
 const char *commit_wire_name(uint8_t type); /* "sa_ready", "sa_ack", "sa_confirm", "?" */
