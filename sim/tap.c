@@ -356,8 +356,8 @@ tap_frame(struct tap_fwd *f, size_t from, size_t len)
 			tap_send(f, now, from, to, len);
 }
 
-static int
-tap_drain(struct tap_fwd *f, size_t port)
+int
+tap_fwd_drain(struct tap_fwd *f, size_t port)
 {
 	int n = 0;
 	while (n < TAP_DRAIN_BUDGET) {
@@ -396,7 +396,7 @@ tap_fwd_step(struct tap_fwd *f, int timeout_ms, int stop_fd, bool *stop)
 	for (size_t i = 0; i < f->nports; i++) {
 		if (!(pfd[i].revents & POLLIN))
 			continue;
-		int n = tap_drain(f, i);
+		int n = tap_fwd_drain(f, i);
 		if (n < 0)
 			return n;
 		total += n;

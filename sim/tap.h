@@ -135,6 +135,12 @@ void tap_fwd_write(struct tap_fwd *f, size_t to, const uint8_t *p, size_t len);
  * negative rmc_err when poll or read failed.
  */
 int tap_fwd_step(struct tap_fwd *f, int timeout_ms, int stop_fd, bool *stop);
+/*
+ * Reads and forwards what is queued on one port, up to TAP_DRAIN_BUDGET
+ * frames: for a caller that polls the ports in its own loop (the run in
+ * tap mode). Returns the frames read or a negative rmc_err.
+ */
+int tap_fwd_drain(struct tap_fwd *f, size_t port);
 /* Forwards until stop_fd becomes readable or hangs up. */
 int tap_fwd_run(struct tap_fwd *f, int stop_fd);
 /* Real time for traces and fault windows: CLOCK_REALTIME in ns. */
