@@ -5,6 +5,7 @@
 #include "cli/opts.h"
 #include "nodes/mutant.h"
 #include "sim/run.h"
+#include "sim/run_tap.h"
 #include "sim/scenario.h"
 
 int
@@ -15,6 +16,8 @@ cmd_run(int argc, char **argv)
 	char err[SCN_ERR], outdir[600];
 	if (cli_parse(argc, argv, "run", &o))
 		return EXIT_USAGE;
+	if (o.net == RUN_NET_TAP)
+		run_tap_catch_signals();
 	if (scenario_load(o.target, &sc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "rmcpsec: %s\n", err);
 		return EXIT_USAGE;
@@ -35,6 +38,7 @@ cmd_run(int argc, char **argv)
 			      .mutant = o.mutant,
 			      .fault_specs = o.faults,
 			      .nfault_specs = o.nfaults,
+			      .net = (enum run_net)o.net,
 			      .log = stdout};
 	struct run_result res;
 	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,

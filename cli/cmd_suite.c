@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/suite.h"
 #include "sim/run.h"
+#include "sim/run_tap.h"
 #include "sim/scenario.h"
 
 struct files {
@@ -136,6 +139,7 @@ run_one(struct suite_run *r, const char *root, const char *suite, const struct c
 			      .mutant = o->mutant,
 			      .fault_specs = o->faults,
 			      .nfault_specs = o->nfaults,
+			      .net = (enum run_net)o->net,
 			      .log = NULL};
 	int rc = run_scenario(&r->sc, &ro, &r->res, err, errlen);
 	if (rc == 0 && run_replay_command(&r->sc, &ro, r->res.seed, r->outdir, r->replay,
@@ -178,6 +182,186 @@ write_outputs(const char *root, const struct suite_run *runs, size_t n)
 	return 0;
 }
 
+/* One line per scenario as it is known, in name order, and what failed. */
+static void
+print_row(const struct suite_run *r, int w, size_t *failed)
+{
+	const char *verdict = r->res.nfail ? "FAIL" : "PASS";
+	printf("%-*s %-6s %8llu %6zu %6zu\n  observed: %s\n", w, r->sc.path, verdict,
+	       (unsigned long long)r->res.seed, r->res.npass, r->res.nfail, r->res.observed);
+	if (r->res.nfail) {
+		(*failed)++;
+		print_failure(r);
+	}
+	fflush(stdout);
+}
+
+static int
+run_in_turn(struct suite_run *runs, size_t n, const char *root, const char *suite,
+	    const struct cli_opts *o, int w, const struct progress *pg, size_t *failed)
+{
+	char err[SCN_ERR];
+	for (size_t i = 0; i < n; i++) {
+		struct suite_run *r = &runs[i];
+		progress_show(pg, i, r->sc.path, "...");
+		if (run_one(r, root, suite, o, err, sizeof(err)) != 0) {
+			progress_clear(pg);
+			fprintf(stderr, "rmcpsec: %s: %s\n", r->sc.path, err);
+			return -1;
+		}
+		progress_clear(pg);
+		print_row(r, w, failed);
+		progress_show(pg, i + 1, r->sc.path, r->res.nfail ? "FAIL" : "PASS");
+	}
+	progress_clear(pg);
+	return 0;
+}
+
+/* What a run's process hands back through its pipe. */
+struct child_msg {
+	int rc;
+	char err[SCN_ERR];
+	struct run_result res;
+	char outdir[1200];
+	char replay[2048];
+};
+
+struct child {
+	pid_t pid;
+	int fd;
+	size_t idx;
+};
+
+static int
+child_start(struct suite_run *r, size_t idx, const char *root, const char *suite,
+	    const struct cli_opts *o, struct child *c)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		static struct child_msg m;
+		m.rc = run_one(r, root, suite, o, m.err, sizeof(m.err));
+		m.res = r->res;
+		memcpy(m.outdir, r->outdir, sizeof(m.outdir));
+		memcpy(m.replay, r->replay, sizeof(m.replay));
+		const char *b = (const char *)&m;
+		for (size_t at = 0; at < sizeof(m);) {
+			ssize_t k = write(p[1], b + at, sizeof(m) - at);
+			if (k <= 0 && errno != EINTR)
+				_exit(3);
+			at += k > 0 ? (size_t)k : 0;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	*c = (struct child){.pid = pid, .fd = p[0], .idx = idx};
+	return 0;
+}
+
+/* Reads a child's result; -1 with a message when it died before sending it whole. */
+static int
+child_finish(struct suite_run *r, struct child *c)
+{
+	static struct child_msg m;
+	size_t at = 0;
+	while (at < sizeof(m)) {
+		ssize_t k = read(c->fd, (char *)&m + at, sizeof(m) - at);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		at += (size_t)k;
+	}
+	close(c->fd);
+	int st = 0;
+	while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (at != sizeof(m)) {
+		fprintf(stderr, "rmcpsec: %s: the run's process ended without a result (%s %d)\n",
+			r->sc.path, WIFSIGNALED(st) ? "signal" : "status",
+			WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		return -1;
+	}
+	if (m.rc != 0) {
+		fprintf(stderr, "rmcpsec: %s: %s\n", r->sc.path, m.err);
+		return -1;
+	}
+	r->res = m.res;
+	memcpy(r->outdir, m.outdir, sizeof(r->outdir));
+	memcpy(r->replay, m.replay, sizeof(r->replay));
+	return 0;
+}
+
+/*
+ * Real-time runs wait on the clock, not the CPU: each scenario runs in a
+ * process of its own (its namespaces named after its pid), up to o->jobs at
+ * once, and the rows are printed in name order as they become known.
+ */
+static int
+run_forked(struct suite_run *runs, size_t n, const char *root, const char *suite,
+	   const struct cli_opts *o, int w, const struct progress *pg, size_t *failed)
+{
+	size_t jobs = o->jobs ? o->jobs : n, next = 0, done = 0, printed = 0, nact = 0;
+	struct child act[64];
+	bool *fin = calloc(n, sizeof(*fin));
+	int rc = fin ? 0 : -1;
+	if (jobs > 64)
+		jobs = 64;
+	while (rc == 0 && done < n) {
+		while (nact < jobs && next < n) {
+			if (child_start(&runs[next], next, root, suite, o, &act[nact]) != 0) {
+				fprintf(stderr, "rmcpsec: cannot start a run: %s\n",
+					strerror(errno));
+				rc = -1;
+				break;
+			}
+			next++;
+			nact++;
+		}
+		if (rc != 0)
+			break;
+		struct pollfd pfd[64];
+		for (size_t i = 0; i < nact; i++)
+			pfd[i] = (struct pollfd){.fd = act[i].fd, .events = POLLIN};
+		if (poll(pfd, nact, -1) < 0 && errno != EINTR) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < nact; i++) {
+			if (!pfd[i].revents)
+				continue;
+			size_t idx = act[i].idx;
+			if (child_finish(&runs[idx], &act[i]) != 0)
+				rc = -1;
+			fin[idx] = true;
+			done++;
+			act[i] = act[--nact];
+			pfd[i] = pfd[nact];
+			i--;
+		}
+		progress_clear(pg);
+		while (rc == 0 && printed < n && fin[printed])
+			print_row(&runs[printed++], w, failed);
+		progress_show(pg, done, runs[printed < n ? printed : n - 1].sc.path, "...");
+	}
+	/* On an error the others still finish and clean up after themselves. */
+	for (size_t i = 0; i < nact; i++)
+		child_finish(&runs[act[i].idx], &act[i]);
+	progress_clear(pg);
+	free(fin);
+	return rc;
+}
+
 int
 cmd_suite(int argc, char **argv)
 {
@@ -189,6 +373,8 @@ cmd_suite(int argc, char **argv)
 	size_t loaded = 0;
 	if (cli_parse(argc, argv, "suite", &o))
 		return EXIT_USAGE;
+	if (o.net == RUN_NET_TAP)
+		run_tap_catch_signals();
 	const char *root = o.out ? o.out : "out";
 	char suite[1024];
 	snprintf(suite, sizeof(suite), "%s", o.target);
@@ -221,26 +407,11 @@ cmd_suite(int argc, char **argv)
 		if (strlen(files.v[i]) > (size_t)w)
 			w = (int)strlen(files.v[i]);
 	printf("%-*s %-6s %8s %6s %6s\n", w, "scenario", "result", "seed", "pass", "fail");
-	for (size_t i = 0; i < files.n; i++) {
-		struct suite_run *r = &runs[i];
-		progress_show(&pg, i, files.v[i], "...");
-		if (run_one(r, root, suite, &o, err, sizeof(err)) != 0) {
-			progress_clear(&pg);
-			fprintf(stderr, "rmcpsec: %s: %s\n", files.v[i], err);
-			goto out;
-		}
-		const char *verdict = r->res.nfail ? "FAIL" : "PASS";
-		progress_clear(&pg);
-		printf("%-*s %-6s %8llu %6zu %6zu\n  observed: %s\n", w, files.v[i], verdict,
-		       (unsigned long long)r->res.seed, r->res.npass, r->res.nfail,
-		       r->res.observed);
-		if (r->res.nfail) {
-			failed++;
-			print_failure(r);
-		}
-		fflush(stdout);
-		progress_show(&pg, i + 1, files.v[i], verdict);
-	}
+	int rc = o.net == RUN_NET_TAP
+		     ? run_forked(runs, files.n, root, suite, &o, w, &pg, &failed)
+		     : run_in_turn(runs, files.n, root, suite, &o, w, &pg, &failed);
+	if (rc != 0)
+		goto out;
 	progress_clear(&pg);
 	if (write_outputs(root, runs, files.n) != 0)
 		goto out;

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "fsm/commit.h"
 #include "nodes/mutant.h"
+#include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/scenario_fault.h"
 
@@ -19,12 +20,13 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 	    {"seed", required_argument, NULL, 's'},    {"out", required_argument, NULL, 'o'},
 	    {"pcap-per-node", no_argument, NULL, 'p'}, {"profile", required_argument, NULL, 'P'},
 	    {"mutant", required_argument, NULL, 'M'},  {"fault", required_argument, NULL, 'F'},
+	    {"net", required_argument, NULL, 'N'},     {"jobs", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "s:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:o:j:h", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 's':
@@ -74,6 +76,27 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 			o->mutant = (int)m;
 			break;
 		}
+		case 'N':
+			if (strcmp(optarg, "virtual") == 0) {
+				o->net = RUN_NET_VIRTUAL;
+			} else if (strcmp(optarg, "tap") == 0) {
+				o->net = RUN_NET_TAP;
+			} else {
+				fprintf(stderr,
+					"rmcpsec %s: --net wants virtual or tap, got '%s'\n", cmd,
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			errno = 0;
+			o->jobs = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || o->jobs < 1 || o->jobs > 64) {
+				fprintf(stderr, "rmcpsec %s: --jobs wants 1 to 64, got '%s'\n", cmd,
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_PASS);

@@ -15,6 +15,8 @@ struct cli_opts {
 	int mutant;		/* enum mutant: --mutant NAME */
 	const char *faults[16]; /* --fault SPEC, each one rule after the scenario's own */
 	size_t nfaults;
+	int net;	    /* enum run_net: --net virtual|tap */
+	unsigned jobs;	    /* suite: scenarios run at once (--jobs N; tap mode only) */
 	const char *target; /* the scenario file or the suite directory */
 };
 

@@ -260,8 +260,10 @@ ack_under(struct server *s, struct server_client *c, int which, uint32_t gen, st
 				.gen = gen};
 	uint8_t buf[COMMIT_WIRE_RMCP_LEN];
 	size_t n;
-	if (commit_wire_pack(&w, buf, sizeof(buf), &n) == RMC_OK)
+	if (commit_wire_pack(&w, buf, sizeof(buf), &n) == RMC_OK) {
 		srv_seal_send(s, c, which, RMCP_PORT_SECURE, buf, n, out);
+		out->commit_steps |= NODE_STEP_ACK; /* a fault may stop the server right here */
+	}
 }
 
 static void

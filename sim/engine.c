@@ -231,3 +231,29 @@ engine_stop(struct engine *e)
 {
 	e->stopped = 1;
 }
+
+int
+engine_next(const struct engine *e, uint64_t *t)
+{
+	if (e->n == 0)
+		return RMC_ENOENT;
+	if (e->level_mask & 1) {
+		*t = (e->now & ~(uint64_t)(ENGINE_SLOTS - 1)) | first_slot(&e->level[0]);
+		return RMC_OK;
+	}
+	/* The lowest non-empty level's first list holds the minimum (see take_due). */
+	const struct engine_level *lv = &e->level[__builtin_ctz(e->level_mask)];
+	unsigned s = first_slot(lv);
+	*t = earliest_in(e, lv->head[s], lv->tail[s]);
+	return RMC_OK;
+}
+
+int
+engine_advance(struct engine *e, uint64_t t)
+{
+	uint64_t next;
+	if (t < e->now || (engine_next(e, &next) == RMC_OK && next <= t))
+		return RMC_EINVAL;
+	e->now = t;
+	return RMC_OK;
+}

@@ -79,6 +79,21 @@ int engine_after(struct engine *e, uint64_t delay, engine_fn fn, void *ctx, uint
 uint64_t engine_run(struct engine *e, uint64_t until);
 void engine_stop(struct engine *e);
 
+/*
+ * For a run driven by a real clock (sim/run_tap): the time of the earliest
+ * pending event in *t, 0; RMC_ENOENT when nothing is pending.
+ */
+int engine_next(const struct engine *e, uint64_t *t);
+/*
+ * Moves the clock forward to t when no event is due by then (after
+ * engine_run(e, t)), so what happens outside the queue (a frame read from
+ * a socket) is stamped with the real time. A radix queue stays valid when
+ * its clock moves to any time not past its minimum. Returns 0, or
+ * RMC_EINVAL (and leaves the clock) if t is earlier than now or an event
+ * is due by t.
+ */
+int engine_advance(struct engine *e, uint64_t t);
+
 static inline uint64_t
 engine_now(const struct engine *e)
 {

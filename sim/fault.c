@@ -356,9 +356,7 @@ fault_hold_expire(struct fault_engine *fe, int hold, uint32_t gen)
 bool
 fault_rule_is_timed(const struct fault_rule *r)
 {
-	if (r->action == FAULT_POWER_LOSS)
-		return r->step == FAULT_STEP_NONE;
-	return fault_action_is_node(r->action);
+	return fault_action_is_node(r->action) && r->step == FAULT_STEP_NONE;
 }
 
 size_t
@@ -397,11 +395,11 @@ fault_node_fire(struct fault_engine *fe, uint64_t now, size_t rule)
 }
 
 const struct fault_rule *
-fault_commit_step(struct fault_engine *fe, uint64_t now, int client, enum fault_step step)
+fault_commit_step(struct fault_engine *fe, uint64_t now, int node, enum fault_step step)
 {
 	for (size_t i = 0; i < fe->nrules; i++) {
 		const struct fault_rule *r = &fe->rules[i];
-		if (r->action != FAULT_POWER_LOSS || r->step != step || r->node != client ||
+		if (r->step == FAULT_STEP_NONE || r->step != step || r->node != node ||
 		    now < r->g.from || now >= r->g.until)
 			continue;
 		struct fault_rule_state *st = &fe->st[i];
@@ -413,7 +411,7 @@ fault_commit_step(struct fault_engine *fe, uint64_t now, int client, enum fault_
 		if (r->g.count && st->applied >= r->g.count)
 			continue;
 		st->applied++;
-		log_event(fe, now, i, 0, client, FAULT_ANY_NODE, step);
+		log_event(fe, now, i, 0, node, FAULT_ANY_NODE, step);
 		return r;
 	}
 	return NULL;

@@ -45,7 +45,7 @@ enum fault_action {
 enum fault_step {
 	FAULT_STEP_NONE = 0,
 	FAULT_STEP_READY,   /* the client has sent SA_READY */
-	FAULT_STEP_ACK,	    /* the client has received SA_ACK */
+	FAULT_STEP_ACK,	    /* the client has received SA_ACK; a server has sent it */
 	FAULT_STEP_CONFIRM, /* the client has sent SA_CONFIRM */
 };
 
@@ -193,13 +193,14 @@ bool fault_hold_expire(struct fault_engine *fe, int hold, uint32_t gen);
  * Node faults. fault_node_timed lists the rules the run schedules at
  * rule->at (crash, hang, clock_jump, power_loss with a time or an NVRAM
  * byte), in rule order; fault_node_fire logs one when the run applies it.
- * fault_commit_step is called by the run when a client reaches a commit
- * step and returns the power_loss due there (logged and used up), or NULL.
+ * fault_commit_step is called by the run when a node reaches a commit step
+ * and returns the fault due there (a client's power_loss, a server's crash
+ * or hang after its SA_ACK; logged and used up), or NULL.
  */
 size_t fault_node_timed(const struct fault_engine *fe, size_t *idx, size_t cap);
 bool fault_rule_is_timed(const struct fault_rule *r);
 const struct fault_rule *fault_node_fire(struct fault_engine *fe, uint64_t now, size_t rule);
-const struct fault_rule *fault_commit_step(struct fault_engine *fe, uint64_t now, int client,
+const struct fault_rule *fault_commit_step(struct fault_engine *fe, uint64_t now, int node,
 					   enum fault_step step);
 
 const char *fault_action_name(enum fault_action a); /* "drop", "clock_jump", ... */

@@ -152,7 +152,7 @@ value_key(const struct fault_event *e, const struct fault_rule *r)
 		return "bytes";
 	case FAULT_CRASH:
 	case FAULT_HANG:
-		return "until_ns";
+		return r->step ? "commit_step" : "until_ns";
 	case FAULT_CLOCK_JUMP:
 		return "by_ns";
 	case FAULT_POWER_LOSS:
@@ -186,7 +186,7 @@ write_event(FILE *f, const struct fault_event *e, const struct fault_rule *r,
 	const char *key = value_key(e, r);
 	if (key && e->action == FAULT_CLOCK_JUMP)
 		fprintf(f, ", \"%s\": %lld", key, (long long)(int64_t)e->value);
-	else if (key && r->step && e->action == FAULT_POWER_LOSS)
+	else if (key && r->step)
 		fprintf(f, ", \"%s\": \"%s\"", key, fault_step_name((enum fault_step)e->value));
 	else if (key &&
 		 !(e->value == UINT64_MAX && (e->action == FAULT_CRASH || e->action == FAULT_HANG)))

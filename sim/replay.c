@@ -66,6 +66,11 @@ run_replay_command(const struct scenario *sc, const struct run_opts *o, uint64_t
 		put_word(buf, cap, &at, "--mutant");
 		put_word(buf, cap, &at, mutant_name((enum mutant)o->mutant));
 	}
+	if (o && o->net == RUN_NET_TAP) /* real time: the same verdicts, not the same bytes */
+	{
+		put_word(buf, cap, &at, "--net");
+		put_word(buf, cap, &at, "tap");
+	}
 	for (size_t i = 0; o && i < o->nfault_specs; i++) {
 		put_word(buf, cap, &at, "--fault");
 		put_word(buf, cap, &at, o->fault_specs[i]);

@@ -20,64 +20,9 @@
 #include "sim/link.h"
 #include "sim/observe.h"
 #include "sim/rng.h"
+#include "sim/run_int.h"
+#include "sim/run_tap.h"
 #include "sim/trace_check.h"
-
-struct run;
-
-struct simnode {
-	struct run *run;
-	size_t idx;
-	enum scn_role role;
-	union {
-		struct client c;
-		struct server s;
-	} u;
-	uint32_t timer_gen[NODE_TIMER_IDS];
-	int64_t clock_off;  /* a clock_jump fault: the node's time runs this far from the run's */
-	struct trace *pcap; /* per-node capture, optional */
-};
-
-struct note {
-	uint64_t t;
-	size_t node;
-	char text[NODE_NOTE_LEN];
-};
-
-struct run {
-	const struct scenario *sc;
-	struct engine eng;
-	struct lan lan;
-	struct link link; /* sim/fault on the LAN's links */
-	struct rng rng;
-	struct simnode *nodes;
-	struct node_out out;
-	struct trace *trace;
-	struct obs_log obs;
-	struct note *notes;
-	size_t nnotes, capnotes;
-	int io_error;
-	struct nvram_sa *stored; /* per node: the SA its NIC is provisioned with (clients) */
-	uint64_t seed;
-	struct commit_timing timing;
-	enum commit_profile profile;
-	enum mutant mutant;
-	struct clear_windows clear; /* when clear management was permitted (Fig. 6) */
-	bool clear_open;
-	uint64_t clear_since;
-	/* The key log: every SA of the run, as the nodes exported it (node_key). */
-	struct run_sa *sas;
-	size_t nsas, capsas;
-	char (*ike_lines)[NODE_IKE_KEY_LEN];
-	size_t nike, capike;
-	struct store **stores; /* per server: its connection to the shared store */
-	char store_path[1100];
-};
-
-struct run_sa {
-	struct nvram_sa sa;
-	size_t client; /* node index */
-	unsigned ord;  /* the client's Nth SA of the run */
-};
 
 struct verdict {
 	bool pass;
@@ -172,6 +117,7 @@ log_ike_key(struct run *r, const char *line)
 static void on_timer(void *ctx, uint64_t arg);
 static int commit_step_loss(struct run *r, struct simnode *sn, uint8_t steps);
 static void track_clear(struct run *r);
+static void server_fault(struct run *r, struct simnode *sn, enum fault_action a, bool recover);
 
 /* The node's own idea of the time: the run's, shifted by any clock jump. */
 static uint64_t
@@ -189,6 +135,10 @@ flush(struct run *r, struct simnode *sn)
 	int loss = sn->role == SCN_CLIENT && o->commit_steps
 		       ? commit_step_loss(r, sn, o->commit_steps)
 		       : FAULT_STEP_NONE;
+	const struct fault_rule *stop =
+	    sn->role == SCN_SERVER && (o->commit_steps & NODE_STEP_ACK)
+		? fault_commit_step(&r->link.fe, r->eng.now, (int)sn->idx, FAULT_STEP_ACK)
+		: NULL;
 	if (loss == FAULT_STEP_ACK)
 		o->nframes = 0; /* the power failed after the commit, before SA_CONFIRM left */
 	/* keys first: the frames of this step may already travel under them */
@@ -197,7 +147,10 @@ flush(struct run *r, struct simnode *sn)
 	for (size_t i = 0; i < o->nike_keys; i++)
 		log_ike_key(r, o->ike_keys[i]);
 	for (size_t i = 0; i < o->nframes; i++)
-		lan_send(&r->lan, sn->idx, o->buf + o->frame_off[i], o->frame_len[i]);
+		if (r->tap)
+			run_tap_send(r, sn->idx, o->buf + o->frame_off[i], o->frame_len[i]);
+		else
+			lan_send(&r->lan, sn->idx, o->buf + o->frame_off[i], o->frame_len[i]);
 	for (size_t i = 0; i < o->ntimers; i++) {
 		uint32_t id = o->timers[i].id;
 		uint32_t gen = ++sn->timer_gen[id];
@@ -215,6 +168,11 @@ flush(struct run *r, struct simnode *sn)
 		add_note(r, sn->idx, "node output overflow: some frames or timers were lost");
 	node_out_reset(o);
 	track_clear(r);
+	if (stop) {
+		/* a crash or hang right after this SA_ACK left (docs/faults.md) */
+		server_fault(r, sn, (enum fault_action)stop->action, false);
+		flush(r, sn);
+	}
 	if (loss) {
 		/* a power_loss fault at this commit step (docs/faults.md) */
 		client_power_event(&sn->u.c, node_now(r, sn), PC_POWER_LOSS, o);
@@ -237,10 +195,9 @@ on_timer(void *ctx, uint64_t arg)
 	flush(r, sn);
 }
 
-static void
-on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *frame, size_t len)
+void
+run_deliver(struct run *r, size_t port, uint64_t now, const uint8_t *frame, size_t len)
 {
-	struct run *r = ctx;
 	struct simnode *sn = &r->nodes[port];
 	if (sn->pcap)
 		trace_write(sn->pcap, now, frame, len);
@@ -252,14 +209,25 @@ on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *frame, size_t le
 }
 
 static void
-on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *frame, size_t len)
+on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *frame, size_t len)
 {
-	struct run *r = ctx;
+	run_deliver(ctx, port, now, frame, len);
+}
+
+void
+run_capture(struct run *r, size_t port, uint64_t t, const uint8_t *frame, size_t len)
+{
 	trace_write(r->trace, t, frame, len);
 	if (r->nodes[port].pcap)
 		trace_write(r->nodes[port].pcap, t, frame, len);
 	if (obs_log_frame(&r->obs, r->sc, t, frame, len) != RMC_OK)
 		r->io_error = RMC_ENOMEM;
+}
+
+static void
+on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *frame, size_t len)
+{
+	run_capture(ctx, port, t, frame, len);
 }
 
 /* ---- clear windows: when some client and its server share no security context ---- */
@@ -1239,9 +1207,16 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		snprintf(err, errlen, "cannot schedule the node faults: %s", rmc_strerror(rc));
 		goto out;
 	}
+	if (o->net == RUN_NET_TAP && (rc = run_tap_open(r, o, err, errlen)))
+		goto out;
 	r->clear.known = sc->security.enabled;
 	track_clear(r);
-	res->events = engine_run(&r->eng, sc->duration);
+	if (r->tap) {
+		if ((rc = run_tap_loop(r, &res->events, err, errlen)))
+			goto out;
+	} else {
+		res->events = engine_run(&r->eng, sc->duration);
+	}
 	res->end_ns = sc->duration;
 	res->frames = r->obs.n;
 	if (!r->io_error)
@@ -1287,6 +1262,7 @@ out:
 			snprintf(err, errlen, "%s/trace.pcap: write failed", o->outdir);
 			rc = RMC_EIO;
 		}
+		run_tap_close(r);
 		nodes_fini(r);
 		link_fini(&r->link);
 		lan_fini(&r->lan);

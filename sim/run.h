@@ -14,6 +14,12 @@
 #include "sim/req.h"
 #include "sim/scenario.h"
 
+/* What carries the frames (docs/tap.md). */
+enum run_net {
+	RUN_NET_VIRTUAL = 0, /* sim/lan in virtual time: deterministic, byte-identical traces */
+	RUN_NET_TAP,	     /* each node on a TAP in its own namespace, real time (root) */
+};
+
 struct run_opts {
 	uint64_t seed;
 	bool seed_set;	    /* overrides the scenario's seed */
@@ -25,6 +31,7 @@ struct run_opts {
 	/* Fault overrides from the command line, carried into the replay command. */
 	const char *const *fault_specs;
 	size_t nfault_specs;
+	enum run_net net;
 };
 
 struct run_result {

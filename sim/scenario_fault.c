@@ -32,8 +32,10 @@ static const struct {
     {"corrupt", FAULT_CORRUPT, (const char *const[]){"bits", "offset", NULL}},
     {"truncate", FAULT_TRUNCATE, (const char *const[]){"bytes", NULL}},
     {"partition", FAULT_PARTITION, (const char *const[]){"between", "and", NULL}},
-    {"crash", FAULT_CRASH, (const char *const[]){"node", "at", "until", NULL}},
-    {"hang", FAULT_HANG, (const char *const[]){"node", "at", "until", NULL}},
+    {"crash", FAULT_CRASH,
+     (const char *const[]){"node", "at", "until", "at_commit_step", "since", "nth", "count", NULL}},
+    {"hang", FAULT_HANG,
+     (const char *const[]){"node", "at", "until", "at_commit_step", "since", "nth", "count", NULL}},
     {"clock_jump", FAULT_CLOCK_JUMP, (const char *const[]){"node", "at", "by", NULL}},
     {"power_loss", FAULT_POWER_LOSS,
      (const char *const[]){"client", "at", "at_commit_step", "nvram_byte", "since", "until", "nth",
@@ -518,6 +520,33 @@ load_power_loss(struct fl *fl, yaml_node_t *n, struct fault_rule *r)
 	return RMC_OK;
 }
 
+/*
+ * A server that crashes or hangs right after its SA_ACK left (Fig. 6 row
+ * 7's worst moment): a moment in the exchange, not a time, so a real-time
+ * run (--net tap) meets it exactly as a virtual one does. Never recovers.
+ */
+static int
+load_server_step(struct fl *fl, yaml_node_t *n, struct fault_rule *r)
+{
+	const char *s;
+	int rc;
+	if (fl->sc->nodes[r->node].role != SCN_SERVER)
+		return fail(fl, get(fl, n, "at_commit_step"), "at_commit_step",
+			    "'%s' is not a server; a client's commit step is a power_loss",
+			    fl->sc->nodes[r->node].name);
+	if ((rc = want_str(fl, n, "at_commit_step", &s)))
+		return rc;
+	if (strcmp(s, "ack") != 0)
+		return fail(fl, get(fl, n, "at_commit_step"), "at_commit_step",
+			    "a server reaches only ack (its SA_ACK left), got '%s'", s);
+	if (get(fl, n, "at") || get(fl, n, "until"))
+		return fail(fl, get(fl, n, "at_commit_step"), "at_commit_step",
+			    "a commit step is the moment: no at or until with it");
+	r->step = FAULT_STEP_ACK;
+	r->g.count = 1; /* once, unless the rule says otherwise */
+	return load_gate(fl, n, &r->g);
+}
+
 static int
 load_node_fault(struct fl *fl, yaml_node_t *n, struct fault_rule *r)
 {
@@ -526,7 +555,14 @@ load_node_fault(struct fl *fl, yaml_node_t *n, struct fault_rule *r)
 		return load_power_loss(fl, n, r);
 	if (!get(fl, n, "node"))
 		return fail(fl, n, "node", "missing: which node");
-	if ((rc = want_node(fl, n, "node", false, &r->node)) || (rc = want_at(fl, n, r, true)))
+	if ((rc = want_node(fl, n, "node", false, &r->node)))
+		return rc;
+	if (get(fl, n, "at_commit_step"))
+		return load_server_step(fl, n, r);
+	if (get(fl, n, "since") || get(fl, n, "nth") || get(fl, n, "count"))
+		return fail(fl, n, "at_commit_step",
+			    "since, nth and count choose among commit steps");
+	if ((rc = want_at(fl, n, r, true)))
 		return rc;
 	if (r->action == FAULT_CLOCK_JUMP)
 		return want_jump(fl, n, &r->by_ns);

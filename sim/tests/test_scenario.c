@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/fault.h"
 #include "sim/scenario.h"
 #include "sim/tests/scenario_text.h"
 
@@ -180,6 +181,9 @@ Test(scenario, mechanism_file_loads)
 	cr_assert_eq(sc.nodes[0].ha, 1);
 	cr_assert_eq(sc.nodes[1].ha, 2);
 	cr_assert_eq(sc.nodes[1].takeover_ns, 3ULL * NS_PER_S);
-	cr_assert_eq(sc.actions[1].server, 0, "a power event for the primary");
+	cr_assert_eq(sc.nfaults, 1);
+	cr_assert_eq(sc.faults[0].action, FAULT_HANG, "the primary hangs");
+	cr_assert_eq(sc.faults[0].node, 0);
+	cr_assert_eq(sc.faults[0].step, FAULT_STEP_ACK, "right after its SA_ACK");
 	scenario_free(&sc);
 }

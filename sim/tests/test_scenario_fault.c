@@ -105,7 +105,8 @@ Test(scenario_fault, node_faults_load)
 			    "  - {do: clock_jump, node: c2, at: 3s, by: -1.5s}\n"
 			    "  - {do: power_loss, client: c1, at_commit_step: ack}\n"
 			    "  - {do: power_loss, client: c2, nvram_byte: 17, at: 1s}\n"
-			    "  - {do: power_loss, client: c2, at: 9s}\n";
+			    "  - {do: power_loss, client: c2, at: 9s}\n"
+			    "  - {do: hang, node: s, at_commit_step: ack, since: 2s}\n";
 	cr_assert_eq(load_faults(rules, &sc, err), 0, "%s", err);
 	const struct fault_rule *r = sc.faults;
 	cr_expect_eq(r[0].action, FAULT_CRASH);
@@ -120,6 +121,10 @@ Test(scenario_fault, node_faults_load)
 	cr_expect_eq(r[4].at, 1000000000ULL);
 	cr_expect(r[5].has_at);
 	cr_expect_eq(r[5].nvram_byte, -1);
+	cr_expect_eq(r[6].step, FAULT_STEP_ACK, "a server hangs right after its SA_ACK");
+	cr_expect_eq(r[6].g.from, 2000000000ULL);
+	cr_expect_eq(r[6].g.count, 1, "once by default");
+	cr_expect_not(fault_rule_is_timed(&r[6]), "a moment in the exchange, not a time");
 	scenario_free(&sc);
 }
 
@@ -171,6 +176,11 @@ Test(scenario_fault, errors_name_line_and_field)
 		     "at_commit_step");
 	expect_error("  - {do: power_loss, client: c1, at: 1s, nth: 2}\n", 9, "at_commit_step");
 	expect_error("  - {do: power_loss, client: c1, nvram_byte: -1}\n", 9, "nvram_byte");
+	expect_error("  - {do: hang, node: c1, at_commit_step: ack}\n", 9, "at_commit_step");
+	expect_error("  - {do: crash, node: s, at_commit_step: ready}\n", 9, "at_commit_step");
+	expect_error("  - {do: crash, node: s, at_commit_step: ack, at: 1s}\n", 9,
+		     "at_commit_step");
+	expect_error("  - {do: hang, node: s, at: 1s, nth: 2}\n", 9, "at_commit_step");
 	expect_error("  - {do: crash, node: s, at: 1s, msg: reset}\n", 9, "msg");
 	expect_error("  - drop\n", 9, "faults");
 	expect_error("  {do: drop}\n", 9, "faults");

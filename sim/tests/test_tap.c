@@ -299,8 +299,8 @@ Test(tap, fault_rules_drop_and_duplicate_and_the_count_adds_up)
 		cr_assert_eq(got[i], want[i], "frame %zu: %u, expected %u", i, got[i], want[i]);
 	cr_assert_eq(fwd.fault_dropped, 1);
 	cr_assert_eq(obs.n, N, "every frame classified once");
-	cr_assert_eq(tf.fe.st[0].applied, 1);
-	cr_assert_eq(tf.fe.st[1].applied, 1);
+	cr_assert_eq(tf.fe->st[0].applied, 1);
+	cr_assert_eq(tf.fe->st[1].applied, 1);
 	/* sent - received - fault-dropped + duplicates: nothing else went missing */
 	cr_assert_eq((long)N - (long)n - (long)fwd.fault_dropped + 1, 0);
 	tap_fault_fini(&tf);
