@@ -906,6 +906,10 @@ write_results(const struct run *r, const struct run_opts *o, const struct run_re
 	fprintf(f, ",\n  \"seed\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)res->seed, (unsigned long long)sc->duration);
 	fprintf(f, "  \"profile\": \"%s\",\n", commit_profile_name(r->profile));
+	if (r->tap)
+		run_tap_write_json(f, r);
+	else
+		fprintf(f, "  \"net\": {\"mode\": \"virtual\"},\n");
 	fprintf(f, "  \"verdict\": \"%s\",\n  \"passed\": %zu,\n  \"failed\": %zu,\n",
 		res->nfail ? "FAIL" : "PASS", res->npass, res->nfail);
 	fprintf(f, "  \"observed\": ");

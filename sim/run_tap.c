@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "proto/err.h"
+#include "sim/json.h"
 #include "sim/run_int.h"
 #include "sim/tap.h"
 #include "sim/tap_fault.h"
@@ -265,4 +266,30 @@ run_tap_loop(struct run *r, uint64_t *events, char *err, size_t errlen)
 		return t->tf.error ? t->tf.error : RMC_EIO;
 	}
 	return RMC_OK;
+}
+
+void
+run_tap_write_json(FILE *f, const struct run *r)
+{
+	const struct run_tap *t = r->tap;
+	fprintf(f, "  \"net\": {\"mode\": \"tap\", \"links\": [");
+	for (size_t i = 0; i < t->n; i++) {
+		fprintf(f, "%s\n    {\"node\": ", i ? "," : "");
+		json_str(f, r->sc->nodes[i].name);
+		fprintf(f, ", \"netns\": ");
+		json_str(f, t->ns[i].name);
+		fprintf(f, ", \"tap\": ");
+		json_str(f, t->dev[i].ifname);
+		fprintf(f, ", \"rx\": %llu, \"tx\": %llu, \"tx_errors\": %llu}",
+			(unsigned long long)t->fwd.st[i].rx, (unsigned long long)t->fwd.st[i].tx,
+			(unsigned long long)t->fwd.st[i].tx_error);
+	}
+	fprintf(f,
+		"\n  ], \"frames\": %u, \"forwarded\": %llu, \"flooded\": %llu, "
+		"\"fault_dropped\": %llu, \"delays_applied\": %llu, \"delays_overflow\": %llu, "
+		"\"node_tx_errors\": %llu},\n",
+		t->fwd.frames, (unsigned long long)t->fwd.forwarded,
+		(unsigned long long)t->fwd.flooded, (unsigned long long)t->fwd.fault_dropped,
+		(unsigned long long)t->tf.delays_applied, (unsigned long long)t->tf.delays_overflow,
+		(unsigned long long)t->node_tx_errors);
 }

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/run.h"
 
@@ -28,6 +29,13 @@ void run_tap_close(struct run *r);
 void run_tap_send(struct run *r, size_t port, const uint8_t *frame, size_t len);
 /* Runs the scenario's duration in real time; events dispatched are added to *events. */
 int run_tap_loop(struct run *r, uint64_t *events, char *err, size_t errlen);
+
+/*
+ * `"net": {"mode": "tap", "links": [...], ...},` for results.json: each
+ * node's namespace and TAP (so a test can check they are gone) and the
+ * forwarder's counters (docs/results.md).
+ */
+void run_tap_write_json(FILE *f, const struct run *r);
 
 /*
  * SIGINT, SIGTERM and SIGHUP end a tap run early but orderly (its namespaces
