@@ -12,6 +12,7 @@ enum exit_code {
 
 int cmd_run(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
+int cmd_node(int argc, char **argv);
 int cmd_fig6(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_wireshark(int argc, char **argv);

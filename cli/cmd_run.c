@@ -39,7 +39,18 @@ cmd_run(int argc, char **argv)
 			      .fault_specs = o.faults,
 			      .nfault_specs = o.nfaults,
 			      .net = (enum run_net)o.net,
+			      .iface = o.iface,
+			      .dut = o.dut_role != 0,
+			      .dut_control = o.dut_control,
 			      .log = stdout};
+	if (o.dut_role) {
+		int d = cli_dut_node(&o, &sc);
+		if (d < 0) {
+			scenario_free(&sc);
+			return EXIT_USAGE;
+		}
+		ro.node = (size_t)d;
+	}
 	struct run_result res;
 	printf("scenario %s (%s) seed %llu\n", sc.name, sc.path,
 	       (unsigned long long)run_seed(&sc, &ro));

@@ -140,7 +140,18 @@ run_one(struct suite_run *r, const char *root, const char *suite, const struct c
 			      .fault_specs = o->faults,
 			      .nfault_specs = o->nfaults,
 			      .net = (enum run_net)o->net,
+			      .iface = o->iface,
+			      .dut = o->dut_role != 0,
+			      .dut_control = o->dut_control,
 			      .log = NULL};
+	if (o->dut_role) {
+		int d = cli_dut_node(o, &r->sc);
+		if (d < 0) {
+			snprintf(err, errlen, "no node for the DUT");
+			return -1;
+		}
+		ro.node = (size_t)d;
+	}
 	int rc = run_scenario(&r->sc, &ro, &r->res, err, errlen);
 	if (rc == 0 && run_replay_command(&r->sc, &ro, r->res.seed, r->outdir, r->replay,
 					  sizeof(r->replay)) < 0)
@@ -311,7 +322,9 @@ static int
 run_forked(struct suite_run *runs, size_t n, const char *root, const char *suite,
 	   const struct cli_opts *o, int w, const struct progress *pg, size_t *failed)
 {
-	size_t jobs = o->jobs ? o->jobs : n, next = 0, done = 0, printed = 0, nact = 0;
+	/* there is one device under test: its scenarios take turns */
+	size_t jobs = o->dut_role ? 1 : o->jobs ? o->jobs : n;
+	size_t next = 0, done = 0, printed = 0, nact = 0;
 	struct child act[64];
 	bool *fin = calloc(n, sizeof(*fin));
 	int rc = fin ? 0 : -1;

@@ -29,6 +29,12 @@ usage(FILE *f)
 	       "                       (docs/mutants.md); the suite must fail\n"
 	       "      --net tap        as for run; scenarios run side by side in processes of\n"
 	       "                       their own, --jobs N at once (default: all)\n"
+	       "      --dut client|server  one node is a device under test on --iface IF,\n"
+	       "                       driven by --dut-control CMD (docs/dut.md); implies\n"
+	       "                       --net tap; --dut-node NAME picks which node\n"
+	       "  node client|server  one reference node as a process on a real interface\n"
+	       "      --iface IF --config SCENARIO [--node NAME] [--control SOCKET]\n"
+	       "                       JSON-lines control socket: state, power, send, stop\n"
 	       "  requirements     the requirement catalogue (docs/requirements.md)\n"
 	       "      --json           as JSON: id, scope, source, text\n"
 	       "  fig6 --json      print the patent's Fig. 6 policy table as JSON\n"
@@ -63,6 +69,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "suite") == 0)
 		return cmd_suite(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "node") == 0)
+		return cmd_node(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "fig6") == 0)
 		return cmd_fig6(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)

@@ -17,11 +17,20 @@ int
 cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 {
 	static const struct option opts[] = {
-	    {"seed", required_argument, NULL, 's'},    {"out", required_argument, NULL, 'o'},
-	    {"pcap-per-node", no_argument, NULL, 'p'}, {"profile", required_argument, NULL, 'P'},
-	    {"mutant", required_argument, NULL, 'M'},  {"fault", required_argument, NULL, 'F'},
-	    {"net", required_argument, NULL, 'N'},     {"jobs", required_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"seed", required_argument, NULL, 's'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"pcap-per-node", no_argument, NULL, 'p'},
+	    {"profile", required_argument, NULL, 'P'},
+	    {"mutant", required_argument, NULL, 'M'},
+	    {"fault", required_argument, NULL, 'F'},
+	    {"net", required_argument, NULL, 'N'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"dut", required_argument, NULL, 'D'},
+	    {"iface", required_argument, NULL, 'I'},
+	    {"dut-control", required_argument, NULL, 'C'},
+	    {"dut-node", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	optind = 1;
@@ -97,6 +106,24 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'D':
+			if (strcmp(optarg, "client") != 0 && strcmp(optarg, "server") != 0) {
+				fprintf(stderr,
+					"rmcpsec %s: --dut wants client or server, got '%s'\n", cmd,
+					optarg);
+				return EXIT_USAGE;
+			}
+			o->dut_role = 1 + (strcmp(optarg, "client") == 0 ? SCN_CLIENT : SCN_SERVER);
+			break;
+		case 'I':
+			o->iface = optarg;
+			break;
+		case 'C':
+			o->dut_control = optarg;
+			break;
+		case 'n':
+			o->dut_node = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_PASS);
@@ -112,7 +139,27 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 		return EXIT_USAGE;
 	}
 	o->target = argv[optind];
+	if (o->dut_role && (!o->iface || !o->dut_control)) {
+		fprintf(stderr, "rmcpsec %s: --dut needs --iface IF and --dut-control CMD\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (o->dut_role)
+		o->net = RUN_NET_TAP; /* the DUT is on a real link: everything runs in real time */
 	return 0;
+}
+
+int
+cli_dut_node(const struct cli_opts *o, const struct scenario *sc)
+{
+	enum scn_role role = (enum scn_role)(o->dut_role - 1);
+	for (size_t i = 0; i < sc->nnodes; i++)
+		if (sc->nodes[i].role == role &&
+		    (!o->dut_node || strcmp(sc->nodes[i].name, o->dut_node) == 0))
+			return (int)i;
+	fprintf(stderr, "rmcpsec: %s: no %s%s%s to play by the DUT\n", sc->path,
+		role == SCN_CLIENT ? "client" : "server", o->dut_node ? " named " : "",
+		o->dut_node ? o->dut_node : "");
+	return -1;
 }
 
 int

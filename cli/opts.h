@@ -15,8 +15,13 @@ struct cli_opts {
 	int mutant;		/* enum mutant: --mutant NAME */
 	const char *faults[16]; /* --fault SPEC, each one rule after the scenario's own */
 	size_t nfaults;
-	int net;	    /* enum run_net: --net virtual|tap */
-	unsigned jobs;	    /* suite: scenarios run at once (--jobs N; tap mode only) */
+	int net;       /* enum run_net: --net virtual|tap */
+	unsigned jobs; /* suite: scenarios run at once (--jobs N; tap mode only) */
+	/* DUT mode (docs/dut.md): --dut client|server, --iface, --dut-control, --dut-node */
+	int dut_role; /* 0: none; 1 + enum scn_role */
+	const char *iface;
+	const char *dut_control;
+	const char *dut_node;
 	const char *target; /* the scenario file or the suite directory */
 };
 
@@ -26,5 +31,10 @@ int cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o);
 struct scenario;
 /* Appends the --fault rules to a loaded scenario; 0, or EXIT_USAGE after printing why. */
 int cli_apply_faults(const struct cli_opts *o, struct scenario *sc);
+/*
+ * DUT mode: the index of the node the DUT plays in sc (--dut-node, else the
+ * first node of the --dut role); -1 after printing why there is none.
+ */
+int cli_dut_node(const struct cli_opts *o, const struct scenario *sc);
 
 #endif

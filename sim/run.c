@@ -20,15 +20,24 @@
 #include "sim/link.h"
 #include "sim/observe.h"
 #include "sim/rng.h"
+#include "sim/dut.h"
+#include "sim/run_dut.h"
 #include "sim/run_int.h"
 #include "sim/run_tap.h"
 #include "sim/trace_check.h"
 
 struct verdict {
 	bool pass;
+	bool na; /* DUT mode: not judged, the DUT cannot show it (detail says why) */
 	char what[160];
 	char detail[200];
 };
+
+static const char *
+verdict_name(const struct verdict *v)
+{
+	return v->na ? "N/A" : v->pass ? "PASS" : "FAIL";
+}
 
 uint64_t
 run_seed(const struct scenario *sc, const struct run_opts *o)
@@ -180,6 +189,18 @@ flush(struct run *r, struct simnode *sn)
 	}
 }
 
+void
+run_flush(struct run *r, struct simnode *sn)
+{
+	flush(r, sn);
+}
+
+uint64_t
+run_node_now(const struct run *r, const struct simnode *sn)
+{
+	return node_now(r, sn);
+}
+
 static void
 on_timer(void *ctx, uint64_t arg)
 {
@@ -248,7 +269,9 @@ clear_permitted(const struct run *r)
 		if (r->nodes[i].role != SCN_CLIENT)
 			continue;
 		const struct client *c = &r->nodes[i].u.c;
-		bool nic = client_active_spi(c) != 0 || !power_caps(c->power).nic_alive;
+		/* a DUT's NIC cannot be looked into: the server's view decides */
+		bool nic = (int)i == r->dut || client_active_spi(c) != 0 ||
+			   !power_caps(c->power).nic_alive;
 		if (!nic || !server_client_spi(&sv->u.s, ci))
 			return true; /* this pair has no shared context (rows 6, 8, 9) */
 		ci++;
@@ -365,6 +388,11 @@ on_node_fault(void *ctx, uint64_t now, const struct fault_rule *f, bool recover)
 	if (f->node < 0 || (size_t)f->node >= r->sc->nnodes)
 		return;
 	struct simnode *sn = &r->nodes[f->node];
+	if (f->node == r->dut) {
+		snprintf(r->dut_na, sizeof(r->dut_na), "a node fault (%s) on the DUT",
+			 fault_action_name((enum fault_action)f->action));
+		return;
+	}
 	add_note(r, sn->idx, recover ? "fault: recovers" : "fault: applied");
 	if (f->action == FAULT_CLOCK_JUMP)
 		sn->clock_off += f->by_ns;
@@ -381,10 +409,20 @@ on_action(void *ctx, uint64_t arg)
 	struct run *r = ctx;
 	const struct scn_action *a = &r->sc->actions[arg];
 	uint64_t now = r->eng.now;
+	if (a->verb == SCN_DO_POWER && a->server >= 0 && a->server == r->dut) {
+		add_note(r, (size_t)r->dut, "power event handed to the DUT's adapter");
+		run_dut_power(r, a->cause);
+		return;
+	}
 	if (a->verb == SCN_DO_POWER && a->server >= 0) {
 		struct simnode *sn = &r->nodes[a->server];
 		server_power_event(&sn->u.s, now, a->cause, &r->out);
 		flush(r, sn);
+		return;
+	}
+	if (a->verb == SCN_DO_POWER && a->client == r->dut) {
+		add_note(r, (size_t)r->dut, "power event handed to the DUT's adapter");
+		run_dut_power(r, a->cause);
 		return;
 	}
 	if (a->verb == SCN_DO_POWER) {
@@ -638,7 +676,7 @@ nodes_init(struct run *r)
 		if (rc)
 			return rc;
 		lan_port_config(&r->lan, i, &sc->link);
-		if (sn->role == SCN_SERVER)
+		if (sn->role == SCN_SERVER && run_node_here(r, i))
 			engine_at(&r->eng, 0, on_start, r, i);
 	}
 	return RMC_OK;
@@ -731,12 +769,76 @@ judge_in_sync(const struct run *r, const struct scn_expect *e, struct verdict *v
 	v->pass = sync == e->in_sync;
 }
 
+/*
+ * The DUT's state comes from its adapter's `state` (sim/dut.h); a field it
+ * did not report makes the check N/A, said so, never a pass.
+ */
+static bool
+judge_dut(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct dut_state *st = r->dut_st;
+	const char *name = r->sc->nodes[e->node].name;
+	bool have = false, pass = false;
+	char got[64] = "";
+	switch (e->kind) {
+	case SCN_EXPECT_POWER:
+		snprintf(v->what, sizeof(v->what), "%s (DUT) ends in power state %s", name,
+			 power_state_name(e->power));
+		if ((have = st->has_power)) {
+			snprintf(got, sizeof(got), "%s", power_state_name(st->power));
+			pass = st->power == e->power;
+		}
+		break;
+	case SCN_EXPECT_EXECUTED: {
+		uint64_t n = st->executed[e->asf_type - ASF_RESET];
+		snprintf(v->what, sizeof(v->what), "%s (DUT) executed %s", name,
+			 scn_asf_name(e->asf_type));
+		if ((have = st->has_executed)) {
+			snprintf(got, sizeof(got), "executed %llu time(s)", (unsigned long long)n);
+			pass = e->exact ? n == e->count : n > 0;
+		}
+		break;
+	}
+	case SCN_EXPECT_SAS:
+		snprintf(v->what, sizeof(v->what), "%s (DUT) committed %llu new SA(s)", name,
+			 (unsigned long long)e->count);
+		if ((have = st->has_commits)) {
+			snprintf(got, sizeof(got), "committed %llu",
+				 (unsigned long long)st->commits);
+			pass = st->commits == e->count;
+		}
+		break;
+	case SCN_EXPECT_IN_SYNC: {
+		const struct simnode *sv = serving_server(r);
+		int ci = sv ? server_find_client(&sv->u.s, name) : -1;
+		uint32_t srv = ci >= 0 ? server_client_spi(&sv->u.s, (size_t)ci) : 0;
+		snprintf(v->what, sizeof(v->what), "%s (DUT) and its server %s the same SA", name,
+			 e->in_sync ? "hold" : "do not hold");
+		if ((have = st->has_sa)) {
+			snprintf(got, sizeof(got), "DUT accepts %08x, server sends under %08x",
+				 st->spi_in, srv);
+			pass = (st->spi_in && st->spi_in == srv) == e->in_sync;
+		}
+		break;
+	}
+	default:
+		return false;
+	}
+	v->pass = pass;
+	v->na = !have;
+	snprintf(v->detail, sizeof(v->detail), "%s",
+		 have ? got : "N/A: the DUT's adapter did not report it");
+	return true;
+}
+
 static void
 judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 {
 	const struct scenario *sc = r->sc;
 	char buf[96];
 	memset(v, 0, sizeof(*v));
+	if (e->node == r->dut && r->dut_st && judge_dut(r, e, v))
+		return;
 	switch (e->kind) {
 	case SCN_EXPECT_POWER: {
 		enum power_state got = r->nodes[e->node].u.c.power;
@@ -809,6 +911,17 @@ write_counters(FILE *f, const struct counter *c, size_t n)
 static void
 write_node_json(FILE *f, const struct simnode *sn, const struct scn_node *nd)
 {
+	const struct run *r = sn->run;
+	if ((int)sn->idx == r->dut) {
+		/* played by the device under test: only what its adapter said */
+		fprintf(f, "    {\"name\": ");
+		json_str(f, nd->name);
+		fprintf(f, ", \"role\": \"%s\", \"dut\": true, \"adapter_state\": ",
+			nd->role == SCN_CLIENT ? "client" : "server");
+		json_str(f, r->dut_st ? r->dut_st->raw : "");
+		fprintf(f, "}");
+		return;
+	}
 	fprintf(f, "    {\"name\": ");
 	json_str(f, nd->name);
 	fprintf(f, ", \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\", \"ip\": \"%u.%u.%u.%u\"",
@@ -924,7 +1037,7 @@ write_results(const struct run *r, const struct run_opts *o, const struct run_re
 	fprintf(f, "  \"expectations\": [\n");
 	for (size_t i = 0; i <= sc->nexpects; i++) {
 		fprintf(f, "    {\"line\": %d, \"verdict\": \"%s\", \"what\": ",
-			i < sc->nexpects ? sc->expects[i].line : 0, v[i].pass ? "PASS" : "FAIL");
+			i < sc->nexpects ? sc->expects[i].line : 0, verdict_name(&v[i]));
 		json_str(f, v[i].what);
 		fprintf(f, ", \"observed\": ");
 		json_str(f, v[i].detail);
@@ -1088,6 +1201,11 @@ judge_requirements(const struct run *r, const struct verdict *v, const struct tr
 			req_mark_na(&res->req[k], sc->na[k].reason);
 	for (size_t i = 0; i < sc->nexpects; i++) {
 		const struct scn_expect *e = &sc->expects[i];
+		if (v[i].na) {
+			for (size_t j = 0; j < e->nreq; j++)
+				req_mark_na(&res->req[e->req[j]], v[i].detail);
+			continue;
+		}
 		if (e->nreq == 0)
 			req_add_check(&res->untagged, e->line, v[i].pass, v[i].what, v[i].detail);
 		for (size_t j = 0; j < e->nreq; j++)
@@ -1096,7 +1214,9 @@ judge_requirements(const struct run *r, const struct verdict *v, const struct tr
 	}
 	const struct verdict *tv = &v[sc->nexpects];
 	int k = req_index("REQ-TRACE-VERIFIES");
-	if (k >= 0)
+	if (k >= 0 && tv->na)
+		req_mark_na(&res->req[k], tv->detail);
+	else if (k >= 0)
 		req_add_check(&res->req[k], 0, tv->pass, tv->what, tv->detail);
 	for (size_t i = 0; i < sc->nnodes; i++)
 		servers += sc->nodes[i].role == SCN_SERVER;
@@ -1145,7 +1265,7 @@ report(const struct run *r, const struct verdict *v, FILE *log)
 	if (!log)
 		return;
 	for (size_t i = 0; i <= r->sc->nexpects; i++)
-		fprintf(log, "  %s  %s:%d  %s — %s\n", v[i].pass ? "PASS" : "FAIL", r->sc->path,
+		fprintf(log, "  %s  %s:%d  %s — %s\n", verdict_name(&v[i]), r->sc->path,
 			i < r->sc->nexpects ? r->sc->expects[i].line : 0, v[i].what, v[i].detail);
 }
 
@@ -1175,6 +1295,10 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	}
 	r->sc = sc;
+	r->opts = o;
+	r->only = o->net == RUN_NET_NODE ? (int)o->node : -1;
+	r->dut = o->net == RUN_NET_TAP && o->dut ? (int)o->node : -1;
+	r->end = o->net == RUN_NET_NODE ? UINT64_MAX : sc->duration;
 	res->seed = run_seed(sc, o);
 	r->seed = res->seed;
 	rng_seed(&r->rng, res->seed);
@@ -1205,13 +1329,14 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		goto out;
 	if ((rc = open_traces(r, o, err, errlen)))
 		goto out;
-	for (size_t i = 0; i < sc->nactions; i++)
+	/* a standalone node is driven through its control socket, not the timeline */
+	for (size_t i = 0; r->only < 0 && i < sc->nactions; i++)
 		engine_at(&r->eng, sc->actions[i].at, on_action, r, i);
-	if ((rc = link_schedule_node_faults(&r->link, on_node_fault, r))) {
+	if (r->only < 0 && (rc = link_schedule_node_faults(&r->link, on_node_fault, r))) {
 		snprintf(err, errlen, "cannot schedule the node faults: %s", rmc_strerror(rc));
 		goto out;
 	}
-	if (o->net == RUN_NET_TAP && (rc = run_tap_open(r, o, err, errlen)))
+	if (o->net != RUN_NET_VIRTUAL && (rc = run_tap_open(r, o, err, errlen)))
 		goto out;
 	r->clear.known = sc->security.enabled;
 	track_clear(r);
@@ -1221,23 +1346,26 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 	} else {
 		res->events = engine_run(&r->eng, sc->duration);
 	}
-	res->end_ns = sc->duration;
+	res->end_ns = r->tap ? engine_now(&r->eng) : sc->duration;
 	res->frames = r->obs.n;
 	if (!r->io_error)
 		r->io_error = r->link.error;
 	if (r->io_error) {
-		snprintf(err, errlen, "run failed: %s", rmc_strerror(r->io_error));
+		snprintf(err, errlen, "run failed: %s",
+			 r->dut_error[0] ? r->dut_error : rmc_strerror(r->io_error));
 		rc = r->io_error;
 		goto out;
 	}
+	if (r->dut >= 0 && (rc = run_dut_finish(r, err, errlen)))
+		goto out;
 	rc = trace_close(r->trace);
 	r->trace = NULL;
 	if (rc) {
 		snprintf(err, errlen, "%s/trace.pcap: write failed", o->outdir);
 		goto out;
 	}
-	if ((rc = export_keys(r, o, err, errlen)))
-		goto out;
+	if ((rc = export_keys(r, o, err, errlen)) || r->only >= 0)
+		goto out; /* a standalone node judges nothing: its harness does */
 	for (size_t i = 0; i < sc->nexpects; i++)
 		judge(r, &sc->expects[i], &v[i]);
 	/* One more verdict on every run: the trace, re-checked with no help from the nodes. */
@@ -1251,8 +1379,14 @@ run_scenario(const struct scenario *sc, const struct run_opts *o, struct run_res
 		snprintf(err, errlen, "%s/trace.pcap: %s", o->outdir, tv->detail);
 		goto out;
 	}
-	for (size_t i = 0; i <= sc->nexpects; i++)
-		v[i].pass ? res->npass++ : res->nfail++;
+	for (size_t i = 0; i <= sc->nexpects; i++) {
+		if (r->dut_na[0]) { /* the scenario could not be played as written */
+			v[i].na = true;
+			snprintf(v[i].detail, sizeof(v[i].detail), "N/A: %s", r->dut_na);
+		}
+		if (!v[i].na)
+			v[i].pass ? res->npass++ : res->nfail++;
+	}
 	summarize(r, res);
 	judge_requirements(r, v, tf, res);
 	report(r, v, o->log);
@@ -1281,6 +1415,7 @@ out:
 			explicit_bzero(r->stored, sc->nnodes * sizeof(*r->stored));
 		free(r->stored);
 		free(r->notes);
+		free(r->dut_st);
 		free(r);
 	}
 	free(v);

@@ -18,6 +18,7 @@
 enum run_net {
 	RUN_NET_VIRTUAL = 0, /* sim/lan in virtual time: deterministic, byte-identical traces */
 	RUN_NET_TAP,	     /* each node on a TAP in its own namespace, real time (root) */
+	RUN_NET_NODE,	     /* `rmcpsec node`: one node on a real interface, until told to stop */
 };
 
 struct run_opts {
@@ -32,6 +33,17 @@ struct run_opts {
 	const char *const *fault_specs;
 	size_t nfault_specs;
 	enum run_net net;
+	/*
+	 * RUN_NET_NODE: `node` is the one node that runs, on `iface`, driven through
+	 * the JSON-lines socket at `control` (docs/dut.md); the timeline is not played.
+	 * dut (RUN_NET_TAP): node `node` is a device under test reachable on `iface`,
+	 * its power events and state through the adapter command `dut_control`.
+	 */
+	size_t node;
+	const char *iface;
+	const char *control;
+	bool dut;
+	const char *dut_control;
 };
 
 struct run_result {

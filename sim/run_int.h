@@ -21,6 +21,7 @@
 #include "sim/trace_check.h"
 
 struct run_tap;
+struct dut_state;
 
 struct simnode {
 	struct run *run;
@@ -70,7 +71,22 @@ struct run {
 	struct store **stores; /* per server: its connection to the shared store */
 	char store_path[1100];
 	struct run_tap *tap; /* NULL: the virtual LAN carries the frames */
+	const struct run_opts *opts;
+	int only;		  /* node mode: the one node that runs here; -1 otherwise */
+	int dut;		  /* DUT mode: the node the device under test plays; -1 otherwise */
+	struct dut_state *dut_st; /* DUT mode: what the adapter reported at the end */
+	uint64_t end;		  /* the run's last instant: the duration, or never (node mode) */
+	bool stop;		  /* node mode: told to stop */
+	char dut_na[160];	  /* DUT mode: what it could not do (its verdicts are N/A), or "" */
+	char dut_error[256];	  /* DUT mode: why the adapter failed */
 };
+
+/* Whether node i is one of this process's reference nodes. */
+static inline bool
+run_node_here(const struct run *r, size_t i)
+{
+	return (r->only < 0 || (size_t)r->only == i) && r->dut != (int)i;
+}
 
 struct run_sa {
 	struct nvram_sa sa;
@@ -78,6 +94,10 @@ struct run_sa {
 	unsigned ord;  /* the client's Nth SA of the run */
 };
 
+/* Sends what the node's last step asked for (frames, timers, notes). */
+void run_flush(struct run *r, struct simnode *sn);
+/* The node's own clock: the run's, shifted by any clock jump. */
+uint64_t run_node_now(const struct run *r, const struct simnode *sn);
 /* A frame reached node `port` at the run's time now: the node handles it. */
 void run_deliver(struct run *r, size_t port, uint64_t now, const uint8_t *frame, size_t len);
 /* A frame left node `port` at time t: trace, per-node trace, observation log. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,9 @@
 
 #include "proto/err.h"
 #include "sim/json.h"
+#include "sim/node_ctl.h"
+#include "sim/run_dut.h"
+#include "sim/run_node.h"
 #include "sim/run_int.h"
 #include "sim/tap.h"
 #include "sim/tap_fault.h"
@@ -26,6 +30,9 @@ enum { TAP_NODE_RCVBUF = 1 << 20 };
 
 struct run_tap {
 	size_t n;
+	int iface_sock; /* node mode: the node's link; DUT mode: the forwarder's port to the DUT */
+	bool fwd_up;	/* false in node mode: the node is alone on its interface */
+	struct node_ctl ctl;
 	struct tap_ns ns[TAP_MAX_PORTS];
 	struct tap_dev dev[TAP_MAX_PORTS];
 	int sock[TAP_MAX_PORTS]; /* the node's end of its link */
@@ -90,10 +97,41 @@ node_link(struct run_tap *t, size_t i)
 	return RMC_OK;
 }
 
+/* A packet socket on an interface of the caller's namespace, every frame on it. */
+static int
+iface_socket(const char *ifname)
+{
+	int s = tap_node_socket(NULL, ifname, 0);
+	if (s < 0)
+		return s;
+	struct packet_mreq m = {.mr_ifindex = (int)if_nametoindex(ifname),
+				.mr_type = PACKET_MR_PROMISC};
+	int one = 1, buf = TAP_NODE_RCVBUF;
+	setsockopt(s, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &m, sizeof(m));
+	setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	return s;
+}
+
+/* `rmcpsec node`: the one node on the given interface, the control socket beside it. */
+static int
+open_node(struct run *r, const struct run_opts *o, char *err, size_t errlen)
+{
+	struct run_tap *t = r->tap;
+	t->n = r->sc->nnodes;
+	t->iface_sock = t->sock[r->only] = iface_socket(o->iface);
+	if (t->iface_sock < 0) {
+		snprintf(err, errlen, "--iface %s: cannot open a packet socket on it (%s; root?)",
+			 o->iface, rmc_strerror(t->iface_sock));
+		return RMC_EIO;
+	}
+	t->t0 = tap_now_ns();
+	return o->control ? node_ctl_open(&t->ctl, o->control, err, errlen) : RMC_OK;
+}
+
 int
 run_tap_open(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 {
-	(void)o;
 	const struct scenario *sc = r->sc;
 	if (sc->nnodes < 2 || sc->nnodes > TAP_MAX_PORTS) {
 		snprintf(err, errlen, "--net tap: %zu nodes; it carries 2 to %d", sc->nnodes,
@@ -106,13 +144,33 @@ run_tap_open(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 		return RMC_ENOMEM;
 	}
 	r->tap = t;
+	t->iface_sock = -1;
+	t->ctl.lfd = -1;
+	for (size_t i = 0; i < NODE_CTL_CLIENTS; i++)
+		t->ctl.cfd[i] = -1;
 	for (size_t i = 0; i < TAP_MAX_PORTS; i++) {
 		t->ns[i].fd = -1;
 		t->dev[i].fd = -1;
 		t->sock[i] = -1;
 	}
+	if (r->only >= 0)
+		return open_node(r, o, err, errlen);
 	int fds[TAP_MAX_PORTS];
+	if (r->dut >= 0) {
+		int rc = run_dut_begin(r, err, errlen);
+		if (rc)
+			return rc;
+		if ((t->iface_sock = iface_socket(o->iface)) < 0) {
+			snprintf(err, errlen, "--iface %s: cannot open a packet socket on it (%s)",
+				 o->iface, rmc_strerror(t->iface_sock));
+			return RMC_EIO;
+		}
+	}
 	for (size_t i = 0; i < sc->nnodes; i++, t->n++) {
+		if ((int)i == r->dut) {
+			fds[i] = t->iface_sock; /* the DUT is a port like any other */
+			continue;
+		}
 		int rc = node_link(t, i);
 		if (rc != RMC_OK) {
 			snprintf(err, errlen,
@@ -125,6 +183,7 @@ run_tap_open(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 		fds[i] = t->dev[i].fd;
 	}
 	int rc = tap_fwd_init(&t->fwd, fds, sc->nnodes, NULL);
+	t->fwd_up = rc == RMC_OK;
 	if (rc == RMC_OK) {
 		t->t0 = tap_now_ns();
 		rc = tap_fault_init_shared(&t->tf, sc, &r->link.fe, &r->obs, &t->fwd, t->t0);
@@ -146,6 +205,11 @@ run_tap_close(struct run *r)
 		return;
 	if (t->tf_up)
 		tap_fault_fini(&t->tf);
+	node_ctl_close(&t->ctl);
+	if (t->iface_sock >= 0)
+		close(t->iface_sock);
+	if (r->only >= 0)
+		t->sock[r->only] = -1;
 	for (size_t i = 0; i < t->n; i++) {
 		if (t->sock[i] >= 0)
 			close(t->sock[i]);
@@ -162,6 +226,8 @@ run_tap_send(struct run *r, size_t port, const uint8_t *frame, size_t len)
 	struct run_tap *t = r->tap;
 	if (send(t->sock[port], frame, len, 0) != (ssize_t)len)
 		t->node_tx_errors++;
+	else if (!t->fwd_up)
+		run_capture(r, port, rel_now(t), frame, len); /* a lone node traces its own link */
 }
 
 /* Frames for node i: each is handed over at the real time it was read. */
@@ -182,10 +248,12 @@ drain_node(struct run *r, size_t i, uint64_t *events)
 		if (from.sll_pkttype == PACKET_OUTGOING || (size_t)n > sizeof(t->rx))
 			continue;
 		uint64_t now = rel_now(t);
-		if (now > r->sc->duration)
+		if (now > r->end)
 			return RMC_OK; /* after the end: not the run's any more */
 		*events += engine_run(&r->eng, now);
 		engine_advance(&r->eng, now);
+		if (!t->fwd_up)
+			run_capture(r, i, now, t->rx, (size_t)n);
 		run_deliver(r, i, engine_now(&r->eng), t->rx, (size_t)n);
 	}
 }
@@ -205,56 +273,104 @@ static uint64_t
 next_wake(struct run *r)
 {
 	struct run_tap *t = r->tap;
-	uint64_t wake = r->sc->duration, next;
+	uint64_t wake = r->end, next;
 	if (engine_next(&r->eng, &next) == RMC_OK && next < wake)
 		wake = next;
-	uint64_t due = tap_fault_next_due(&t->tf);
+	uint64_t due = t->tf_up ? tap_fault_next_due(&t->tf) : UINT64_MAX;
 	if (due != UINT64_MAX && due - t->t0 < wake)
 		wake = due > t->t0 ? due - t->t0 : 0;
 	return wake;
+}
+
+/* What each polled descriptor is. */
+enum poll_kind { POLL_PORT, POLL_NODE, POLL_CTL };
+
+static size_t
+poll_set(const struct run *r, struct pollfd *pfd, uint8_t *kind, uint8_t *idx)
+{
+	const struct run_tap *t = r->tap;
+	size_t n = 0;
+	for (size_t i = 0; t->fwd_up && i < t->n; i++, n++) {
+		pfd[n] = (struct pollfd){.fd = t->fwd.fds[i], .events = POLLIN};
+		kind[n] = POLL_PORT;
+		idx[n] = (uint8_t)i;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->sock[i] < 0)
+			continue;
+		pfd[n] = (struct pollfd){.fd = t->sock[i], .events = POLLIN};
+		kind[n] = POLL_NODE;
+		idx[n++] = (uint8_t)i;
+	}
+	size_t c = node_ctl_pollfds(&t->ctl, pfd + n);
+	for (size_t i = 0; i < c; i++)
+		kind[n + i] = POLL_CTL;
+	return n + c;
+}
+
+static int
+serve(struct run *r, struct pollfd *pfd, const uint8_t *kind, const uint8_t *idx, size_t n,
+      uint64_t *events, char *err, size_t errlen)
+{
+	struct run_tap *t = r->tap;
+	for (size_t i = 0; i < n && kind[i] != POLL_CTL; i++) {
+		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
+			snprintf(err, errlen, "--net tap: poll failed on %s's link",
+				 r->sc->nodes[idx[i]].name);
+			return RMC_EIO;
+		}
+		if (!(pfd[i].revents & POLLIN))
+			continue;
+		int rc = kind[i] == POLL_PORT ? tap_fwd_drain(&t->fwd, idx[i])
+					      : drain_node(r, idx[i], events);
+		if (rc < 0) {
+			snprintf(err, errlen, "--net tap: reading %s's link failed",
+				 r->sc->nodes[idx[i]].name);
+			return rc;
+		}
+	}
+	size_t c = 0;
+	while (c < n && kind[c] != POLL_CTL)
+		c++;
+	if (c < n) {
+		uint64_t now = rel_now(t); /* a request is a step at the time it is answered */
+		*events += engine_run(&r->eng, now);
+		engine_advance(&r->eng, now);
+		node_ctl_service(&t->ctl, pfd + c, n - c, run_node_control, r);
+	}
+	return RMC_OK;
 }
 
 int
 run_tap_loop(struct run *r, uint64_t *events, char *err, size_t errlen)
 {
 	struct run_tap *t = r->tap;
-	struct pollfd pfd[2 * TAP_MAX_PORTS];
-	for (size_t i = 0; i < t->n; i++) {
-		pfd[i] = (struct pollfd){.fd = t->dev[i].fd, .events = POLLIN};
-		pfd[t->n + i] = (struct pollfd){.fd = t->sock[i], .events = POLLIN};
-	}
+	struct pollfd pfd[2 * TAP_MAX_PORTS + 1 + NODE_CTL_CLIENTS];
+	uint8_t kind[sizeof(pfd) / sizeof(pfd[0])], idx[sizeof(pfd) / sizeof(pfd[0])];
 	for (;;) {
 		uint64_t now = rel_now(t);
-		if (now >= r->sc->duration) {
-			*events += engine_run(&r->eng, r->sc->duration);
+		if (now >= r->end) {
+			*events += engine_run(&r->eng, r->end);
 			break;
 		}
 		*events += engine_run(&r->eng, now);
 		engine_advance(&r->eng, now);
-		tap_fault_release_due(&t->tf, tap_now_ns());
-		if (wait_until(t, pfd, 2 * t->n, next_wake(r)) != RMC_OK) {
+		if (t->tf_up)
+			tap_fault_release_due(&t->tf, tap_now_ns());
+		size_t n = poll_set(r, pfd, kind, idx);
+		if (wait_until(t, pfd, n, next_wake(r)) != RMC_OK) {
 			snprintf(err, errlen, "--net tap: ppoll: %s", strerror(errno));
 			return RMC_EIO;
 		}
-		for (size_t i = 0; i < 2 * t->n; i++) {
-			if (pfd[i].revents & (POLLERR | POLLNVAL)) {
-				snprintf(err, errlen, "--net tap: poll failed on %s",
-					 r->sc->nodes[i % t->n].name);
-				return RMC_EIO;
-			}
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			int rc =
-			    i < t->n ? tap_fwd_drain(&t->fwd, i) : drain_node(r, i - t->n, events);
-			if (rc < 0) {
-				snprintf(err, errlen, "--net tap: reading %s's link failed",
-					 r->sc->nodes[i % t->n].name);
-				return rc;
-			}
-		}
-		if (r->io_error)
+		int rc = serve(r, pfd, kind, idx, n, events, err, errlen);
+		if (rc)
+			return rc;
+		if (r->io_error || r->stop)
 			break;
 		if (interrupted) {
+			if (r->only >= 0)
+				break; /* a standalone node ends on a signal: that is how it stops
+					*/
 			snprintf(err, errlen, "--net tap: interrupted by signal %d",
 				 (int)interrupted);
 			return RMC_EIO;
