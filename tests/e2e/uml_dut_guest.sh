@@ -11,6 +11,8 @@
 #    UDP 664; the adapter then names that CHILD_SA's SPIs;
 #  - RMCP under ESP with the keys rmcpsec derived (the host has no ESP: sealed and opened
 #    by tests/uml/ipsec_ref.py): answered under the guest's SA, a replay dropped;
+#  - the same again with a second, fresh IKE SA (the server's refresh): the adapter and
+#    the guest's answers move to the new CHILD_SA;
 #  - uml-dut.sh stop leaves no netns, TAP, process or guest behind.
 # Usage (ctest): bash uml_dut_guest.sh RMCPSEC_BINARY SOURCE_DIR
 set -u
@@ -125,36 +127,44 @@ cat >"$T/shim/ip" <<SH
 echo "\$*" >>"$T/xfrm.log"
 SH
 chmod +x "$T/shim/ip"
-mkfifo "$T/ctl"
-ip netns exec "$NS" env PATH="$T/shim:$PATH" "$PEER" --initiate --local 192.0.2.1 \
-	--remote 192.0.2.101 --psk "$PSK" --suite gcm --ctl "$T/ctl" --exit-after 120 \
-	>"$T/peer.out" 2>&1 &
-PEER_PID=$!
-# the tool prints child-up once IKE_AUTH completed; its own retransmissions bound it
-for _ in $(seq 300); do
-	grep -q '^child-up' "$T/peer.out" && break
-	kill -0 "$PEER_PID" 2>/dev/null || break
-	sleep 0.2
-done
-cat "$T/peer.out"
-read -r _ suite _ spi_in _ spi_out _ < <(grep '^child-up' "$T/peer.out")
-if [ -n "${spi_out:-}" ]; then
-	ok "CHILD_SA $suite: ours in $spi_in out $spi_out"
-	s=$(bash "$A" state)
-	want=$(printf '{"power":"os_up","sa":{"spi_in":"0x%s","spi_out":"0x%s"},"nvram":false}' "$spi_out" "$spi_in")
-	[ "$s" = "$want" ] && ok "adapter names the CHILD_SA: $s" || fail "adapter state '$s', want '$want'"
-	echo "--- ESP"
-	ip netns exec "$NS" $PY "$DUT/dut_probe.py" esp --dut "$RMCPSEC_DUT_DIR/dut.json" \
-		--xfrm-log "$T/xfrm.log" --spi-in "$spi_in" --spi-out "$spi_out" || fail "ESP probe"
-else
-	fail "no CHILD_SA from IKE with charon"
-fi
-timeout 5 sh -c 'echo quit >"$1"' q "$T/ctl"
-wait "$PEER_PID"
-prc=$?
-PEER_PID=""
-[ $prc -eq 0 ] || fail "rmcpsec_ike_peer exit status $prc"
-grep -q '^error\|^ike-down' "$T/peer.out" && fail "IKE error event"
+# ike_round NAME SEED: one IKE SA + CHILD_SA from rmcpsec's initiator (as the server does
+# at every refresh: always a fresh IKE SA), the adapter's view, RMCP under ESP.
+ike_round() {
+	local n=$1 seed=$2 suite spi_in spi_out s want prc
+	mkfifo "$T/ctl.$n"
+	ip netns exec "$NS" env PATH="$T/shim:$PATH" "$PEER" --initiate --local 192.0.2.1 \
+		--remote 192.0.2.101 --psk "$PSK" --suite gcm --seed "$seed" --ctl "$T/ctl.$n" \
+		--exit-after 120 >"$T/peer.$n" 2>&1 &
+	PEER_PID=$!
+	# the tool prints child-up once IKE_AUTH completed; its own retransmissions bound it
+	for _ in $(seq 300); do
+		grep -q '^child-up' "$T/peer.$n" && break
+		kill -0 "$PEER_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	cat "$T/peer.$n"
+	read -r _ suite _ spi_in _ spi_out _ < <(grep '^child-up' "$T/peer.$n")
+	if [ -n "${spi_out:-}" ]; then
+		ok "$n: CHILD_SA $suite: ours in $spi_in out $spi_out"
+		s=$(bash "$A" state)
+		want=$(printf '{"power":"os_up","sa":{"spi_in":"0x%s","spi_out":"0x%s"},"nvram":false}' "$spi_out" "$spi_in")
+		[ "$s" = "$want" ] && ok "$n: adapter names the newest CHILD_SA: $s" ||
+			fail "$n: adapter state '$s', want '$want'"
+		echo "--- $n: ESP"
+		ip netns exec "$NS" $PY "$DUT/dut_probe.py" esp --dut "$RMCPSEC_DUT_DIR/dut.json" \
+			--xfrm-log "$T/xfrm.log" --spi-in "$spi_in" --spi-out "$spi_out" || fail "$n: ESP probe"
+	else
+		fail "$n: no CHILD_SA from IKE with charon"
+	fi
+	timeout 5 sh -c 'echo quit >"$1"' q "$T/ctl.$n"
+	wait "$PEER_PID"
+	prc=$?
+	PEER_PID=""
+	[ $prc -eq 0 ] || fail "$n: rmcpsec_ike_peer exit status $prc"
+	! grep -q '^error\|^ike-down' "$T/peer.$n" || fail "$n: IKE error event"
+}
+ike_round first 1
+ike_round refresh 2
 
 D=$RMCPSEC_DUT_DIR
 bash "$DUT/uml-dut.sh" stop
@@ -174,6 +184,7 @@ rpl=$(awk '$1 == "XfrmInStateSeqError" { print $2 }' "$D/xfrm_stat.txt")
 [ "${rpl:-0}" -ge 1 ] && ok "guest kernel: XfrmInStateSeqError $rpl (the replayed ESP packet)" ||
 	fail "guest kernel saw no replay (XfrmInStateSeqError ${rpl:-?})"
 grep -q "mode transport" "$D/xfrm_state.txt" || fail "no transport-mode state in the guest"
+[ "$(grep -c 'CHILD_SA rmcp{[0-9]*} established' "$L")" -eq 2 ] || fail "charon: want two CHILD_SAs"
 ip netns list | grep -qw "$NS" && fail "netns $NS left behind"
 pgrep -f "UMLWORK=$D " >/dev/null && fail "a UML process is left"
 if [ $FAILED -ne 0 ]; then
