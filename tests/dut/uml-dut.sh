@@ -30,6 +30,7 @@ alive() { [ -f "$DIR/supervisor.pid" ] && kill -0 "$(cat "$DIR/supervisor.pid")"
 # (guest gone, timeout, SIGTERM from `stop`).
 supervise() {
 	. "$SRC/tests/uml/uml.sh"
+	# shellcheck disable=SC2034 # read by uml.sh
 	UML_TIMEOUT=${UMLDUT_TIMEOUT:-1800}
 	uml_init || exit 1
 	trap 'rc=$?; uml_cleanup; echo $rc >"$DIR/supervisor.rc"' EXIT
@@ -37,7 +38,8 @@ supervise() {
 	ip netns exec "$UML_NETNS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$UML_NETNS" link set "$UML_TAP" up || exit 1
-	printf 'NETNS=%s\nTAP=%s\n' "$UML_NETNS" "$UML_TAP" >"$DIR/link.env"
+	printf 'NETNS=%s\nTAP=%s\nUMLDIR=%s\nRAMDIR=%s\n' "$UML_NETNS" "$UML_TAP" "$UML_DIR" \
+		"$UML_RAMDIR" >"$DIR/link.env"
 	uml_run_guest "$DIR" "$SRC/tests/uml/guest/dut-client.sh"
 	rc=$?
 	[ $rc -eq 0 ] || uml_dump_log
@@ -77,7 +79,7 @@ wait_gone() {
 }
 
 stop() {
-	local pid bad=0 NETNS="" TAP=""
+	local pid bad=0 NETNS="" TAP="" UMLDIR="" RAMDIR="" d
 	touch "$DIR/stop"
 	if [ -f "$DIR/supervisor.pid" ]; then
 		pid=$(cat "$DIR/supervisor.pid")
@@ -98,6 +100,14 @@ stop() {
 		echo "uml-dut: leftover linux.uml for $DIR" >&2
 		bad=1
 	fi
+	# a supervisor killed with SIGKILL ran no trap: its scratch folders are ours to remove
+	for d in "$UMLDIR" "$RAMDIR"; do
+		case $d in /tmp/rmcpsec-uml.* | /dev/shm/rmcpsec-uml.*) ;; *) continue ;; esac
+		[ -e "$d" ] || continue
+		echo "uml-dut: removing leftover $d" >&2
+		rm -rf "$d"
+		bad=1
+	done
 	return $bad
 }
 

@@ -187,6 +187,27 @@ grep -q "mode transport" "$D/xfrm_state.txt" || fail "no transport-mode state in
 [ "$(grep -c 'CHILD_SA rmcp{[0-9]*} established' "$L")" -eq 2 ] || fail "charon: want two CHILD_SAs"
 ip netns list | grep -qw "$NS" && fail "netns $NS left behind"
 pgrep -f "UMLWORK=$D " >/dev/null && fail "a UML process is left"
+
+# A supervisor killed with SIGKILL runs no trap: `stop` must still leave nothing behind
+# (and say so by its exit status 1).
+K=$T/killed
+mkdir -p "$K" && cp "$D/dut.json" "$K/"
+out=$(RMCPSEC_DUT_DIR=$K bash "$DUT/uml-dut.sh" start)
+NS2=$(echo "$out" | sed -n 's/^netns=//p')
+if [ -n "$NS2" ]; then
+	. "$K/link.env"
+	kill -KILL "$(cat "$K/supervisor.pid")"
+	RMCPSEC_DUT_DIR=$K bash "$DUT/uml-dut.sh" stop 2>"$K/stop.err"
+	krc=$?
+	[ $krc -eq 1 ] || fail "stop after SIGKILL: exit $krc, want 1 (it cleaned up)"
+	ip netns list | grep -qw "$NS2" && fail "SIGKILL: netns $NS2 left behind"
+	pgrep -f "UMLWORK=$K " >/dev/null && fail "SIGKILL: a UML process is left"
+	[ -e "$UMLDIR" ] || [ -e "$RAMDIR" ] && fail "SIGKILL: $UMLDIR or $RAMDIR left behind"
+	ok "after SIGKILL of the supervisor, stop removed: $(tr '\n' ' ' <"$K/stop.err")"
+else
+	fail "second start (for the SIGKILL case): $out"
+fi
+
 if [ $FAILED -ne 0 ]; then
 	echo "--- supervisor.log"; tail -n 30 "$D/supervisor.log"
 	echo "--- guest.out"; tail -n 30 "$D/guest.out"
