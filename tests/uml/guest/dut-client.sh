@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The UML client DUT (docs/dut-uml.md), guest side: the scenario client's address on
 # vec0, strongSwan's charon as the host's IKEv2 responder on the kernel's XFRM (transport
 # mode, UDP 664 both sides, rmcpsec's initiator proposals), XFRM block policies that
@@ -12,7 +13,7 @@ trap ch_stop_all EXIT
 W=$UMLWORK
 rm -f "$W/ready" "$W/state.json" "$W/state.req"
 # One Python start (slow under UML) turns the JSON into shell assignments.
-eval "$($G_PY - "$W/dut.json" <<'PY'
+vars=$($G_PY - "$W/dut.json" <<'PY'
 import json, shlex, sys
 c = json.load(open(sys.argv[1]))
 esp = {"esp-aes-gcm-128": ("esp", "aes128gcm16"), "esp-aes-gcm-256": ("esp", "aes256gcm16"),
@@ -23,7 +24,8 @@ v = {"D_IP": c["ip"], "D_MAC": c["mac"], "D_PSK": c.get("psk_hex") or "",
      "D_SERVERS": " ".join(s["ip"] for s in c.get("servers", []))}
 print("\n".join("%s=%s" % (k, shlex.quote(str(x))) for k, x in v.items()))
 PY
-)" || { g_fail "cannot read $W/dut.json"; exit 1; }
+) || { g_fail "cannot read $W/dut.json"; exit 1; }
+eval "$vars"
 [ "$D_KEX" = ike ] && [ -n "$D_PROP" ] && [ -n "$D_PSK" ] ||
 	{ g_fail "this DUT needs key_exchange ike and an ESP or AH suite (got '$D_KEX')"; exit 1; }
 
