@@ -129,6 +129,23 @@ parse_count(json_t *v, const char *field, uint64_t *n, char *err, size_t errlen)
 }
 
 static int
+parse_spi(json_t *spi, const char *field, uint32_t *out, char *err, size_t errlen)
+{
+	if (json_is_null(spi)) {
+		*out = 0;
+		return RMC_OK;
+	}
+	char *end;
+	errno = 0;
+	const char *t = json_string_value(spi);
+	unsigned long v = t ? strtoul(t, &end, 16) : 0;
+	if (!t || errno || *end || v > UINT32_MAX || v == 0)
+		return bad(err, errlen, field, "want a non-zero 32-bit hex SPI");
+	*out = (uint32_t)v;
+	return RMC_OK;
+}
+
+static int
 parse_sa(json_t *sa, struct dut_state *st, char *err, size_t errlen)
 {
 	if (json_is_null(sa))
@@ -136,12 +153,30 @@ parse_sa(json_t *sa, struct dut_state *st, char *err, size_t errlen)
 	json_t *spi = json_object_get(sa, "spi_in");
 	if (!json_is_object(sa) || !json_is_string(spi))
 		return bad(err, errlen, "sa", "want null or {\"spi_in\": \"0x...\"}");
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(json_string_value(spi), &end, 16);
-	if (errno || *end || v > UINT32_MAX || v == 0)
-		return bad(err, errlen, "sa.spi_in", "want a non-zero 32-bit hex SPI");
-	st->spi_in = (uint32_t)v;
+	return parse_spi(spi, "sa.spi_in", &st->spi_in, err, errlen);
+}
+
+static int
+parse_clients(json_t *cl, struct dut_state *st, char *err, size_t errlen)
+{
+	const char *name;
+	json_t *v;
+	if (!json_is_object(cl))
+		return bad(err, errlen, "clients", "want {\"NAME\": {\"spi_out\": ...}, ...}");
+	json_object_foreach(cl, name, v)
+	{
+		if (st->nclients == DUT_CLIENTS)
+			return bad(err, errlen, "clients", "more clients than rmcpsec keeps");
+		if (!json_is_object(v) || strlen(name) >= sizeof(st->clients[0].name))
+			return bad(err, errlen, "clients",
+				   "want NAME: {\"spi_out\": \"0x...\" | null}");
+		snprintf(st->clients[st->nclients].name, sizeof(st->clients[0].name), "%s", name);
+		if (parse_spi(json_object_get(v, "spi_out"), "clients.spi_out",
+			      &st->clients[st->nclients].spi_out, err, errlen))
+			return RMC_EINVAL;
+		st->nclients++;
+	}
+	st->has_clients = true;
 	return RMC_OK;
 }
 
@@ -189,6 +224,8 @@ dut_state_parse(const char *text, struct dut_state *st, char *err, size_t errlen
 	}
 	if (rc == RMC_OK && (v = json_object_get(o, "executed")))
 		rc = parse_executed(v, st, err, errlen);
+	if (rc == RMC_OK && (v = json_object_get(o, "clients")))
+		rc = parse_clients(v, st, err, errlen);
 	json_decref(o);
 	return rc;
 }

@@ -20,15 +20,21 @@ enum {
 	DUT_EXIT_UNSUPPORTED = 3,
 	DUT_TIMEOUT_MS = 30000,
 	DUT_OUT_MAX = 4096, /* bytes of the adapter's stdout kept */
+	DUT_CLIENTS = 16,   /* a server DUT's clients reported */
 };
 
 /* What `CMD state` said; each has_ flag tells whether the DUT reported it. */
 struct dut_state {
-	bool has_power, has_sa, has_commits, has_executed;
+	bool has_power, has_sa, has_commits, has_executed, has_clients;
 	enum power_state power;
 	uint32_t spi_in; /* the SPI the DUT accepts management under: the server sends under it */
 	uint64_t commits;
 	uint64_t executed[4]; /* Reset, Power-up, Power-down, Power cycle */
+	struct {
+		char name[32];
+		uint32_t spi_out; /* a server DUT: the SPI it sends to that client under; 0: none */
+	} clients[DUT_CLIENTS];
+	size_t nclients;
 	char raw[DUT_OUT_MAX];
 };
 
@@ -43,7 +49,9 @@ int dut_call(const char *cmd, const char *const *args, char *out, size_t cap, ch
 
 /*
  * Parses the state line: {"power": "os_up", "sa": {"spi_in": "0x1234abcd"} | null,
- * "commits": N, "executed": {"reset": N, ...}}; every field optional. 0, or
+ * "commits": N, "executed": {"reset": N, ...}} (a client), {"power": ...,
+ * "clients": {"c1": {"spi_out": "0x..." | null}, ...}} (a server); every
+ * field optional. 0, or
  * RMC_EINVAL with err naming the field.
  */
 int dut_state_parse(const char *text, struct dut_state *st, char *err, size_t errlen);
