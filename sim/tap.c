@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "proto/err.h"
+#include "sim/tap_ring.h"
 
 extern char **environ;
 
@@ -305,9 +306,35 @@ mac_lookup(const struct tap_fwd *f, const uint8_t *mac)
 	return -1;
 }
 
+int
+tap_fwd_batch(struct tap_fwd *f)
+{
+	if (f->ring)
+		return RMC_OK;
+	f->ring = tap_ring_open(f);
+	return f->ring ? RMC_OK : RMC_EIO;
+}
+
+void
+tap_fwd_free(struct tap_fwd *f)
+{
+	if (!f)
+		return;
+	tap_ring_close(f->ring);
+	f->ring = NULL;
+}
+
 void
 tap_fwd_write(struct tap_fwd *f, size_t to, const uint8_t *p, size_t len)
 {
+	if (f->ring && f->in_drain) {
+		int rc = tap_ring_queue(f->ring, f, to, p, len);
+		if (rc != RMC_OK) {
+			f->st[to].tx_error++;
+			f->ring_error = rc;
+		}
+		return;
+	}
 	ssize_t w = write(f->fds[to], p, len);
 	if (w == (ssize_t)len) {
 		f->st[to].tx++;
@@ -318,47 +345,82 @@ tap_fwd_write(struct tap_fwd *f, size_t to, const uint8_t *p, size_t len)
 }
 
 static void
-tap_send(struct tap_fwd *f, uint64_t now, size_t from, size_t to, size_t len)
+tap_send(struct tap_fwd *f, const uint8_t *p, uint64_t now, size_t from, size_t to, size_t len)
 {
 	if (!f->fate) {
-		tap_fwd_write(f, to, f->buf, len);
+		tap_fwd_write(f, to, p, len);
 		return;
 	}
-	memcpy(f->scratch, f->buf, len);
+	memcpy(f->scratch, p, len);
 	if (f->fate(f->fate_ctx, now, f->frames, from, to, f->scratch, len))
 		f->fault_dropped++;
 }
 
 static void
-tap_frame(struct tap_fwd *f, size_t from, size_t len)
+tap_frame(struct tap_fwd *f, const uint8_t *p, size_t from, size_t len)
 {
 	uint64_t now = tap_now_ns();
 	f->frames++;
 	f->st[from].rx++;
 	if (f->trace)
-		trace_write(f->trace, now, f->buf, len);
+		trace_write(f->trace, now, p, len);
 	if (f->capture)
-		f->capture(f->capture_ctx, now, f->frames, from, f->buf, len);
+		f->capture(f->capture_ctx, now, f->frames, from, p, len);
 	if (len < 14) {
 		f->oversize++; /* runt: no Ethernet header to switch on */
 		return;
 	}
-	mac_learn(f, f->buf + 6, from);
-	int port = (f->buf[0] & 1) ? -1 : mac_lookup(f, f->buf);
+	mac_learn(f, p + 6, from);
+	int port = (p[0] & 1) ? -1 : mac_lookup(f, p);
 	if (port >= 0) {
 		if ((size_t)port != from)
-			tap_send(f, now, from, (size_t)port, len);
+			tap_send(f, p, now, from, (size_t)port, len);
 		return;
 	}
 	f->flooded++;
 	for (size_t to = 0; to < f->nports; to++)
 		if (to != from)
-			tap_send(f, now, from, to, len);
+			tap_send(f, p, now, from, to, len);
+}
+
+/* One drain through the ring: one enter for the reads, one for the writes. */
+static int
+tap_drain_ring(struct tap_fwd *f, size_t port)
+{
+	int32_t res[TAP_DRAIN_BUDGET];
+	int rc = tap_ring_read(f->ring, port, TAP_DRAIN_BUDGET, res);
+	f->ring_enters++;
+	if (rc != RMC_OK)
+		return rc;
+	int n = 0;
+	f->in_drain = true;
+	f->ring_error = RMC_OK;
+	for (unsigned i = 0; i < TAP_DRAIN_BUDGET; i++) {
+		if (res[i] == -EAGAIN || res[i] == -EINTR)
+			continue;
+		if (res[i] < 0) {
+			rc = RMC_EIO;
+			break;
+		}
+		/* read() on a TAP returns one frame; a longer one is cut to the buffer. */
+		if ((size_t)res[i] == TAP_FRAME_MAX)
+			f->oversize++;
+		tap_frame(f, tap_ring_slot(f->ring, i), port, (size_t)res[i]);
+		n++;
+	}
+	f->in_drain = false;
+	int frc = tap_ring_flush(f->ring, f);
+	f->ring_enters += n > 0; /* nothing read: nothing queued, no enter */
+	if (rc == RMC_OK)
+		rc = frc != RMC_OK ? frc : f->ring_error;
+	return rc != RMC_OK ? rc : n;
 }
 
 int
 tap_fwd_drain(struct tap_fwd *f, size_t port)
 {
+	if (f->ring)
+		return tap_drain_ring(f, port);
 	int n = 0;
 	while (n < TAP_DRAIN_BUDGET) {
 		ssize_t r = read(f->fds[port], f->buf, sizeof(f->buf));
@@ -372,7 +434,7 @@ tap_fwd_drain(struct tap_fwd *f, size_t port)
 		/* read() on a TAP returns one frame; a longer one is cut to the buffer. */
 		if ((size_t)r == sizeof(f->buf))
 			f->oversize++;
-		tap_frame(f, port, (size_t)r);
+		tap_frame(f, f->buf, port, (size_t)r);
 		n++;
 	}
 	return n;

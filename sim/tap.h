@@ -119,6 +119,10 @@ struct tap_fwd {
 	uint64_t polls; /* frames / polls: how many frames one wake-up moves */
 	uint8_t buf[TAP_FRAME_MAX];
 	uint8_t scratch[TAP_FRAME_MAX];
+	struct tap_ring *ring; /* NULL: one read()/write() per frame (tap_fwd_batch) */
+	bool in_drain;	       /* tap_fwd_write queues on the ring instead of writing */
+	int ring_error;	       /* a failed flush inside tap_fwd_write, reported by the drain */
+	uint64_t ring_enters;  /* io_uring_enter calls: frames / ring_enters per call */
 };
 
 /* fds are TAP descriptors (tap_dev.fd), one port each; trace may be NULL. */
@@ -141,6 +145,18 @@ int tap_fwd_step(struct tap_fwd *f, int timeout_ms, int stop_fd, bool *stop);
  * tap mode). Returns the frames read or a negative rmc_err.
  */
 int tap_fwd_drain(struct tap_fwd *f, size_t port);
+/*
+ * Optional: batches each drain through io_uring (sim/tap_ring.h): the
+ * reads of one port's drain in one system call, the writes they produce in
+ * one more, flushed before tap_fwd_drain returns, so every frame read is
+ * written (or counted as tx_error) by then, in order, exactly as without
+ * batching. tap_fwd_write outside a drain still writes at once. Returns 0,
+ * or RMC_EIO when the kernel refuses io_uring (the forwarder then keeps
+ * read/write). Call after tap_fwd_init; release with tap_fwd_free.
+ */
+int tap_fwd_batch(struct tap_fwd *f);
+/* Releases what tap_fwd_batch set up (nothing else needs it); NULL-safe. */
+void tap_fwd_free(struct tap_fwd *f);
 /* Forwards until stop_fd becomes readable or hangs up. */
 int tap_fwd_run(struct tap_fwd *f, int stop_fd);
 /* Real time for traces and fault windows: CLOCK_REALTIME in ns. */

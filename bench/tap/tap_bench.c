@@ -51,9 +51,11 @@ enum {
 	BENCH_FRAME = 60,	  /* minimum Ethernet frame without FCS */
 	BENCH_IDLE_MS = 500,
 	BENCH_RCVBUF = 1 << 20,
-	BENCH_SPINS = 64,
-	/* yields before the writer sleeps on the futex */ /* the reader gives up this long after
-							      the last frame */
+	BENCH_SPINS = 64,	/* yields before the writer sleeps on the futex */
+	BENCH_BATCH = 64,	/* frames per sendmmsg on the writing node */
+	BENCH_RING_FRAME = 256, /* TPACKET_V2 slot: header, sockaddr_ll, 60-byte frame */
+	BENCH_RING_BLOCK = 4096,
+	BENCH_RING_FRAMES = 1024, /* far above the window: the ring never fills */
 };
 
 struct counts {
@@ -62,19 +64,66 @@ struct counts {
 	_Atomic int writer_waits; /* the writer sleeps on `wake` until the window half drains */
 	_Atomic uint32_t wake;	  /* futex word */
 	uint64_t t_start, t_end;
+	double cpu_writer, cpu_reader; /* each thread's own CPU seconds */
 };
 
 /* What the forwarder process reports back through shared memory. */
 struct fwd_report {
+	double cpu;
+	bool batched; /* io_uring (tap_fwd_batch) */
+	uint64_t enters;
 	uint64_t rx, forwarded, tx_error, fault_dropped, flooded, traced, polls;
 	int rc;
+};
+
+/* A TPACKET_V2 receive ring on the reading node's packet socket. */
+struct rx_ring {
+	uint8_t *map;
+	size_t frames, frame_size, next;
 };
 
 struct side {
 	int wfd, rfd; /* writer's and reader's descriptors */
 	uint64_t frames, window;
 	struct counts *c;
+	bool batch_tx;	    /* wfd is a packet socket: sendmmsg in batches */
+	struct rx_ring *rx; /* non-NULL: rfd is a packet socket with an RX ring */
+	bool pin;	    /* harness: the node threads share CPU 0, the forwarder has CPU 1 */
 };
+
+/* Variant switches for measuring what each change is worth (bench/tap/README.md). */
+static bool
+env_is(const char *name, const char *value)
+{
+	const char *v = getenv(name);
+	return v && strcmp(v, value) == 0;
+}
+
+/* Pins the calling thread to one CPU when TAP_BENCH_PIN is set; best effort. */
+static void
+pin(const char *role, int cpu)
+{
+	const char *v = getenv("TAP_BENCH_PIN");
+	if (!v || !*v || strcmp(v, "0") == 0)
+		return;
+	char key[32];
+	snprintf(key, sizeof(key), "TAP_BENCH_CPU_%s", role);
+	if (getenv(key))
+		cpu = atoi(getenv(key));
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static double
+thread_cpu(void)
+{
+	struct rusage u;
+	getrusage(RUSAGE_THREAD, &u);
+	return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+	       (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 static uint64_t
 mono_ns(void)
@@ -146,6 +195,8 @@ static void *
 writer(void *arg)
 {
 	struct side *s = arg;
+	if (s->pin)
+		pin("WRITER", 0);
 	uint8_t f[BENCH_FRAME];
 	s->c->t_start = mono_ns();
 	for (uint64_t seq = 0; seq < s->frames; seq++) {
@@ -166,7 +217,118 @@ writer(void *arg)
 			break;
 		}
 	}
+	s->c->cpu_writer = thread_cpu();
 	atomic_store(&s->c->writer_done, 1);
+	return NULL;
+}
+
+/*
+ * The writing node on a packet socket: up to BENCH_BATCH frames per
+ * sendmmsg, never more than the window allows.
+ */
+static void *
+writer_batched(void *arg)
+{
+	struct side *s = arg;
+	if (s->pin)
+		pin("WRITER", 0);
+	static uint8_t f[BENCH_BATCH][BENCH_FRAME];
+	struct iovec iov[BENCH_BATCH];
+	struct mmsghdr m[BENCH_BATCH];
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < BENCH_BATCH; i++) {
+		iov[i] = (struct iovec){.iov_base = f[i], .iov_len = BENCH_FRAME};
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	s->c->t_start = mono_ns();
+	uint64_t seq = 0;
+	while (seq < s->frames) {
+		if (!window_wait(s->c, seq, s->window)) {
+			fprintf(stderr, "tap_bench: stalled with %" PRIu64 " frames in flight\n",
+				seq - atomic_load(&s->c->received));
+			break;
+		}
+		uint64_t room = s->window - (seq - atomic_load(&s->c->received));
+		uint64_t n = s->frames - seq;
+		if (n > room)
+			n = room;
+		if (n > BENCH_BATCH)
+			n = BENCH_BATCH;
+		for (uint64_t i = 0; i < n; i++)
+			frame_fill(f[i], seq + i);
+		int w = sendmmsg(s->wfd, m, (unsigned)n, 0);
+		if (w > 0) {
+			seq += (uint64_t)w;
+			atomic_fetch_add(&s->c->sent, (uint64_t)w);
+		} else if (w < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)) {
+			sched_yield(); /* the send buffer was full: nothing sent, retry */
+		} else {
+			perror("tap_bench: sendmmsg");
+			break;
+		}
+	}
+	s->c->cpu_writer = thread_cpu();
+	atomic_store(&s->c->writer_done, 1);
+	return NULL;
+}
+
+/* One frame arrived at the reader: order check, count, wake the writer. */
+static void
+reader_got(struct side *s, const uint8_t *f, size_t len, uint64_t *expect)
+{
+	if (len < 14 + 8 || f[12] != BENCH_ETHERTYPE >> 8 || f[13] != (BENCH_ETHERTYPE & 0xff))
+		return;
+	uint64_t seq;
+	memcpy(&seq, f + 14, sizeof(seq));
+	if (seq != *expect)
+		atomic_fetch_add(&s->c->misordered, 1);
+	*expect = seq + 1;
+	uint64_t got = atomic_fetch_add(&s->c->received, 1) + 1;
+	s->c->t_end = mono_ns();
+	if (atomic_load(&s->c->writer_waits) && atomic_load(&s->c->sent) - got <= s->window / 2)
+		futex_wake(&s->c->wake);
+}
+
+/* The reading node on its RX ring: no system call while frames are queued. */
+static void *
+reader_ring(void *arg)
+{
+	struct side *s = arg;
+	if (s->pin)
+		pin("READER", 0);
+	struct rx_ring *r = s->rx;
+	uint64_t expect = 0;
+	unsigned idle = 0;
+	struct pollfd p = {.fd = s->rfd, .events = POLLIN};
+	for (;;) {
+		if (atomic_load(&s->c->writer_done) &&
+		    atomic_load(&s->c->received) >= atomic_load(&s->c->sent))
+			break;
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(r->map + r->next * r->frame_size);
+		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
+			/*
+			 * Yield before sleeping: a sleeping reader makes the
+			 * forwarder pay a wake-up for every frame it delivers.
+			 */
+			if (++idle < BENCH_SPINS) {
+				sched_yield();
+				continue;
+			}
+			idle = 0;
+			int n = poll(&p, 1, atomic_load(&s->c->writer_done) ? BENCH_IDLE_MS : 1);
+			if (n == 0 && atomic_load(&s->c->writer_done))
+				break;
+			continue;
+		}
+		idle = 0;
+		reader_got(s, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, &expect);
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		r->next = (r->next + 1) % r->frames;
+	}
+	s->c->cpu_reader = thread_cpu();
+	atomic_store(&s->c->reader_done, 1);
+	futex_wake(&s->c->wake);
 	return NULL;
 }
 
@@ -174,6 +336,8 @@ static void *
 reader(void *arg)
 {
 	struct side *s = arg;
+	if (s->pin)
+		pin("READER", 0);
 	uint8_t f[TAP_FRAME_MAX];
 	uint64_t expect = 0;
 	struct pollfd p = {.fd = s->rfd, .events = POLLIN};
@@ -191,20 +355,9 @@ reader(void *arg)
 				break;
 			continue;
 		}
-		if (r < 14 + 8 || f[12] != BENCH_ETHERTYPE >> 8 ||
-		    f[13] != (BENCH_ETHERTYPE & 0xff))
-			continue;
-		uint64_t seq;
-		memcpy(&seq, f + 14, sizeof(seq));
-		if (seq != expect)
-			atomic_fetch_add(&s->c->misordered, 1);
-		expect = seq + 1;
-		uint64_t got = atomic_fetch_add(&s->c->received, 1) + 1;
-		s->c->t_end = mono_ns();
-		if (atomic_load(&s->c->writer_waits) &&
-		    atomic_load(&s->c->sent) - got <= s->window / 2)
-			futex_wake(&s->c->wake);
+		reader_got(s, f, (size_t)r, &expect);
 	}
+	s->c->cpu_reader = thread_cpu();
 	atomic_store(&s->c->reader_done, 1);
 	futex_wake(&s->c->wake);
 	return NULL;
@@ -214,9 +367,9 @@ static int
 measure(struct side *s)
 {
 	pthread_t w, r;
-	if (pthread_create(&r, NULL, reader, s) != 0)
+	if (pthread_create(&r, NULL, s->rx ? reader_ring : reader, s) != 0)
 		return -1;
-	if (pthread_create(&w, NULL, writer, s) != 0) {
+	if (pthread_create(&w, NULL, s->batch_tx ? writer_batched : writer, s) != 0) {
 		atomic_store(&s->c->writer_done, 1);
 		pthread_join(r, NULL);
 		return -1;
@@ -279,8 +432,9 @@ run_raw(uint64_t frames, uint64_t window)
 	double cpu = cpu_secs() - cpu0;
 	uint64_t sent = atomic_load(&c.sent), got = atomic_load(&c.received);
 	printf("mode=raw sent=%" PRIu64 " received=%" PRIu64 " lost=%" PRIu64 " misordered=%" PRIu64
-	       " fps=%.0f cpu_s=%.3f\n",
-	       sent, got, sent - got, atomic_load(&c.misordered), fps(&c), cpu);
+	       " fps=%.0f cpu_s=%.3f cpu_writer=%.3f cpu_reader=%.3f\n",
+	       sent, got, sent - got, atomic_load(&c.misordered), fps(&c), cpu, c.cpu_writer,
+	       c.cpu_reader);
 	rc = 0;
 out:
 	tap_dev_destroy(&a);
@@ -289,10 +443,34 @@ out:
 	return rc;
 }
 
+/* A TPACKET_V2 RX ring on packet socket fd, mapped into r. */
+static int
+rx_ring_open(int fd, struct rx_ring *r)
+{
+	int v = TPACKET_V2;
+	struct tpacket_req req = {
+	    .tp_block_size = BENCH_RING_BLOCK,
+	    .tp_block_nr = BENCH_RING_FRAMES * BENCH_RING_FRAME / BENCH_RING_BLOCK,
+	    .tp_frame_size = BENCH_RING_FRAME,
+	    .tp_frame_nr = BENCH_RING_FRAMES,
+	};
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) != 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0)
+		return -1;
+	size_t len = (size_t)req.tp_block_size * req.tp_block_nr;
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	*r =
+	    (struct rx_ring){.map = m, .frames = BENCH_RING_FRAMES, .frame_size = BENCH_RING_FRAME};
+	return 0;
+}
+
 /* The forwarder process: the two TAP descriptors, a trace, until stop hangs up. */
 static void
 forwarder(int fa, int fb, const char *trace_path, int stop, struct fwd_report *rep)
 {
+	pin("FWD", 1);
 	char err[256];
 	struct trace *t = trace_open(trace_path, err, sizeof(err));
 	if (!t) {
@@ -303,7 +481,10 @@ forwarder(int fa, int fb, const char *trace_path, int stop, struct fwd_report *r
 	static struct tap_fwd f; /* 12 KiB: off the stack, and allocated once */
 	int fds[2] = {fa, fb};
 	tap_fwd_init(&f, fds, 2, t);
+	rep->batched = !env_is("TAP_BENCH_FWD", "plain") && tap_fwd_batch(&f) == 0;
 	rep->rc = tap_fwd_run(&f, stop) == 0 ? 0 : 2;
+	rep->enters = f.ring_enters;
+	tap_fwd_free(&f);
 	rep->rx = f.frames;
 	rep->forwarded = f.forwarded;
 	rep->flooded = f.flooded;
@@ -311,6 +492,7 @@ forwarder(int fa, int fb, const char *trace_path, int stop, struct fwd_report *r
 	rep->fault_dropped = f.fault_dropped;
 	rep->tx_error = f.st[0].tx_error + f.st[1].tx_error;
 	rep->traced = trace_frames(t);
+	rep->cpu = thread_cpu();
 	if (trace_close(t) != 0)
 		rep->rc = 2;
 }
@@ -323,6 +505,8 @@ run_harness(uint64_t frames, uint64_t window, const char *trace_path)
 	int sa = -1, sb = -1, stop[2] = {-1, -1}, rc = 2;
 	pid_t pid = -1;
 	struct counts c = {0};
+	struct rx_ring rx = {0};
+	bool node_fast = !getenv("TAP_BENCH_NODE") || env_is("TAP_BENCH_NODE", "fast");
 	struct fwd_report *rep =
 	    mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (rep == MAP_FAILED)
@@ -357,6 +541,15 @@ run_harness(uint64_t frames, uint64_t window, const char *trace_path)
 	close(stop[0]);
 	stop[0] = -1;
 	struct side s = {.wfd = sa, .rfd = sb, .frames = frames, .window = window, .c = &c};
+	if (node_fast || env_is("TAP_BENCH_NODE", "rxring")) {
+		if (rx_ring_open(sb, &rx) != 0) {
+			perror("tap_bench: PACKET_RX_RING");
+			goto out;
+		}
+		s.rx = &rx;
+	}
+	s.pin = true;
+	s.batch_tx = node_fast || env_is("TAP_BENCH_NODE", "txbatch");
 	int m = measure(&s);
 	close(stop[1]); /* the forwarder sees the hang-up and ends */
 	stop[1] = -1;
@@ -378,7 +571,12 @@ run_harness(uint64_t frames, uint64_t window, const char *trace_path)
 	       sent - got - rep->fault_dropped, sent > rep->rx ? sent - rep->rx : 0,
 	       rep->forwarded > got ? rep->forwarded - got : 0, atomic_load(&c.misordered),
 	       rep->polls, fps(&c), cpu_secs() - cpu0);
-	printf(" node_rx_drops=%u\n", ps.tp_drops);
+	printf(" cpu_writer=%.3f cpu_fwd=%.3f cpu_reader=%.3f", c.cpu_writer, rep->cpu,
+	       c.cpu_reader);
+	printf(" fwd_io=%s fwd_uring_enters=%" PRIu64, rep->batched ? "io_uring" : "read+write",
+	       rep->enters);
+	printf(" node_rx_drops=%u node_tx=%s node_rx=%s\n", ps.tp_drops,
+	       s.batch_tx ? "sendmmsg" : "send", s.rx ? "rx_ring" : "recv");
 	rc = 0;
 out:
 	if (pid > 0) {
@@ -392,6 +590,8 @@ out:
 		close(sa);
 	if (sb >= 0)
 		close(sb);
+	if (rx.map)
+		munmap(rx.map, rx.frames * rx.frame_size);
 	tap_dev_destroy(&a);
 	tap_dev_destroy(&b);
 	tap_ns_destroy(&na);
