@@ -27,6 +27,7 @@ struct ring_write {
 
 struct tap_ring {
 	int fd;
+	int fds[TAP_MAX_PORTS];
 	void *sq_map, *cq_map;
 	size_t sq_len, cq_len;
 	struct io_uring_sqe *sqes;
@@ -108,11 +109,12 @@ tap_ring_open(const struct tap_fwd *f)
 	if (!r->slots || !r->copy || (r->fd = ring_setup(RING_ENTRIES, &p)) < 0 ||
 	    ring_map(r, &p) != RMC_OK)
 		goto fail;
-	/* Registered descriptors: no file lookup per operation. */
-	int fds[TAP_MAX_PORTS];
-	memcpy(fds, f->fds, f->nports * sizeof(int));
-	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_FILES, fds, f->nports) != 0)
-		goto fail;
+	/*
+	 * Descriptors are not registered with the ring: a registered file stays
+	 * open until the ring's deferred teardown, so closing a TAP would no
+	 * longer remove its link at once (tap_dev_destroy's promise).
+	 */
+	memcpy(r->fds, f->fds, f->nports * sizeof(int));
 	r->nowait = true;
 	return r;
 fail:
@@ -193,8 +195,7 @@ read_prep(struct tap_ring *r, size_t port, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct io_uring_sqe *s = sqe_next(r, i);
 		s->opcode = IORING_OP_READ;
-		s->flags = IOSQE_FIXED_FILE;
-		s->fd = (int)port;
+		s->fd = r->fds[port];
 		s->addr = (uint64_t)(uintptr_t)r->slots[i];
 		s->len = TAP_FRAME_MAX;
 		s->rw_flags = r->nowait ? RWF_NOWAIT : 0;
@@ -271,8 +272,7 @@ tap_ring_queue(struct tap_ring *r, struct tap_fwd *f, size_t port, const uint8_t
 	}
 	struct io_uring_sqe *s = sqe_next(r, r->nw);
 	s->opcode = IORING_OP_WRITE;
-	s->flags = IOSQE_FIXED_FILE;
-	s->fd = (int)port;
+	s->fd = r->fds[port];
 	s->addr = (uint64_t)(uintptr_t)p;
 	s->len = (uint32_t)len;
 	s->user_data = RING_TAG_WRITE | r->nw;

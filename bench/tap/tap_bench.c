@@ -88,7 +88,8 @@ struct side {
 	struct counts *c;
 	bool batch_tx;	    /* wfd is a packet socket: sendmmsg in batches */
 	struct rx_ring *rx; /* non-NULL: rfd is a packet socket with an RX ring */
-	bool pin;	    /* harness: the node threads share CPU 0, the forwarder has CPU 1 */
+	bool pin;	    /* writer on CPU 0, reader on reader_cpu */
+	int reader_cpu;	    /* harness: 0 (the forwarder has CPU 1); raw: 1 */
 };
 
 /* Variant switches for measuring what each change is worth (bench/tap/README.md). */
@@ -99,17 +100,10 @@ env_is(const char *name, const char *value)
 	return v && strcmp(v, value) == 0;
 }
 
-/* Pins the calling thread to one CPU when TAP_BENCH_PIN is set; best effort. */
+/* Pins the calling thread to one CPU; best effort (a 1-CPU machine keeps going). */
 static void
-pin(const char *role, int cpu)
+pin(int cpu)
 {
-	const char *v = getenv("TAP_BENCH_PIN");
-	if (!v || !*v || strcmp(v, "0") == 0)
-		return;
-	char key[32];
-	snprintf(key, sizeof(key), "TAP_BENCH_CPU_%s", role);
-	if (getenv(key))
-		cpu = atoi(getenv(key));
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
@@ -196,7 +190,7 @@ writer(void *arg)
 {
 	struct side *s = arg;
 	if (s->pin)
-		pin("WRITER", 0);
+		pin(0);
 	uint8_t f[BENCH_FRAME];
 	s->c->t_start = mono_ns();
 	for (uint64_t seq = 0; seq < s->frames; seq++) {
@@ -231,7 +225,7 @@ writer_batched(void *arg)
 {
 	struct side *s = arg;
 	if (s->pin)
-		pin("WRITER", 0);
+		pin(0);
 	static uint8_t f[BENCH_BATCH][BENCH_FRAME];
 	struct iovec iov[BENCH_BATCH];
 	struct mmsghdr m[BENCH_BATCH];
@@ -296,7 +290,7 @@ reader_ring(void *arg)
 {
 	struct side *s = arg;
 	if (s->pin)
-		pin("READER", 0);
+		pin(s->reader_cpu);
 	struct rx_ring *r = s->rx;
 	uint64_t expect = 0;
 	unsigned idle = 0;
@@ -337,7 +331,7 @@ reader(void *arg)
 {
 	struct side *s = arg;
 	if (s->pin)
-		pin("READER", 0);
+		pin(s->reader_cpu);
 	uint8_t f[TAP_FRAME_MAX];
 	uint64_t expect = 0;
 	struct pollfd p = {.fd = s->rfd, .events = POLLIN};
@@ -426,15 +420,17 @@ run_raw(uint64_t frames, uint64_t window)
 		goto out;
 	}
 	struct side s = {.wfd = a.fd, .rfd = b.fd, .frames = frames, .window = window, .c = &c};
+	s.pin = env_is("TAP_BENCH_RAW_PIN", "1");
+	s.reader_cpu = 1;
 	double cpu0 = cpu_secs();
 	if (measure(&s) != 0)
 		goto out;
 	double cpu = cpu_secs() - cpu0;
 	uint64_t sent = atomic_load(&c.sent), got = atomic_load(&c.received);
 	printf("mode=raw sent=%" PRIu64 " received=%" PRIu64 " lost=%" PRIu64 " misordered=%" PRIu64
-	       " fps=%.0f cpu_s=%.3f cpu_writer=%.3f cpu_reader=%.3f\n",
+	       " fps=%.0f cpu_s=%.3f cpu_writer=%.3f cpu_reader=%.3f pinned=%d io=write+read\n",
 	       sent, got, sent - got, atomic_load(&c.misordered), fps(&c), cpu, c.cpu_writer,
-	       c.cpu_reader);
+	       c.cpu_reader, s.pin);
 	rc = 0;
 out:
 	tap_dev_destroy(&a);
@@ -470,7 +466,8 @@ rx_ring_open(int fd, struct rx_ring *r)
 static void
 forwarder(int fa, int fb, const char *trace_path, int stop, struct fwd_report *rep)
 {
-	pin("FWD", 1);
+	if (!env_is("TAP_BENCH_PIN", "0"))
+		pin(1);
 	char err[256];
 	struct trace *t = trace_open(trace_path, err, sizeof(err));
 	if (!t) {
@@ -548,7 +545,7 @@ run_harness(uint64_t frames, uint64_t window, const char *trace_path)
 		}
 		s.rx = &rx;
 	}
-	s.pin = true;
+	s.pin = !env_is("TAP_BENCH_PIN", "0");
 	s.batch_tx = node_fast || env_is("TAP_BENCH_NODE", "txbatch");
 	int m = measure(&s);
 	close(stop[1]); /* the forwarder sees the hang-up and ends */
@@ -575,7 +572,7 @@ run_harness(uint64_t frames, uint64_t window, const char *trace_path)
 	       c.cpu_reader);
 	printf(" fwd_io=%s fwd_uring_enters=%" PRIu64, rep->batched ? "io_uring" : "read+write",
 	       rep->enters);
-	printf(" node_rx_drops=%u node_tx=%s node_rx=%s\n", ps.tp_drops,
+	printf(" pinned=%d node_rx_drops=%u node_tx=%s node_rx=%s\n", s.pin, ps.tp_drops,
 	       s.batch_tx ? "sendmmsg" : "send", s.rx ? "rx_ring" : "recv");
 	rc = 0;
 out:
