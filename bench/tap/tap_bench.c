@@ -18,7 +18,7 @@
  * counts: sent, read and written by the forwarder, received; the reader
  * checks that frames arrive once each, in order.
  *
- * Usage: tap_bench raw|harness FRAMES WINDOW [TRACE]
+ * Usage: tap_bench raw|raw_uring|harness FRAMES WINDOW [TRACE]
  * Prints one line: mode=... sent=... received=... lost=... fps=...
  */
 #define _GNU_SOURCE
@@ -45,6 +45,7 @@
 
 #include "pcap/trace.h"
 #include "sim/tap.h"
+#include "sim/tap_ring.h"
 
 enum {
 	BENCH_ETHERTYPE = 0x88b5, /* IEEE 802 local experimental */
@@ -88,6 +89,7 @@ struct side {
 	struct counts *c;
 	bool batch_tx;	    /* wfd is a packet socket: sendmmsg in batches */
 	struct rx_ring *rx; /* non-NULL: rfd is a packet socket with an RX ring */
+	bool uring;	    /* raw_uring: both TAP ends batched through io_uring */
 	bool pin;	    /* writer on CPU 0, reader on reader_cpu */
 	int reader_cpu;	    /* harness: 0 (the forwarder has CPU 1); raw: 1 */
 };
@@ -326,6 +328,85 @@ reader_ring(void *arg)
 	return NULL;
 }
 
+/*
+ * The informational raw_uring mode: the raw path's TAP ends batched the way
+ * the forwarder batches (sim/tap_ring.h), to show what the same batching is
+ * worth on the bridge side. Each thread has a ring of its own.
+ */
+static struct tap_ring *
+uring_for(struct tap_fwd *f, const struct side *s)
+{
+	int fds[2] = {s->wfd, s->rfd};
+	tap_fwd_init(f, fds, 2, NULL);
+	return tap_ring_open(f);
+}
+
+static void *
+writer_uring(void *arg)
+{
+	struct side *s = arg;
+	static struct tap_fwd f;
+	struct tap_ring *r = uring_for(&f, s);
+	uint8_t fr[BENCH_FRAME];
+	s->c->t_start = mono_ns();
+	uint64_t seq = 0;
+	while (r && seq < s->frames) {
+		if (!window_wait(s->c, seq, s->window))
+			break;
+		uint64_t room = s->window - (seq - atomic_load(&s->c->received));
+		uint64_t n = s->frames - seq;
+		n = n < room ? n : room;
+		n = n < BENCH_BATCH ? n : BENCH_BATCH;
+		for (uint64_t i = 0; i < n; i++) {
+			frame_fill(fr, seq + i);
+			tap_ring_queue(r, &f, 0, fr, sizeof(fr)); /* copied into the ring's arena */
+		}
+		uint64_t before = f.st[0].tx;
+		if (tap_ring_flush(r, &f) != 0 || f.st[0].tx_error)
+			break;
+		seq += n;
+		atomic_fetch_add(&s->c->sent, f.st[0].tx - before);
+	}
+	tap_ring_close(r);
+	s->c->cpu_writer = thread_cpu();
+	atomic_store(&s->c->writer_done, 1);
+	return NULL;
+}
+
+static void *
+reader_uring(void *arg)
+{
+	struct side *s = arg;
+	static struct tap_fwd f;
+	struct tap_ring *r = uring_for(&f, s);
+	uint64_t expect = 0;
+	int32_t res[TAP_DRAIN_BUDGET];
+	struct pollfd p = {.fd = s->rfd, .events = POLLIN};
+	while (r) {
+		if (atomic_load(&s->c->writer_done) &&
+		    atomic_load(&s->c->received) >= atomic_load(&s->c->sent))
+			break;
+		if (tap_ring_read(r, 1, TAP_DRAIN_BUDGET, res) != 0)
+			break;
+		int got = 0;
+		for (unsigned i = 0; i < TAP_DRAIN_BUDGET; i++)
+			if (res[i] > 0) {
+				reader_got(s, tap_ring_slot(r, i), (size_t)res[i], &expect);
+				got++;
+			}
+		if (got == 0) {
+			int n = poll(&p, 1, atomic_load(&s->c->writer_done) ? BENCH_IDLE_MS : 1);
+			if (n == 0 && atomic_load(&s->c->writer_done))
+				break;
+		}
+	}
+	tap_ring_close(r);
+	s->c->cpu_reader = thread_cpu();
+	atomic_store(&s->c->reader_done, 1);
+	futex_wake(&s->c->wake);
+	return NULL;
+}
+
 static void *
 reader(void *arg)
 {
@@ -361,9 +442,11 @@ static int
 measure(struct side *s)
 {
 	pthread_t w, r;
-	if (pthread_create(&r, NULL, s->rx ? reader_ring : reader, s) != 0)
+	void *(*rd)(void *) = s->uring ? reader_uring : s->rx ? reader_ring : reader;
+	void *(*wr)(void *) = s->uring ? writer_uring : s->batch_tx ? writer_batched : writer;
+	if (pthread_create(&r, NULL, rd, s) != 0)
 		return -1;
-	if (pthread_create(&w, NULL, s->batch_tx ? writer_batched : writer, s) != 0) {
+	if (pthread_create(&w, NULL, wr, s) != 0) {
 		atomic_store(&s->c->writer_done, 1);
 		pthread_join(r, NULL);
 		return -1;
@@ -408,7 +491,7 @@ bridge(const struct tap_ns *ns, const struct tap_dev *a, const struct tap_dev *b
 }
 
 static int
-run_raw(uint64_t frames, uint64_t window)
+run_raw(uint64_t frames, uint64_t window, bool uring)
 {
 	struct tap_ns ns = {.fd = -1};
 	struct tap_dev a = {.fd = -1}, b = {.fd = -1};
@@ -422,15 +505,16 @@ run_raw(uint64_t frames, uint64_t window)
 	struct side s = {.wfd = a.fd, .rfd = b.fd, .frames = frames, .window = window, .c = &c};
 	s.pin = env_is("TAP_BENCH_RAW_PIN", "1");
 	s.reader_cpu = 1;
+	s.uring = uring;
 	double cpu0 = cpu_secs();
 	if (measure(&s) != 0)
 		goto out;
 	double cpu = cpu_secs() - cpu0;
 	uint64_t sent = atomic_load(&c.sent), got = atomic_load(&c.received);
-	printf("mode=raw sent=%" PRIu64 " received=%" PRIu64 " lost=%" PRIu64 " misordered=%" PRIu64
-	       " fps=%.0f cpu_s=%.3f cpu_writer=%.3f cpu_reader=%.3f pinned=%d io=write+read\n",
-	       sent, got, sent - got, atomic_load(&c.misordered), fps(&c), cpu, c.cpu_writer,
-	       c.cpu_reader, s.pin);
+	printf("mode=%s sent=%" PRIu64 " received=%" PRIu64 " lost=%" PRIu64 " misordered=%" PRIu64
+	       " fps=%.0f cpu_s=%.3f cpu_writer=%.3f cpu_reader=%.3f pinned=%d io=%s\n",
+	       uring ? "raw_uring" : "raw", sent, got, sent - got, atomic_load(&c.misordered),
+	       fps(&c), cpu, c.cpu_writer, c.cpu_reader, s.pin, uring ? "io_uring" : "write+read");
 	rc = 0;
 out:
 	tap_dev_destroy(&a);
@@ -601,14 +685,16 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: tap_bench raw|harness FRAMES WINDOW [TRACE]\n");
+		fprintf(stderr, "usage: tap_bench raw|raw_uring|harness FRAMES WINDOW [TRACE]\n");
 		return 2;
 	}
 	uint64_t frames = strtoull(argv[2], NULL, 10), window = strtoull(argv[3], NULL, 10);
 	if (frames == 0 || window == 0)
 		return 2;
 	if (strcmp(argv[1], "raw") == 0)
-		return run_raw(frames, window);
+		return run_raw(frames, window, false);
+	if (strcmp(argv[1], "raw_uring") == 0)
+		return run_raw(frames, window, true);
 	if (strcmp(argv[1], "harness") == 0 && argc >= 5)
 		return run_harness(frames, window, argv[4]);
 	fprintf(stderr, "tap_bench: unknown mode or missing TRACE\n");
