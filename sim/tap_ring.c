@@ -109,6 +109,9 @@ tap_ring_open(const struct tap_fwd *f)
 	if (!r->slots || !r->copy || (r->fd = ring_setup(RING_ENTRIES, &p)) < 0 ||
 	    ring_map(r, &p) != RMC_OK)
 		goto fail;
+	/* The bounded wait (ring_enter) needs IORING_ENTER_EXT_ARG (Linux 5.11). */
+	if (!(p.features & IORING_FEAT_EXT_ARG))
+		goto fail;
 	/*
 	 * Descriptors are not registered with the ring: a registered file stays
 	 * open until the ring's deferred teardown, so closing a TAP would no
