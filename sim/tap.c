@@ -399,8 +399,9 @@ tap_drain_ring(struct tap_fwd *f, size_t port)
 		if (res[i] == -EAGAIN || res[i] == -EINTR)
 			continue;
 		if (res[i] < 0) {
-			rc = RMC_EIO;
-			break;
+			rc = RMC_EIO; /* after the drain: later slots may hold frames already taken
+				       */
+			continue;
 		}
 		/* read() on a TAP returns one frame; a longer one is cut to the buffer. */
 		if ((size_t)res[i] == TAP_FRAME_MAX)

@@ -211,6 +211,8 @@ tap_ring_read(struct tap_ring *r, size_t port, unsigned n, int32_t *res)
 {
 	if (n > TAP_DRAIN_BUDGET)
 		n = TAP_DRAIN_BUDGET;
+	for (unsigned i = n; i < TAP_DRAIN_BUDGET; i++)
+		res[i] = -EAGAIN; /* slots not asked for read as empty */
 	read_prep(r, port, n);
 	int rc = ring_enter(r, n, read_done, res);
 	if (rc == RMC_OK && r->nowait && n && res[0] == -EOPNOTSUPP) {

@@ -28,7 +28,8 @@ void tap_ring_close(struct tap_ring *r);
 
 /*
  * Reads up to n frames (n <= TAP_DRAIN_BUDGET) from port in one enter.
- * res[i] is slot i's length or a negative errno (-EAGAIN: queue empty);
+ * res (TAP_DRAIN_BUDGET entries): slot i's length or a negative errno (-EAGAIN: queue
+ * empty, or slot not asked for);
  * slots are in the order the frames were queued. Returns 0 or a negative
  * rmc_err.
  */
