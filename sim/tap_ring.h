@@ -1,7 +1,6 @@
 /*
- * Internal to sim/tap.c (and bench/tap's raw_uring mode): batched TAP reads and writes
- * through io_uring
- * (raw system calls, no liburing). A TAP descriptor offers no recvmmsg or
+ * Internal to sim/tap.c (and bench/tap's raw_uring mode): batched TAP reads
+ * and writes through io_uring (raw system calls, no liburing). A TAP descriptor offers no recvmmsg or
  * sendmmsg, so without this every frame costs the forwarder a read() and a
  * write(); with it one drain of a port costs one io_uring_enter for up to
  * TAP_DRAIN_BUDGET reads and one for the writes it produced.
