@@ -1,9 +1,10 @@
 /*
  * Internal to sim/tap.c (and bench/tap's raw_uring mode): batched TAP reads
- * and writes through io_uring (raw system calls, no liburing). A TAP descriptor offers no recvmmsg or
- * sendmmsg, so without this every frame costs the forwarder a read() and a
- * write(); with it one drain of a port costs one io_uring_enter for up to
- * TAP_DRAIN_BUDGET reads and one for the writes it produced.
+ * and writes through io_uring (raw system calls, no liburing). A TAP
+ * descriptor offers no recvmmsg or sendmmsg, so without this every frame
+ * costs the forwarder a read() and a write(); with it one drain of a port
+ * costs one io_uring_enter for up to TAP_DRAIN_BUDGET reads and one for the
+ * writes it produced.
  *
  * Order: the SQEs of one io_uring_enter are issued in order, and a read or
  * write on a TAP completes inline (the descriptors are non-blocking and the
