@@ -7,6 +7,7 @@
 #include "proto/err.h"
 #include "sim/dut.h"
 #include "sim/run_int.h"
+#include "sim/scenario.h"
 
 /* The DUT's part of the scenario, for adapters that configure it themselves. */
 static void
@@ -80,6 +81,36 @@ run_dut_power(struct run *r, enum power_cause cause)
 		snprintf(r->dut_error, sizeof(r->dut_error), "%s", err);
 		r->io_error = RMC_EIO;
 	}
+}
+
+static void
+send_one(struct run *r, const char *msg, const char *client, const char *via)
+{
+	char out[DUT_OUT_MAX], err[256];
+	const char *args[] = {"send", msg, client, via, NULL};
+	int rc = call(r, args, out, sizeof(out), err, sizeof(err));
+	if (rc == 1) {
+		mark_na(r, "send", msg);
+	} else if (rc < 0) {
+		snprintf(r->dut_error, sizeof(r->dut_error), "%s", err);
+		r->io_error = RMC_EIO;
+	}
+}
+
+void
+run_dut_send(struct run *r, const struct scn_action *a)
+{
+	run_note(r, (size_t)r->dut, "request handed to the DUT's adapter");
+	const char *via = a->via == SCN_VIA_SECURE  ? "secure"
+			  : a->via == SCN_VIA_CLEAR ? "clear"
+						    : "auto";
+	if (a->verb != SCN_DO_DISCOVER) {
+		send_one(r, scn_asf_name((uint8_t)a->asf_type), r->sc->nodes[a->client].name, via);
+		return;
+	}
+	for (size_t i = 0; i < r->sc->nnodes; i++)
+		if (r->sc->nodes[i].role == SCN_CLIENT)
+			send_one(r, "presence_ping", r->sc->nodes[i].name, via);
 }
 
 int

@@ -94,6 +94,8 @@ struct run_sa {
 	unsigned ord;  /* the client's Nth SA of the run */
 };
 
+/* An entry in results.json's events, at the run's time. */
+void run_note(struct run *r, size_t node, const char *text);
 /* Sends what the node's last step asked for (frames, timers, notes). */
 void run_flush(struct run *r, struct simnode *sn);
 /* The node's own clock: the run's, shifted by any clock jump. */
