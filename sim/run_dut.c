@@ -65,6 +65,7 @@ run_dut_begin(struct run *r, char *err, size_t errlen)
 	const char *args[] = {
 	    "begin", r->sc->path, r->sc->nodes[r->dut].name, seed, commit_profile_name(r->profile),
 	    NULL};
+	r->dut_begun = true;
 	int rc = call(r, args, out, sizeof(out), err, errlen); /* 1: set up by other means */
 	return rc < 0 ? rc : RMC_OK;
 }
@@ -127,6 +128,18 @@ run_dut_finish(struct run *r, char *err, size_t errlen)
 		return rc;
 	if (rc == 0 && (rc = dut_state_parse(out, r->dut_st, err, errlen)))
 		return rc;
+	r->dut_ended = true;
 	rc = call(r, end, out, sizeof(out), err, errlen);
 	return rc < 0 ? rc : RMC_OK;
+}
+
+void
+run_dut_abort(struct run *r)
+{
+	char out[DUT_OUT_MAX], err[256];
+	const char *end[] = {"end", NULL};
+	if (!r->dut_begun || r->dut_ended)
+		return;
+	r->dut_ended = true;
+	call(r, end, out, sizeof(out), err, sizeof(err));
 }

@@ -77,6 +77,7 @@ struct run {
 	struct dut_state *dut_st; /* DUT mode: what the adapter reported at the end */
 	uint64_t end;		  /* the run's last instant: the duration, or never (node mode) */
 	bool stop;		  /* node mode: told to stop */
+	bool dut_begun, dut_ended; /* DUT mode: `begin` and `end` called */
 	char dut_na[160];	  /* DUT mode: what it could not do (its verdicts are N/A), or "" */
 	char dut_error[256];	  /* DUT mode: why the adapter failed */
 };

@@ -203,6 +203,7 @@ run_tap_close(struct run *r)
 	struct run_tap *t = r->tap;
 	if (!t)
 		return;
+	run_dut_abort(r); /* a run that failed half-way still puts the device down */
 	if (t->tf_up)
 		tap_fault_fini(&t->tf);
 	node_ctl_close(&t->ctl);
