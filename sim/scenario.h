@@ -33,6 +33,7 @@ struct scn_node {
 	int ha;			/* servers: 0 alone, 1 primary, 2 secondary (enum server_role) */
 	uint64_t heartbeat_ns;	/* primary: heartbeat interval */
 	uint64_t takeover_ns;	/* secondary: silence before it takes over */
+	bool no_commit; /* clients: `commit: none`, a plain IPsec host (no SA_READY/CONFIRM) */
 	int line;
 };
 
