@@ -645,6 +645,8 @@ server_setup(struct run *r, size_t i, uint16_t ip_id)
 		if (sc->nodes[j].role != SCN_CLIENT)
 			continue;
 		rc = server_add_client(s, sc->nodes[j].name, sc->nodes[j].ip);
+		if (!rc && sc->nodes[j].no_commit) /* a plain IPsec host (docs/mechanism.md) */
+			rc = server_set_client_no_commit(s, s->nclients - 1, true);
 		if (!rc && sc->security.enabled && !sc->security.ike)
 			rc = server_set_client_sa(s, s->nclients - 1, &r->stored[j],
 						  sc->security.replay_window);
@@ -720,8 +722,7 @@ node_name(const struct scenario *sc, int i)
 static void
 describe_pattern(const struct scenario *sc, const struct scn_pattern *p, char *buf, size_t cap)
 {
-	const char *msg =
-	    p->kind == OBS_ASF ? scn_asf_name((uint8_t)p->asf_type) : obs_kind_name(p->kind);
+	const char *msg = scn_msg_name(p);
 	int n = snprintf(buf, cap, "%s %s->%s", msg, node_name(sc, p->from), node_name(sc, p->to));
 	if (p->port >= 0 && n > 0 && (size_t)n < cap)
 		snprintf(buf + n, cap - (size_t)n, " port %d", p->port);

@@ -733,6 +733,17 @@ load_action(struct ld *ld, yaml_node_t *n)
 	return push_actions(ld, a, count, every, n);
 }
 
+const char *
+scn_msg_name(const struct scn_pattern *p)
+{
+	if (p->kind == OBS_ASF)
+		return scn_asf_name((uint8_t)p->asf_type);
+	for (size_t i = 0; p->asf_type >= 0 && i < sizeof(MSG_NAMES) / sizeof(MSG_NAMES[0]); i++)
+		if (MSG_NAMES[i].kind == p->kind && MSG_NAMES[i].type == p->asf_type)
+			return MSG_NAMES[i].name;
+	return p->kind < OBS__COUNT && OBS_NAMES[p->kind] ? OBS_NAMES[p->kind] : "unknown";
+}
+
 static int
 msg_kind(const char *s, struct scn_pattern *p)
 {
@@ -743,7 +754,7 @@ msg_kind(const char *s, struct scn_pattern *p)
 			return 0;
 		}
 	for (int k = OBS_ANY; k < OBS__COUNT; k++)
-		if (k != OBS_ASF && k != OBS_COMMIT && strcmp(OBS_NAMES[k], s) == 0) {
+		if (k != OBS_ASF && strcmp(OBS_NAMES[k], s) == 0) { /* ike, commit: any of them */
 			p->kind = (enum obs_kind)k;
 			return 0;
 		}
