@@ -97,6 +97,15 @@ server_set_client_psk(struct server *s, size_t ci, const uint8_t *psk, size_t le
 	return RMC_OK;
 }
 
+int
+server_set_client_no_commit(struct server *s, size_t ci, bool no_commit)
+{
+	if (ci >= s->nclients)
+		return RMC_EINVAL;
+	s->clients[ci].no_commit = no_commit;
+	return RMC_OK;
+}
+
 uint32_t
 server_client_spi(const struct server *s, size_t ci)
 {

@@ -105,7 +105,8 @@ struct server_client {
 	enum power_state peer; /* learned from System State */
 	uint64_t poll_at;
 	uint64_t ikes, commits; /* key exchanges started, commits completed */
-	bool ack_owed; /* a successor owes the NIC the SA_ACK of wire_txid (robust takeover) */
+	bool ack_owed;	/* a successor owes the NIC the SA_ACK of wire_txid (robust takeover) */
+	bool no_commit; /* a plain IPsec host: never sends SA_READY / SA_CONFIRM (`commit: none`) */
 };
 
 struct server_stats {
@@ -136,6 +137,12 @@ void server_start(struct server *s, uint64_t now, struct node_out *out);
 int server_power_event(struct server *s, uint64_t now, enum power_cause cause,
 		       struct node_out *out);
 int server_set_client_psk(struct server *s, size_t ci, const uint8_t *psk, size_t len);
+/*
+ * Client ci has no commit handshake (a plain IPsec host, scenario `commit:
+ * none`): each CHILD_SA IKE brings up is used at once, as if the client had
+ * sent SA_READY and SA_CONFIRM, and no SA_ACK goes to it (docs/mechanism.md).
+ */
+int server_set_client_no_commit(struct server *s, size_t ci, bool no_commit);
 /* Running its management software: OS up, or cold boot (no context, clear mode). */
 bool server_running(const struct server *s);
 /* The SPI the server sends under to client ci (0: no SA). */

@@ -178,6 +178,25 @@ srv_on_mac_learned(struct server *s, uint64_t now, struct server_client *c, stru
 	}
 }
 
+/*
+ * A client without the commit handshake (`commit: none`) uses the CHILD_SA
+ * as soon as IKE_AUTH completes, like any IPsec host (RFC 4301 §4.4.2): the
+ * fsm gets the READY and CONFIRM such a client never sends, so its refresh
+ * and commit timers run as for any other client; send_ack keeps the SA_ACK
+ * off the wire.
+ */
+static void
+commit_for_plain_host(struct server *s, uint64_t now, struct server_client *c, uint32_t spi,
+		      struct node_out *out)
+{
+	struct commit_event ev = {
+	    .type = COMMIT_EV_MSG,
+	    .msg = {.type = COMMIT_SA_READY, .txid = c->cm.txid, .new_spi = spi}};
+	srv_commit_event(s, now, c, &ev, out);
+	ev.msg.type = COMMIT_SA_CONFIRM;
+	srv_commit_event(s, now, c, &ev, out);
+}
+
 static void
 child_up(struct server *s, uint64_t now, struct server_client *c, const struct ike_child_sa *ch,
 	 struct node_out *out)
@@ -200,6 +219,8 @@ child_up(struct server *s, uint64_t now, struct server_client *c, const struct i
 	struct commit_event ev = {
 	    .type = COMMIT_EV_KEX_OK, .txid = c->kex_txid, .spi = ch->spi_out};
 	srv_commit_event(s, now, c, &ev, out);
+	if (c->no_commit)
+		commit_for_plain_host(s, now, c, ch->spi_out, out);
 }
 
 static void
@@ -272,6 +293,8 @@ send_ack(struct server *s, struct server_client *c, const struct commit_msg *m,
 {
 	if (!c->nsec || c->nsec->spi_out != m->new_spi)
 		return;
+	if (c->no_commit)
+		return; /* a plain IPsec host knows no SA_ACK: nothing goes on the wire */
 	/* Once an ACK may be out, a successor must not fall back to the old SA (robust). */
 	if (s->cfg.store && store_mark_acked(s->cfg.store, c->name, c->wire_txid))
 		s->st.store_errors++;

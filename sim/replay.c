@@ -66,11 +66,22 @@ run_replay_command(const struct scenario *sc, const struct run_opts *o, uint64_t
 		put_word(buf, cap, &at, "--mutant");
 		put_word(buf, cap, &at, mutant_name((enum mutant)o->mutant));
 	}
-	if (o && o->net == RUN_NET_TAP) /* real time: the same verdicts, not the same bytes */
-	{
+	if (o && o->net == RUN_NET_TAP && !o->dut) { /* real time: same verdicts, not same bytes */
 		put_word(buf, cap, &at, "--net");
 		put_word(buf, cap, &at, "tap");
 	}
+	if (o && o->dut) { /* implies --net tap */
+		put_word(buf, cap, &at, "--dut");
+		put_word(buf, cap, &at,
+			 sc->nodes[o->node].role == SCN_CLIENT ? "client" : "server");
+		put_word(buf, cap, &at, "--dut-node");
+		put_word(buf, cap, &at, sc->nodes[o->node].name);
+		put_word(buf, cap, &at, "--iface");
+		put_word(buf, cap, &at, o->iface);
+		put_word(buf, cap, &at, "--dut-control");
+		put_word(buf, cap, &at, o->dut_control);
+	}
+
 	for (size_t i = 0; o && i < o->nfault_specs; i++) {
 		put_word(buf, cap, &at, "--fault");
 		put_word(buf, cap, &at, o->fault_specs[i]);

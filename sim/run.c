@@ -190,6 +190,12 @@ flush(struct run *r, struct simnode *sn)
 }
 
 void
+run_note(struct run *r, size_t node, const char *text)
+{
+	add_note(r, node, text);
+}
+
+void
 run_flush(struct run *r, struct simnode *sn)
 {
 	flush(r, sn);
@@ -263,7 +269,8 @@ clear_permitted(const struct run *r)
 			sv = &r->nodes[i];
 			break;
 		}
-	if (!sv)
+	bool dut_serves = !sv && r->dut >= 0 && r->sc->nodes[r->dut].role == SCN_SERVER;
+	if (!sv && !dut_serves)
 		return false; /* no server manages anybody: nothing may be said */
 	for (size_t i = 0, ci = 0; i < r->sc->nnodes; i++) {
 		if (r->nodes[i].role != SCN_CLIENT)
@@ -272,7 +279,8 @@ clear_permitted(const struct run *r)
 		/* a DUT's NIC cannot be looked into: the server's view decides */
 		bool nic = (int)i == r->dut || client_active_spi(c) != 0 ||
 			   !power_caps(c->power).nic_alive;
-		if (!nic || !server_client_spi(&sv->u.s, ci))
+		/* a server DUT cannot be looked into: its clients' view decides */
+		if (!nic || (sv && !server_client_spi(&sv->u.s, ci)))
 			return true; /* this pair has no shared context (rows 6, 8, 9) */
 		ci++;
 	}
@@ -437,6 +445,10 @@ on_action(void *ctx, uint64_t arg)
 		}
 		client_power_event(&sn->u.c, now, a->cause, &r->out);
 		flush(r, sn);
+		return;
+	}
+	if (a->server == r->dut) {
+		run_dut_send(r, a);
 		return;
 	}
 	enum server_via via = a->via == SCN_VIA_SECURE	? SERVER_VIA_SECURE
@@ -633,6 +645,8 @@ server_setup(struct run *r, size_t i, uint16_t ip_id)
 		if (sc->nodes[j].role != SCN_CLIENT)
 			continue;
 		rc = server_add_client(s, sc->nodes[j].name, sc->nodes[j].ip);
+		if (!rc && sc->nodes[j].no_commit) /* a plain IPsec host (docs/mechanism.md) */
+			rc = server_set_client_no_commit(s, s->nclients - 1, true);
 		if (!rc && sc->security.enabled && !sc->security.ike)
 			rc = server_set_client_sa(s, s->nclients - 1, &r->stored[j],
 						  sc->security.replay_window);
@@ -708,8 +722,7 @@ node_name(const struct scenario *sc, int i)
 static void
 describe_pattern(const struct scenario *sc, const struct scn_pattern *p, char *buf, size_t cap)
 {
-	const char *msg =
-	    p->kind == OBS_ASF ? scn_asf_name((uint8_t)p->asf_type) : obs_kind_name(p->kind);
+	const char *msg = scn_msg_name(p);
 	int n = snprintf(buf, cap, "%s %s->%s", msg, node_name(sc, p->from), node_name(sc, p->to));
 	if (p->port >= 0 && n > 0 && (size_t)n < cap)
 		snprintf(buf + n, cap - (size_t)n, " port %d", p->port);
@@ -744,19 +757,50 @@ serving_server(const struct run *r)
 {
 	for (size_t i = 0; i < r->sc->nnodes; i++) {
 		const struct simnode *sn = &r->nodes[i];
-		if (sn->role == SCN_SERVER && sn->u.s.active && server_running(&sn->u.s))
+		if (sn->role == SCN_SERVER && (int)i != r->dut && sn->u.s.active &&
+		    server_running(&sn->u.s))
 			return sn;
 	}
 	return NULL;
 }
 
 /* DESIGN §5: client and server share an SA both accept, read from their own state. */
+/* A server DUT serves when no reference server does: its adapter says what it sends under. */
+static bool
+dut_server_spi(const struct run *r, const char *client, uint32_t *spi)
+{
+	if (r->dut < 0 || r->sc->nodes[r->dut].role != SCN_SERVER || !r->dut_st ||
+	    !r->dut_st->has_clients)
+		return false;
+	*spi = 0;
+	for (size_t i = 0; i < r->dut_st->nclients; i++)
+		if (strcmp(r->dut_st->clients[i].name, client) == 0)
+			*spi = r->dut_st->clients[i].spi_out;
+	return true;
+}
+
 static void
 judge_in_sync(const struct run *r, const struct scn_expect *e, struct verdict *v)
 {
 	const struct client *c = &r->nodes[e->node].u.c;
 	const struct simnode *sv = serving_server(r);
 	uint32_t nic = client_active_spi(c), srv = 0;
+	if (!sv && r->dut >= 0 && r->sc->nodes[r->dut].role == SCN_SERVER) {
+		const char *name = r->sc->nodes[e->node].name;
+		snprintf(v->what, sizeof(v->what), "%s and its server (DUT) %s the same SA", name,
+			 e->in_sync ? "hold" : "do not hold");
+		if (!dut_server_spi(r, name, &srv)) {
+			v->na = true;
+			snprintf(v->detail, sizeof(v->detail),
+				 "N/A: the DUT's adapter did not report it");
+			return;
+		}
+		bool sync = nic && srv && (nic == srv || commit_client_accepts(&c->cm, srv));
+		snprintf(v->detail, sizeof(v->detail),
+			 "NIC active SPI %08x, the DUT sends under %08x", nic, srv);
+		v->pass = sync == e->in_sync;
+		return;
+	}
 	if (sv) {
 		int ci = server_find_client(&sv->u.s, r->sc->nodes[e->node].name);
 		srv = ci >= 0 ? server_client_spi(&sv->u.s, (size_t)ci) : 0;

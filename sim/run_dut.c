@@ -7,6 +7,7 @@
 #include "proto/err.h"
 #include "sim/dut.h"
 #include "sim/run_int.h"
+#include "sim/scenario.h"
 
 /* The DUT's part of the scenario, for adapters that configure it themselves. */
 static void
@@ -64,6 +65,7 @@ run_dut_begin(struct run *r, char *err, size_t errlen)
 	const char *args[] = {
 	    "begin", r->sc->path, r->sc->nodes[r->dut].name, seed, commit_profile_name(r->profile),
 	    NULL};
+	r->dut_begun = true;
 	int rc = call(r, args, out, sizeof(out), err, errlen); /* 1: set up by other means */
 	return rc < 0 ? rc : RMC_OK;
 }
@@ -82,6 +84,36 @@ run_dut_power(struct run *r, enum power_cause cause)
 	}
 }
 
+static void
+send_one(struct run *r, const char *msg, const char *client, const char *via)
+{
+	char out[DUT_OUT_MAX], err[256];
+	const char *args[] = {"send", msg, client, via, NULL};
+	int rc = call(r, args, out, sizeof(out), err, sizeof(err));
+	if (rc == 1) {
+		mark_na(r, "send", msg);
+	} else if (rc < 0) {
+		snprintf(r->dut_error, sizeof(r->dut_error), "%s", err);
+		r->io_error = RMC_EIO;
+	}
+}
+
+void
+run_dut_send(struct run *r, const struct scn_action *a)
+{
+	run_note(r, (size_t)r->dut, "request handed to the DUT's adapter");
+	const char *via = a->via == SCN_VIA_SECURE  ? "secure"
+			  : a->via == SCN_VIA_CLEAR ? "clear"
+						    : "auto";
+	if (a->verb != SCN_DO_DISCOVER) {
+		send_one(r, scn_asf_name((uint8_t)a->asf_type), r->sc->nodes[a->client].name, via);
+		return;
+	}
+	for (size_t i = 0; i < r->sc->nnodes; i++)
+		if (r->sc->nodes[i].role == SCN_CLIENT)
+			send_one(r, "presence_ping", r->sc->nodes[i].name, via);
+}
+
 int
 run_dut_finish(struct run *r, char *err, size_t errlen)
 {
@@ -96,6 +128,18 @@ run_dut_finish(struct run *r, char *err, size_t errlen)
 		return rc;
 	if (rc == 0 && (rc = dut_state_parse(out, r->dut_st, err, errlen)))
 		return rc;
+	r->dut_ended = true;
 	rc = call(r, end, out, sizeof(out), err, errlen);
 	return rc < 0 ? rc : RMC_OK;
+}
+
+void
+run_dut_abort(struct run *r)
+{
+	char out[DUT_OUT_MAX], err[256];
+	const char *end[] = {"end", NULL};
+	if (!r->dut_begun || r->dut_ended)
+		return;
+	r->dut_ended = true;
+	call(r, end, out, sizeof(out), err, sizeof(err));
 }

@@ -17,7 +17,12 @@ struct run;
 int run_dut_begin(struct run *r, char *err, size_t errlen);
 /* A power event for the DUT; what it could not do makes the run's verdicts N/A. */
 void run_dut_power(struct run *r, enum power_cause cause);
+/* A request or command of the timeline the DUT server sends: `send MSG CLIENT VIA`. */
+struct scn_action;
+void run_dut_send(struct run *r, const struct scn_action *a);
 /* `state` into r->dut_st, then `end`. */
 int run_dut_finish(struct run *r, char *err, size_t errlen);
+/* A run that stopped on an error after `begin`: `end` all the same, its result ignored. */
+void run_dut_abort(struct run *r);
 
 #endif

@@ -77,6 +77,7 @@ struct run {
 	struct dut_state *dut_st; /* DUT mode: what the adapter reported at the end */
 	uint64_t end;		  /* the run's last instant: the duration, or never (node mode) */
 	bool stop;		  /* node mode: told to stop */
+	bool dut_begun, dut_ended; /* DUT mode: `begin` and `end` called */
 	char dut_na[160];	  /* DUT mode: what it could not do (its verdicts are N/A), or "" */
 	char dut_error[256];	  /* DUT mode: why the adapter failed */
 };
@@ -94,6 +95,8 @@ struct run_sa {
 	unsigned ord;  /* the client's Nth SA of the run */
 };
 
+/* An entry in results.json's events, at the run's time. */
+void run_note(struct run *r, size_t node, const char *text);
 /* Sends what the node's last step asked for (frames, timers, notes). */
 void run_flush(struct run *r, struct simnode *sn);
 /* The node's own clock: the run's, shifted by any clock jump. */

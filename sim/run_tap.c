@@ -101,6 +101,8 @@ node_link(struct run_tap *t, size_t i)
 static int
 iface_socket(const char *ifname)
 {
+	if (if_nametoindex(ifname) == 0)
+		return RMC_ENOENT; /* no such interface in this namespace */
 	int s = tap_node_socket(NULL, ifname, 0);
 	if (s < 0)
 		return s;
@@ -121,8 +123,9 @@ open_node(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 	t->n = r->sc->nnodes;
 	t->iface_sock = t->sock[r->only] = iface_socket(o->iface);
 	if (t->iface_sock < 0) {
-		snprintf(err, errlen, "--iface %s: cannot open a packet socket on it (%s; root?)",
-			 o->iface, rmc_strerror(t->iface_sock));
+		snprintf(err, errlen, "--iface %s: %s", o->iface,
+			 t->iface_sock == RMC_ENOENT ? "no such interface in this network namespace"
+						     : "cannot open a packet socket on it (root?)");
 		return RMC_EIO;
 	}
 	t->t0 = tap_now_ns();
@@ -161,8 +164,10 @@ run_tap_open(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 		if (rc)
 			return rc;
 		if ((t->iface_sock = iface_socket(o->iface)) < 0) {
-			snprintf(err, errlen, "--iface %s: cannot open a packet socket on it (%s)",
-				 o->iface, rmc_strerror(t->iface_sock));
+			snprintf(err, errlen, "--iface %s: %s", o->iface,
+				 t->iface_sock == RMC_ENOENT
+				     ? "no such interface in this network namespace"
+				     : "cannot open a packet socket on it (root?)");
 			return RMC_EIO;
 		}
 	}
@@ -203,6 +208,7 @@ run_tap_close(struct run *r)
 	struct run_tap *t = r->tap;
 	if (!t)
 		return;
+	run_dut_abort(r); /* a run that failed half-way still puts the device down */
 	if (t->tf_up)
 		tap_fault_fini(&t->tf);
 	node_ctl_close(&t->ctl);

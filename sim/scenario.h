@@ -33,6 +33,7 @@ struct scn_node {
 	int ha;			/* servers: 0 alone, 1 primary, 2 secondary (enum server_role) */
 	uint64_t heartbeat_ns;	/* primary: heartbeat interval */
 	uint64_t takeover_ns;	/* secondary: silence before it takes over */
+	bool no_commit; /* clients: `commit: none`, a plain IPsec host (no SA_READY/CONFIRM) */
 	int line;
 };
 
@@ -170,6 +171,8 @@ void scenario_free(struct scenario *sc);
 int scenario_node(const struct scenario *sc, const char *name);
 /* snake_case names used in scenario files: "presence_ping", "reset", ... */
 const char *scn_asf_name(uint8_t type);
+/* What a pattern's msg names: an ASF type, an IKE exchange, a commit step, or a kind. */
+const char *scn_msg_name(const struct scn_pattern *p);
 const char *obs_kind_name(enum obs_kind k);
 /* Parses "1.5s", "200ms", "50us", "100ns", "2m"; returns 0 or -1. */
 int scn_parse_duration(const char *s, uint64_t *ns);

@@ -6,6 +6,8 @@ JSON-lines control socket. It shows a vendor what an adapter does:
   begin SCENARIO NODE SEED PROFILE  (re)start the device configured for this scenario
   power EVENT                        a power event from outside the network
   state                              one JSON line: power, sa.spi_in, commits, executed
+  send MSG CLIENT VIA                a server device sends a request or command
+                                     (VIA: secure, clear or auto)
   end                                stop the device
 
 Exit 0 done, 3 not supported by this device, anything else an error.
@@ -122,6 +124,8 @@ def main(argv):
         begin(*argv[1:])
     elif verb == "power" and len(argv) == 2:
         request({"cmd": "power", "event": argv[1]})
+    elif verb == "send" and len(argv) == 4:
+        request({"cmd": "send", "msg": argv[1], "client": argv[2], "via": argv[3]})
     elif verb == "state":
         print(json.dumps(request({"cmd": "state"})))
     elif verb == "end":

@@ -187,3 +187,24 @@ Test(scenario, mechanism_file_loads)
 	cr_assert_eq(sc.faults[0].step, FAULT_STEP_ACK, "right after its SA_ACK");
 	scenario_free(&sc);
 }
+
+/* `ike` and `commit` match any message of that kind; a pattern is described by what it names. */
+Test(scenario, kind_names_match_any_message_of_the_kind)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	cr_assert_eq(scenario_load_text("name: t\nduration: 5s\nservers:\n  - name: s\nclients:\n"
+					"  - name: c\nexpect:\n"
+					"  - {not_seen: {msg: commit}}\n"
+					"  - {not_seen: {msg: ike}}\n"
+					"  - {not_seen: {msg: sa_ack}}\n",
+					&sc, err),
+		     0, "%s", err);
+	cr_assert_eq(sc.nexpects, 3);
+	cr_expect_eq(sc.expects[0].pat[0].kind, OBS_COMMIT);
+	cr_expect_eq(sc.expects[0].pat[0].asf_type, -1, "any commit step");
+	cr_expect_str_eq(scn_msg_name(&sc.expects[0].pat[0]), "commit");
+	cr_expect_eq(sc.expects[1].pat[0].kind, OBS_IKE);
+	cr_expect_str_eq(scn_msg_name(&sc.expects[2].pat[0]), "sa_ack");
+	scenario_free(&sc);
+}

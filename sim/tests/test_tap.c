@@ -396,3 +396,79 @@ Test(tap, batched_drains_keep_order_across_budgets)
 	cr_assert_eq(b[14], 0xee);
 	ports_down();
 }
+
+/*
+ * A delay rule holds the copy in real time: frame 2 leaves after frames 3
+ * and 4 and no earlier than its delay after it was read; the caller's loop
+ * releases it (tap_fault_next_due / tap_fault_release_due).
+ */
+static void
+delay_rule(void)
+{
+	static struct scn_node nodes[2];
+	static struct fault_rule rule;
+	static struct scenario sc;
+	memset(&sc, 0, sizeof(sc));
+	for (size_t i = 0; i < 2; i++) {
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		snprintf(nodes[i].name, sizeof(nodes[i].name), "n%zu", i);
+		nodes[i].role = i == 0 ? SCN_SERVER : SCN_CLIENT;
+		memcpy(nodes[i].mac, mac(i), 6);
+	}
+	enum { DELAY_MS = 40, N = 4 };
+	fault_rule_defaults(&rule);
+	rule.action = FAULT_DELAY;
+	rule.delay_ns = (uint64_t)DELAY_MS * 1000000u;
+	rule.g.nth = 2;
+	sc.nodes = nodes;
+	sc.nnodes = 2;
+	sc.faults = &rule;
+	sc.nfaults = 1;
+	struct obs_log obs;
+	obs_log_init(&obs);
+	ports_up(2, NULL);
+	struct tap_fault tf;
+	cr_assert_eq(tap_fault_init(&tf, &sc, 7, &obs, &fwd), RMC_OK);
+	uint64_t sent = mono_ms();
+	for (uint8_t i = 1; i <= N; i++)
+		node_send(0, mac(1), i);
+	uint8_t got[N];
+	uint64_t at[N];
+	size_t n = 0;
+	while (n < N && mono_ms() - sent < 1000) {
+		bool stop;
+		cr_assert_geq(tap_fwd_step(&fwd, 5, -1, &stop), 0);
+		tap_fault_release_due(&tf, tap_now_ns());
+		uint8_t f[TAP_FRAME_MAX];
+		while (n < N && recv(node[1], f, sizeof(f), 0) == FRAME) {
+			got[n] = f[14];
+			at[n++] = mono_ms();
+		}
+	}
+	cr_assert_eq(n, N, "received %zu of %d", n, N);
+	uint8_t want[N] = {1, 3, 4, 2};
+	for (size_t i = 0; i < N; i++)
+		cr_assert_eq(got[i], want[i], "arrival %zu: frame %u, expected %u", i, got[i],
+			     want[i]);
+	cr_assert_geq(at[3] - sent, DELAY_MS, "the delayed frame came after %llu ms",
+		      (unsigned long long)(at[3] - sent));
+	cr_assert_eq(tf.delays_applied, 1);
+	cr_assert_eq(tf.ndelayed, 0, "nothing left in the pool");
+	cr_assert_eq(tap_fault_next_due(&tf), UINT64_MAX);
+	tap_fault_fini(&tf);
+	obs_log_fini(&obs);
+	ports_down();
+}
+
+Test(tap, delay_rule_holds_the_frame_for_its_time)
+{
+	skip_unless_root();
+	delay_rule();
+}
+
+Test(tap, delay_rule_holds_the_frame_for_its_time_batched)
+{
+	skip_unless_root();
+	batched = true;
+	delay_rule();
+}

@@ -79,7 +79,8 @@ def nodes_of(sc):
         for i, n in enumerate(sc.get(key) or []):
             mac, ip = default_node(role, i)
             out.append({"role": role, "name": str(n["name"]), "ip": str(n.get("ip", ip)),
-                        "mac": str(n.get("mac", mac)).lower(), "ha": n.get("role")})
+                        "mac": str(n.get("mac", mac)).lower(), "ha": n.get("role"),
+                        "commit": str(n.get("commit", "handshake"))})
     return out
 
 
@@ -110,7 +111,7 @@ def dut_config(sc, node, seed=None):
     servers = [{"name": n["name"], "ip": n["ip"], "mac": n["mac"]}
                for n in nodes if n["role"] == "server"]
     cfg = {"name": me["name"], "ip": me["ip"], "mac": me["mac"], "index": idx, "seed": seed,
-           "servers": servers}
+           "commit": me["commit"], "servers": servers}
     cfg.update(security_of(sc))
     cfg["psk_hex"] = derive_psk(seed, idx).hex() if cfg["key_exchange"] == "ike" else None
     return cfg

@@ -2,10 +2,14 @@
 # The vendor adapter of the UML client DUT (docs/dut-uml.md), called by
 # `rmcpsec suite --dut client --dut-control CMD`:
 #
+#   CMD begin SCENARIO NODE SEED PROFILE
+#                     checks that the running guest was configured (dut.json) as this run's
+#                     NODE: address, MAC, PSK, suite; exit 1 if not, or if no guest runs
 #   CMD state         one JSON line {"power":"os_up","sa":{"spi_in":"0x..","spi_out":"0x.."}
 #                     or null,"nvram":false}: a fresh snapshot taken by the guest on
 #                     request; "mech_off" and no SA when the guest is not running
 #   CMD power EVENT   exit 3 (not applicable): the guest can perform no power event
+#   CMD end           nothing: tests/dut/uml-dut.sh stop ends the guest
 #
 # Exit status: 0 done, 1 the guest did not answer, 2 usage, 3 unsupported.
 # Environment: RMCPSEC_DUT_DIR, the folder given to tests/dut/uml-dut.sh start;
@@ -15,7 +19,7 @@ DIR=${RMCPSEC_DUT_DIR:-}
 EVENTS="boot_complete os_hang reset power_down power_up power_cycle suspend wake power_loss power_restore nvram_clear fresh_install"
 
 usage() {
-	echo "usage: RMCPSEC_DUT_DIR=DIR $0 state | power EVENT" >&2
+	echo "usage: RMCPSEC_DUT_DIR=DIR $0 begin SCENARIO NODE SEED PROFILE | state | power EVENT | end" >&2
 	exit 2
 }
 
@@ -65,8 +69,32 @@ power() {
 	exit 3
 }
 
+# The guest was started from dut.json; the run must want that very client (its PSK follows
+# the run's seed and node index), else IKE fails in ways that say little.
+begin() {
+	local scn=$1 node=$2 seed=$3
+	running || { echo "uml-adapter: no guest runs in $DIR (tests/dut/uml-dut.sh start)" >&2; return 1; }
+	/usr/bin/python3 "$(dirname "$0")/dut_config.py" "$scn" --node "$node" --seed "$seed" \
+		>"$DIR/begin.json" || return 1
+	/usr/bin/python3 - "$DIR/dut.json" "$DIR/begin.json" <<'PY'
+import json, sys
+have, want = (json.load(open(p)) for p in sys.argv[1:3])
+bad = [k for k in ("name", "ip", "mac", "psk_hex", "suite", "key_exchange")
+       if have.get(k) != want.get(k)]
+if bad:
+    print("uml-adapter: the guest was configured otherwise: %s (dut.json) != the run's" %
+          ", ".join(bad), file=sys.stderr)
+    sys.exit(1)
+if want.get("commit") != "none":
+    print("uml-adapter: warning: %s expects the commit handshake; this guest has none "
+          "(scenario: commit: none)" % want["name"], file=sys.stderr)
+PY
+}
+
 [ -n "$DIR" ] && [ -d "$DIR" ] || { echo "uml-adapter: RMCPSEC_DUT_DIR must name the DUT's folder" >&2; exit 2; }
 case ${1:-} in
+begin) [ $# -eq 5 ] || usage; begin "$2" "$3" "$4" ;;
+end) [ $# -eq 1 ] || usage ;;
 state) [ $# -eq 1 ] || usage; state ;;
 power) [ $# -eq 2 ] || usage; power "$2" ;;
 *) usage ;;

@@ -32,6 +32,8 @@ supervise() {
 	. "$SRC/tests/uml/uml.sh"
 	# shellcheck disable=SC2034 # read by uml.sh
 	UML_TIMEOUT=${UMLDUT_TIMEOUT:-1800}
+	# tc's clsact + matchall + csum: the guest fills in its UDP checksums itself (dut-client.sh)
+	UML_MODULES="$UML_MODULES sch_ingress cls_matchall act_csum"
 	uml_init || exit 1
 	trap 'rc=$?; uml_cleanup; echo $rc >"$DIR/supervisor.rc"' EXIT
 	uml_tap_create || exit 1

@@ -16,7 +16,7 @@ fail() {
 	echo "FAIL: $*"
 	exit 1
 }
-[ "$(id -u)" = 0 ] || fail "--net tap needs root (network namespaces and TAP devices)"
+[ "$(id -u)" = 0 ] || { echo "SKIP: --net tap needs root (network namespaces and TAP devices)"; exit 77; }
 work=$(mktemp -d /tmp/rmcpsec-tap.XXXXXX)
 cleanup() {
 	# a run killed outright cannot clean up: whatever it named goes here
