@@ -190,6 +190,7 @@ run_tap_open(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 	int rc = tap_fwd_init(&t->fwd, fds, sc->nnodes, NULL);
 	t->fwd_up = rc == RMC_OK;
 	if (rc == RMC_OK) {
+		tap_fwd_batch(&t->fwd); /* io_uring when the kernel has it; read/write otherwise */
 		t->t0 = tap_now_ns();
 		rc = tap_fault_init_shared(&t->tf, sc, &r->link.fe, &r->obs, &t->fwd, t->t0);
 		t->tf_up = true;
@@ -211,6 +212,8 @@ run_tap_close(struct run *r)
 	run_dut_abort(r); /* a run that failed half-way still puts the device down */
 	if (t->tf_up)
 		tap_fault_fini(&t->tf);
+	if (t->fwd_up)
+		tap_fwd_free(&t->fwd);
 	node_ctl_close(&t->ctl);
 	if (t->iface_sock >= 0)
 		close(t->iface_sock);
