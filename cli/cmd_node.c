@@ -17,6 +17,7 @@
 
 struct node_args {
 	const char *iface, *config, *name, *control, *out;
+	bool tap; /* --tap: iface is a TAP device to attach to */
 	uint64_t seed;
 	bool seed_set;
 	int profile;
@@ -27,10 +28,15 @@ static int
 parse(int argc, char **argv, struct node_args *a)
 {
 	static const struct option opts[] = {
-	    {"iface", required_argument, NULL, 'i'}, {"config", required_argument, NULL, 'c'},
-	    {"node", required_argument, NULL, 'n'},  {"control", required_argument, NULL, 'C'},
-	    {"seed", required_argument, NULL, 's'},  {"profile", required_argument, NULL, 'P'},
-	    {"out", required_argument, NULL, 'o'},   {NULL, 0, NULL, 0},
+	    {"iface", required_argument, NULL, 'i'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"node", required_argument, NULL, 'n'},
+	    {"control", required_argument, NULL, 'C'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"profile", required_argument, NULL, 'P'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"tap", required_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(a, 0, sizeof(*a));
 	optind = 1;
@@ -40,6 +46,10 @@ parse(int argc, char **argv, struct node_args *a)
 		switch (c) {
 		case 'i':
 			a->iface = optarg;
+			break;
+		case 't':
+			a->iface = optarg;
+			a->tap = true;
 			break;
 		case 'c':
 			a->config = optarg;
@@ -71,7 +81,7 @@ parse(int argc, char **argv, struct node_args *a)
 	if (optind != argc - 1 || !a->iface || !a->config ||
 	    (strcmp(argv[optind], "client") != 0 && strcmp(argv[optind], "server") != 0)) {
 		fprintf(stderr,
-			"usage: rmcpsec node client|server --iface IF --config SCENARIO "
+			"usage: rmcpsec node client|server --iface IF|--tap TAP --config SCENARIO "
 			"[--node NAME] [--control SOCKET] [--seed N] [--profile P] [--out DIR]\n");
 		return EXIT_USAGE;
 	}
@@ -117,6 +127,7 @@ cmd_node(int argc, char **argv)
 			      .net = RUN_NET_NODE,
 			      .node = (size_t)idx,
 			      .iface = a.iface,
+			      .node_tap = a.tap,
 			      .control = a.control};
 	struct run_result res;
 	run_tap_catch_signals();

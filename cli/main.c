@@ -34,6 +34,7 @@ usage(FILE *f)
 	       "                       --net tap; --dut-node NAME picks which node\n"
 	       "  node client|server  one reference node as a process on a real interface\n"
 	       "      --iface IF --config SCENARIO [--node NAME] [--control SOCKET]\n"
+	       "      --tap TAP        instead of --iface: attach to a TAP device, as a VM\n"
 	       "                       JSON-lines control socket: state, power, send, stop\n"
 	       "  requirements     the requirement catalogue (docs/requirements.md)\n"
 	       "      --json           as JSON: id, scope, source, text\n"

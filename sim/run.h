@@ -42,6 +42,7 @@ struct run_opts {
 	size_t node;
 	const char *iface;
 	const char *control;
+	bool node_tap; /* node mode: iface is a TAP the node attaches to (its far side) */
 	bool dut;
 	const char *dut_control;
 };

@@ -31,7 +31,8 @@ enum { TAP_NODE_RCVBUF = 1 << 20 };
 struct run_tap {
 	size_t n;
 	int iface_sock; /* node mode: the node's link; DUT mode: the forwarder's port to the DUT */
-	bool fwd_up;	/* false in node mode: the node is alone on its interface */
+	bool node_on_tap; /* node mode: the node holds a TAP's descriptor (read/write frames) */
+	bool fwd_up;	  /* false in node mode: the node is alone on its interface */
 	struct node_ctl ctl;
 	struct tap_ns ns[TAP_MAX_PORTS];
 	struct tap_dev dev[TAP_MAX_PORTS];
@@ -121,6 +122,19 @@ open_node(struct run *r, const struct run_opts *o, char *err, size_t errlen)
 {
 	struct run_tap *t = r->tap;
 	t->n = r->sc->nnodes;
+	if (o->node_tap) {
+		int rc = tap_dev_attach(&t->dev[r->only], o->iface);
+		if (rc != RMC_OK) {
+			snprintf(err, errlen, "--tap %s: %s", o->iface,
+				 rc == RMC_ENOENT ? "no such TAP device in this network namespace"
+						  : "cannot attach to it (a TAP? root?)");
+			return rc;
+		}
+		t->node_on_tap = true;
+		t->sock[r->only] = t->dev[r->only].fd;
+		t->t0 = tap_now_ns();
+		return o->control ? node_ctl_open(&t->ctl, o->control, err, errlen) : RMC_OK;
+	}
 	t->iface_sock = t->sock[r->only] = iface_socket(o->iface);
 	if (t->iface_sock < 0) {
 		snprintf(err, errlen, "--iface %s: %s", o->iface,
@@ -233,7 +247,9 @@ void
 run_tap_send(struct run *r, size_t port, const uint8_t *frame, size_t len)
 {
 	struct run_tap *t = r->tap;
-	if (send(t->sock[port], frame, len, 0) != (ssize_t)len)
+	ssize_t n =
+	    t->node_on_tap ? write(t->sock[port], frame, len) : send(t->sock[port], frame, len, 0);
+	if (n != (ssize_t)len)
 		t->node_tx_errors++;
 	else if (!t->fwd_up)
 		run_capture(r, port, rel_now(t), frame, len); /* a lone node traces its own link */
@@ -245,10 +261,12 @@ drain_node(struct run *r, size_t i, uint64_t *events)
 {
 	struct run_tap *t = r->tap;
 	for (;;) {
-		struct sockaddr_ll from;
+		struct sockaddr_ll from = {.sll_pkttype = PACKET_HOST};
 		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(t->sock[i], t->rx, sizeof(t->rx), MSG_TRUNC,
-				     (struct sockaddr *)&from, &fl);
+		/* a TAP's descriptor has only what arrived on its link: no direction to check */
+		ssize_t n = t->node_on_tap ? read(t->sock[i], t->rx, sizeof(t->rx))
+					   : recvfrom(t->sock[i], t->rx, sizeof(t->rx), MSG_TRUNC,
+						      (struct sockaddr *)&from, &fl);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

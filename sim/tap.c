@@ -186,6 +186,21 @@ tap_dev_create(struct tap_dev *d, const struct tap_ns *ns, const char *prefix)
 	return rc;
 }
 
+int
+tap_dev_attach(struct tap_dev *d, const char *ifname)
+{
+	d->fd = -1;
+	if (strlen(ifname) >= sizeof(d->ifname))
+		return RMC_EINVAL;
+	if (if_nametoindex(ifname) == 0)
+		return RMC_ENOENT; /* TUNSETIFF would make a new one: attach only */
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	int rc = tap_dev_open(d);
+	if (rc != RMC_OK)
+		tap_dev_destroy(d);
+	return rc;
+}
+
 void
 tap_dev_destroy(struct tap_dev *d)
 {

@@ -63,6 +63,13 @@ int tap_ns_leave(int back);
  * on the wire) and its link up. Returns 0 or a negative rmc_err.
  */
 int tap_dev_create(struct tap_dev *d, const struct tap_ns *ns, const char *prefix);
+/*
+ * Attaches to an existing TAP device named ifname in the caller's namespace
+ * (one made persistent with `ip tuntap add ... mode tap`), as a VM would:
+ * what is written to the descriptor arrives on that link. RMC_ENOENT when
+ * there is no such link; closing leaves a persistent device in place.
+ */
+int tap_dev_attach(struct tap_dev *d, const char *ifname);
 /* Closes the descriptor, which removes the link; NULL-safe. */
 void tap_dev_destroy(struct tap_dev *d);
 

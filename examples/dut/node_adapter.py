@@ -12,8 +12,9 @@ JSON-lines control socket. It shows a vendor what an adapter does:
 
 Exit 0 done, 3 not supported by this device, anything else an error.
 Environment (set by whoever runs the suite): RMCPSEC_NODE_BIN (the rmcpsec binary),
-RMCPSEC_NODE_NETNS (the namespace the device lives in), RMCPSEC_NODE_IFACE (its
-interface there), RMCPSEC_NODE_DIR (a directory for its socket, pid and log); and
+RMCPSEC_NODE_NETNS (the namespace the device lives in; unset: the caller's), its link:
+RMCPSEC_NODE_IFACE (an interface there) or RMCPSEC_NODE_TAP (a TAP device it attaches to,
+as a VM does), RMCPSEC_NODE_DIR (a directory for its socket, pid and log); and
 from rmcpsec: RMCPSEC_DUT_ROLE (client or server).
 """
 import json
@@ -95,8 +96,12 @@ def begin(scenario, node, seed, profile):
     stop()
     sock_path, pid_file, log = paths()
     role = env("RMCPSEC_DUT_ROLE")
-    cmd = ["ip", "netns", "exec", env("RMCPSEC_NODE_NETNS"), env("RMCPSEC_NODE_BIN"), "node",
-           role, "--iface", env("RMCPSEC_NODE_IFACE"), "--config", scenario, "--node", node,
+    # on a TAP the node holds the device's descriptor, as a VM does; else a packet socket
+    link = (["--tap", os.environ["RMCPSEC_NODE_TAP"]] if os.environ.get("RMCPSEC_NODE_TAP")
+            else ["--iface", env("RMCPSEC_NODE_IFACE")])
+    netns = os.environ.get("RMCPSEC_NODE_NETNS")
+    cmd = (["ip", "netns", "exec", netns] if netns else []) + [
+           env("RMCPSEC_NODE_BIN"), "node", role] + link + ["--config", scenario, "--node", node,
            "--seed", seed, "--profile", profile, "--control", sock_path,
            "--out", os.path.join(env("RMCPSEC_NODE_DIR"), "out")]
     with open(log, "a") as lf:

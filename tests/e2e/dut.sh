@@ -1,7 +1,9 @@
 #!/bin/bash
 # DUT mode (issue 9, docs/dut.md) against a foreign device: rmcpsec's reference client as a
-# separate process (`rmcpsec node client`) in a namespace of its own, reached over a veth
-# link, driven through examples/dut/node_adapter.py and its JSON-lines control socket.
+# separate process (`rmcpsec node client --tap`) holding a TAP device's descriptor, as a VM
+# does, the harness on the TAP's link; the reference server as a process in a namespace of
+# its own behind a veth pair; both driven through examples/dut/node_adapter.py and their
+# JSON-lines control sockets.
 # - `rmcpsec suite DIR --dut client --iface IF --dut-control CMD` passes: the device's
 #   end state (power, SA, commits, commands executed) comes from the adapter, the rest
 #   from the wire, and the verdicts are the virtual-time ones;
@@ -22,10 +24,12 @@ work=$(mktemp -d /tmp/rmcpsec-dut.XXXXXX)
 ns=rmsdut-$$
 host=rmsdh$$
 dev=rmsdd$$
+tap=rmsdt$$
 cleanup() {
 	[ -f "$work/node.pid" ] && kill "$(cat "$work/node.pid")" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	ip link del "$host" 2>/dev/null
+	ip link del "$tap" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,8 +40,12 @@ ip link add "$host" type veth peer name "$dev" || fail "cannot create veth $host
 ip link set "$dev" netns "$ns"
 sysctl -qw "net.ipv6.conf.$host.disable_ipv6=1"
 ip link set "$host" up && ip -n "$ns" link set "$dev" up || fail "links do not come up"
+ip tuntap add dev "$tap" mode tap || fail "cannot create TAP $tap"
+sysctl -qw "net.ipv6.conf.$tap.disable_ipv6=1"
+ip link set "$tap" up || fail "TAP does not come up"
 
-export RMCPSEC_NODE_BIN=$bin RMCPSEC_NODE_NETNS=$ns RMCPSEC_NODE_IFACE=$dev RMCPSEC_NODE_DIR=$work
+# the client device: a process on the far side of the TAP, the harness on its link
+export RMCPSEC_NODE_BIN=$bin RMCPSEC_NODE_TAP=$tap RMCPSEC_NODE_DIR=$work
 adapter="/usr/bin/python3 $src/examples/dut/node_adapter.py"
 
 suite=$work/suite
@@ -48,7 +56,7 @@ done
 
 "$bin" suite "$suite" --out "$work/virtual" >"$work/virtual.log" 2>&1 ||
 	{ cat "$work/virtual.log"; fail "the subset does not pass in virtual time"; }
-"$bin" suite "$suite" --dut client --iface "$host" --dut-control "$adapter" \
+"$bin" suite "$suite" --dut client --iface "$tap" --dut-control "$adapter" \
 	--out "$work/dut" >"$work/dut.log" 2>&1 ||
 	{ cat "$work/dut.log" "$work/node.log"; fail "the reference client as a DUT does not pass"; }
 grep -q "4 scenarios: 4 passed, 0 failed" "$work/dut.log" || { cat "$work/dut.log"; fail "not 4 passed"; }
@@ -86,11 +94,11 @@ cat >"$work/wrong.sh" <<EOF
 [ "\$1" = begin ] && set -- begin "\$2" "\$3" \$((\$4 + 1)) "\$5"
 exec $adapter "\$@"
 EOF
-"$bin" run "$suite/esp-aes-gcm-128.yaml" --dut client --iface "$host" \
+"$bin" run "$suite/esp-aes-gcm-128.yaml" --dut client --iface "$tap" \
 	--dut-control "bash $work/wrong.sh" --out "$work/wrong" >"$work/wrong.log" 2>&1
 rc=$?
 [ "$rc" = 1 ] || { cat "$work/wrong.log"; fail "a wrongly keyed DUT: exit $rc, want 1"; }
-grep -q "^replay: rmcpsec run .* --dut client --dut-node c1 --iface $host" "$work/wrong.log" || fail "no replay line"
+grep -q "^replay: rmcpsec run .* --dut client --dut-node c1 --iface $tap" "$work/wrong.log" || fail "no replay line"
 
 # A device that cannot take power events: N/A, explicitly, never PASS.
 cat >"$work/nopower.sh" <<EOF
@@ -98,18 +106,19 @@ cat >"$work/nopower.sh" <<EOF
 [ "\$1" = power ] && { echo "no power control" >&2; exit 3; }
 exec $adapter "\$@"
 EOF
-"$bin" run "$suite/row3-os-hung.yaml" --dut client --iface "$host" \
+"$bin" run "$suite/row3-os-hung.yaml" --dut client --iface "$tap" \
 	--dut-control "bash $work/nopower.sh" --out "$work/nopower" >"$work/nopower.log" 2>&1
 grep -q "N/A .*cannot do 'power os_hang'" "$work/nopower.log" ||
 	{ cat "$work/nopower.log"; fail "unsupported power event not reported N/A"; }
 grep -q "^  PASS" "$work/nopower.log" && fail "a scenario the DUT could not play passed a check"
 
-# The same with the reference server as the device.
+# The same with the reference server as the device, in its namespace behind a veth pair.
 ssuite=$work/ssuite
 mkdir -p "$ssuite"
 cp "$src/scenarios/ipsec/esp-aes-gcm-128.yaml" "$src/scenarios/fig6/row3-os-hung.yaml" "$ssuite/"
 "$bin" suite "$ssuite" --out "$work/svirtual" >"$work/svirtual.log" 2>&1 || fail "server subset, virtual"
-"$bin" suite "$ssuite" --dut server --iface "$host" --dut-control "$adapter" \
+RMCPSEC_NODE_TAP="" RMCPSEC_NODE_NETNS=$ns RMCPSEC_NODE_IFACE=$dev \
+	"$bin" suite "$ssuite" --dut server --iface "$host" --dut-control "$adapter" \
 	--out "$work/sdut" >"$work/sdut.log" 2>&1 ||
 	{ cat "$work/sdut.log" "$work/node.log"; fail "the reference server as a DUT does not pass"; }
 compare "$work/svirtual" "$work/sdut" 2 1 || fail "DUT server and virtual runs differ"
@@ -137,4 +146,5 @@ $adapter end || fail "adapter end"
 kill -0 "$pid" 2>/dev/null && fail "the node process did not stop"
 [ -e "$work/ctl.sock" ] && fail "the control socket file was left"
 pgrep -f -- "$work" >/dev/null && fail "a process of the test is still there"
-echo "dut: reference client as a DUT over veth: verdicts as virtual, wrong keys fail, N/A when it cannot"
+ip link show "$tap" >/dev/null 2>&1 || fail "the persistent TAP went with the node (it must stay)"
+echo "dut: reference client over a TAP and server over veth as DUTs: verdicts as virtual, wrong keys fail, N/A when it cannot"
