@@ -71,8 +71,9 @@ struct node_out {
 	size_t nkeys;
 	char ike_keys[NODE_OUT_KEYS][NODE_IKE_KEY_LEN]; /* ikev2_decryption_table lines */
 	size_t nike_keys;
-	uint8_t commit_steps; /* enum node_commit_step bits reached in this step (NIC; server: ACK) */
-	size_t dropped;	      /* outputs that did not fit: a bug, reported by the driver */
+	uint8_t
+	    commit_steps; /* enum node_commit_step bits reached in this step (NIC; server: ACK) */
+	size_t dropped;	  /* outputs that did not fit: a bug, reported by the driver */
 };
 
 static inline void

@@ -78,8 +78,8 @@ struct run {
 	uint64_t end;		  /* the run's last instant: the duration, or never (node mode) */
 	bool stop;		  /* node mode: told to stop */
 	bool dut_begun, dut_ended; /* DUT mode: `begin` and `end` called */
-	char dut_na[160];	  /* DUT mode: what it could not do (its verdicts are N/A), or "" */
-	char dut_error[256];	  /* DUT mode: why the adapter failed */
+	char dut_na[160];    /* DUT mode: what it could not do (its verdicts are N/A), or "" */
+	char dut_error[256]; /* DUT mode: why the adapter failed */
 };
 
 /* Whether node i is one of this process's reference nodes. */
