@@ -269,7 +269,7 @@ clear_permitted(const struct run *r)
 			sv = &r->nodes[i];
 			break;
 		}
-	bool dut_serves = !sv && r->dut >= 0 && r->sc->nodes[r->dut].role == SCN_SERVER;
+	bool dut_serves = !sv && dut_is_server(r);
 	if (!sv && !dut_serves)
 		return false; /* no server manages anybody: nothing may be said */
 	for (size_t i = 0, ci = 0; i < r->sc->nnodes; i++) {
@@ -769,8 +769,7 @@ serving_server(const struct run *r)
 static bool
 dut_server_spi(const struct run *r, const char *client, uint32_t *spi)
 {
-	if (r->dut < 0 || r->sc->nodes[r->dut].role != SCN_SERVER || !r->dut_st ||
-	    !r->dut_st->has_clients)
+	if (!r->dut_st || !r->dut_st->has_clients)
 		return false;
 	*spi = 0;
 	for (size_t i = 0; i < r->dut_st->nclients; i++)
@@ -783,33 +782,26 @@ static void
 judge_in_sync(const struct run *r, const struct scn_expect *e, struct verdict *v)
 {
 	const struct client *c = &r->nodes[e->node].u.c;
+	const char *name = r->sc->nodes[e->node].name;
 	const struct simnode *sv = serving_server(r);
+	bool dut = !sv && dut_is_server(r);
 	uint32_t nic = client_active_spi(c), srv = 0;
-	if (!sv && r->dut >= 0 && r->sc->nodes[r->dut].role == SCN_SERVER) {
-		const char *name = r->sc->nodes[e->node].name;
-		snprintf(v->what, sizeof(v->what), "%s and its server (DUT) %s the same SA", name,
-			 e->in_sync ? "hold" : "do not hold");
-		if (!dut_server_spi(r, name, &srv)) {
-			v->na = true;
-			snprintf(v->detail, sizeof(v->detail),
-				 "N/A: the DUT's adapter did not report it");
-			return;
-		}
-		bool sync = nic && srv && (nic == srv || commit_client_accepts(&c->cm, srv));
-		snprintf(v->detail, sizeof(v->detail),
-			 "NIC active SPI %08x, the DUT sends under %08x", nic, srv);
-		v->pass = sync == e->in_sync;
+	snprintf(v->what, sizeof(v->what), "%s and its server%s %s the same SA", name,
+		 dut ? " (DUT)" : "", e->in_sync ? "hold" : "do not hold");
+	if (sv) {
+		int ci = server_find_client(&sv->u.s, name);
+		srv = ci >= 0 ? server_client_spi(&sv->u.s, (size_t)ci) : 0;
+	} else if (dut && !dut_server_spi(r, name, &srv)) {
+		v->na = true;
+		snprintf(v->detail, sizeof(v->detail), "N/A: the DUT's adapter did not report it");
 		return;
 	}
-	if (sv) {
-		int ci = server_find_client(&sv->u.s, r->sc->nodes[e->node].name);
-		srv = ci >= 0 ? server_client_spi(&sv->u.s, (size_t)ci) : 0;
-	}
 	bool sync = nic && srv && (nic == srv || commit_client_accepts(&c->cm, srv));
-	snprintf(v->what, sizeof(v->what), "%s and its server %s the same SA",
-		 r->sc->nodes[e->node].name, e->in_sync ? "hold" : "do not hold");
 	snprintf(v->detail, sizeof(v->detail), "NIC active SPI %08x, %s sends under %08x", nic,
-		 sv ? r->sc->nodes[sv->idx].name : "no server", srv);
+		 sv    ? r->sc->nodes[sv->idx].name
+		 : dut ? "the DUT"
+		       : "no server",
+		 srv);
 	v->pass = sync == e->in_sync;
 }
 

@@ -70,32 +70,33 @@ run_dut_begin(struct run *r, char *err, size_t errlen)
 	return rc < 0 ? rc : RMC_OK;
 }
 
-void
-run_dut_power(struct run *r, enum power_cause cause)
+/* A step of the timeline on the DUT: one it cannot do makes the scenario N/A, a failure stops the
+ * run. */
+static void
+play(struct run *r, const char *const *args)
 {
 	char out[DUT_OUT_MAX], err[256];
-	const char *args[] = {"power", power_cause_name(cause), NULL};
 	int rc = call(r, args, out, sizeof(out), err, sizeof(err));
 	if (rc == 1) {
-		mark_na(r, args[0], args[1]); /* the scenario cannot be played on this DUT */
+		mark_na(r, args[0], args[1]);
 	} else if (rc < 0) {
 		snprintf(r->dut_error, sizeof(r->dut_error), "%s", err);
 		r->io_error = RMC_EIO;
 	}
 }
 
+void
+run_dut_power(struct run *r, enum power_cause cause)
+{
+	const char *args[] = {"power", power_cause_name(cause), NULL};
+	play(r, args);
+}
+
 static void
 send_one(struct run *r, const char *msg, const char *client, const char *via)
 {
-	char out[DUT_OUT_MAX], err[256];
 	const char *args[] = {"send", msg, client, via, NULL};
-	int rc = call(r, args, out, sizeof(out), err, sizeof(err));
-	if (rc == 1) {
-		mark_na(r, "send", msg);
-	} else if (rc < 0) {
-		snprintf(r->dut_error, sizeof(r->dut_error), "%s", err);
-		r->io_error = RMC_EIO;
-	}
+	play(r, args);
 }
 
 void

@@ -82,6 +82,13 @@ struct run {
 	char dut_error[256]; /* DUT mode: why the adapter failed */
 };
 
+/* DUT mode with a server as the device under test. */
+static inline bool
+dut_is_server(const struct run *r)
+{
+	return r->dut >= 0 && r->sc->nodes[r->dut].role == SCN_SERVER;
+}
+
 /* Whether node i is one of this process's reference nodes. */
 static inline bool
 run_node_here(const struct run *r, size_t i)

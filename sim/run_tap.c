@@ -63,6 +63,14 @@ run_tap_catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Runs every timer due by now and moves the clock there, so what happens next is at now. */
+static void
+catch_up(struct run *r, uint64_t now, uint64_t *events)
+{
+	*events += engine_run(&r->eng, now);
+	engine_advance(&r->eng, now);
+}
+
 static uint64_t
 rel_now(const struct run_tap *t)
 {
@@ -277,8 +285,7 @@ drain_node(struct run *r, size_t i, uint64_t *events)
 		uint64_t now = rel_now(t);
 		if (now > r->end)
 			return RMC_OK; /* after the end: not the run's any more */
-		*events += engine_run(&r->eng, now);
-		engine_advance(&r->eng, now);
+		catch_up(r, now, events);
 		if (!t->fwd_up)
 			run_capture(r, i, now, t->rx, (size_t)n);
 		run_deliver(r, i, engine_now(&r->eng), t->rx, (size_t)n);
@@ -361,8 +368,7 @@ serve(struct run *r, struct pollfd *pfd, const uint8_t *kind, const uint8_t *idx
 		c++;
 	if (c < n) {
 		uint64_t now = rel_now(t); /* a request is a step at the time it is answered */
-		*events += engine_run(&r->eng, now);
-		engine_advance(&r->eng, now);
+		catch_up(r, now, events);
 		node_ctl_service(&t->ctl, pfd + c, n - c, run_node_control, r);
 	}
 	return RMC_OK;
@@ -380,8 +386,7 @@ run_tap_loop(struct run *r, uint64_t *events, char *err, size_t errlen)
 			*events += engine_run(&r->eng, r->end);
 			break;
 		}
-		*events += engine_run(&r->eng, now);
-		engine_advance(&r->eng, now);
+		catch_up(r, now, events);
 		if (t->tf_up)
 			tap_fault_release_due(&t->tf, tap_now_ns());
 		size_t n = poll_set(r, pfd, kind, idx);

@@ -266,19 +266,28 @@ learning_switch(void)
 	ports_down();
 }
 
+/* A scenario of two nodes on ports 0 (server) and 1 (client); the caller adds the rules. */
 static void
-fault_rules(void)
+two_nodes(struct scenario *sc)
 {
 	static struct scn_node nodes[2];
-	static struct fault_rule rules[2];
-	static struct scenario sc;
-	memset(&sc, 0, sizeof(sc));
+	memset(sc, 0, sizeof(*sc));
 	for (size_t i = 0; i < 2; i++) {
 		memset(&nodes[i], 0, sizeof(nodes[i]));
 		snprintf(nodes[i].name, sizeof(nodes[i].name), "n%zu", i);
 		nodes[i].role = i == 0 ? SCN_SERVER : SCN_CLIENT;
 		memcpy(nodes[i].mac, mac(i), 6);
 	}
+	sc->nodes = nodes;
+	sc->nnodes = 2;
+}
+
+static void
+fault_rules(void)
+{
+	static struct fault_rule rules[2];
+	static struct scenario sc;
+	two_nodes(&sc);
 	fault_rule_defaults(&rules[0]);
 	rules[0].action = FAULT_DROP;
 	rules[0].g.nth = 2;
@@ -286,8 +295,6 @@ fault_rules(void)
 	rules[1].action = FAULT_DUPLICATE;
 	rules[1].copies = 1;
 	rules[1].g.nth = 4;
-	sc.nodes = nodes;
-	sc.nnodes = 2;
 	sc.faults = rules;
 	sc.nfaults = 2;
 	struct obs_log obs;
@@ -405,23 +412,14 @@ Test(tap, batched_drains_keep_order_across_budgets)
 static void
 delay_rule(void)
 {
-	static struct scn_node nodes[2];
 	static struct fault_rule rule;
 	static struct scenario sc;
-	memset(&sc, 0, sizeof(sc));
-	for (size_t i = 0; i < 2; i++) {
-		memset(&nodes[i], 0, sizeof(nodes[i]));
-		snprintf(nodes[i].name, sizeof(nodes[i].name), "n%zu", i);
-		nodes[i].role = i == 0 ? SCN_SERVER : SCN_CLIENT;
-		memcpy(nodes[i].mac, mac(i), 6);
-	}
+	two_nodes(&sc);
 	enum { DELAY_MS = 40, N = 4 };
 	fault_rule_defaults(&rule);
 	rule.action = FAULT_DELAY;
 	rule.delay_ns = (uint64_t)DELAY_MS * 1000000u;
 	rule.g.nth = 2;
-	sc.nodes = nodes;
-	sc.nnodes = 2;
 	sc.faults = &rule;
 	sc.nfaults = 1;
 	struct obs_log obs;
