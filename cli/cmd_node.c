@@ -12,7 +12,8 @@
 #include "cli/cli.h"
 #include "fsm/commit.h"
 #include "sim/run.h"
-#include "sim/run_tap.h"
+#include "sim/net.h"
+#include "sim/run_node.h"
 #include "sim/scenario.h"
 
 struct node_args {
@@ -129,13 +130,12 @@ cmd_node(int argc, char **argv)
 			      .iface = a.iface,
 			      .node_tap = a.tap,
 			      .control = a.control};
-	struct run_result res;
-	run_tap_catch_signals();
+	net_catch_signals();
 	fprintf(stderr, "rmcpsec node: %s (%s of %s, seed %llu) on %s%s%s\n", sc.nodes[idx].name,
 		a.role == SCN_CLIENT ? "client" : "server", sc.path,
 		(unsigned long long)run_seed(&sc, &ro), a.iface, a.control ? ", control " : "",
 		a.control ? a.control : "");
-	int rc = run_scenario(&sc, &ro, &res, err, sizeof(err));
+	int rc = run_node(&sc, &ro, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "rmcpsec node: %s\n", err);
 	scenario_free(&sc);

@@ -5,7 +5,7 @@
 #include "cli/opts.h"
 #include "nodes/mutant.h"
 #include "sim/run.h"
-#include "sim/run_tap.h"
+#include "sim/net.h"
 #include "sim/scenario.h"
 
 int
@@ -17,7 +17,7 @@ cmd_run(int argc, char **argv)
 	if (cli_parse(argc, argv, "run", &o))
 		return EXIT_USAGE;
 	if (o.net == RUN_NET_TAP)
-		run_tap_catch_signals();
+		net_catch_signals();
 	if (scenario_load(o.target, &sc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "rmcpsec: %s\n", err);
 		return EXIT_USAGE;

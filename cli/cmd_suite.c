@@ -12,7 +12,7 @@
 #include "cli/opts.h"
 #include "cli/suite.h"
 #include "sim/run.h"
-#include "sim/run_tap.h"
+#include "sim/net.h"
 #include "sim/scenario.h"
 
 struct files {
@@ -387,7 +387,7 @@ cmd_suite(int argc, char **argv)
 	if (cli_parse(argc, argv, "suite", &o))
 		return EXIT_USAGE;
 	if (o.net == RUN_NET_TAP)
-		run_tap_catch_signals();
+		net_catch_signals();
 	const char *root = o.out ? o.out : "out";
 	char suite[1024];
 	snprintf(suite, sizeof(suite), "%s", o.target);

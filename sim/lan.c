@@ -80,6 +80,8 @@ lan_init(struct lan *lan, struct engine *eng, size_t nports, lan_deliver_fn deli
 	lan->ctx = ctx;
 	for (size_t i = 0; i < nports; i++)
 		lan->ports[i].cfg = (struct lan_port_cfg){.latency_ns = 1000, .mtu = 1500};
+	if (mac_table_init(&lan->macs, nports) != RMC_OK)
+		return RMC_ENOMEM;
 	return pool_grow(lan);
 }
 
@@ -89,6 +91,7 @@ lan_fini(struct lan *lan)
 	if (!lan)
 		return;
 	free(lan->ports);
+	mac_table_fini(&lan->macs);
 	free(lan->slots);
 	free(lan->slot_len);
 	free(lan->slot_refs);
@@ -112,48 +115,6 @@ serialise_ns(const struct lan_port_cfg *cfg, size_t len)
 	/* 8 bytes of preamble+SFD, 4 of FCS and a 12-byte gap occupy the wire too. */
 	uint64_t bits = (uint64_t)(len + 24) * 8;
 	return (bits * NS_PER_S + cfg->bits_per_s - 1) / cfg->bits_per_s;
-}
-
-static size_t
-mac_hash(const uint8_t *mac)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (int i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 16777619u;
-	return h % LAN_MAC_TABLE;
-}
-
-static void
-mac_learn(struct lan *lan, const uint8_t *mac, size_t port)
-{
-	if (mac[0] & 1)
-		return; /* never learn a group address */
-	size_t h = mac_hash(mac);
-	for (size_t i = 0; i < LAN_MAC_TABLE; i++) {
-		struct lan_mac *e = &lan->macs[(h + i) % LAN_MAC_TABLE];
-		if (!e->used || memcmp(e->mac, mac, 6) == 0) {
-			memcpy(e->mac, mac, 6);
-			e->used = 1;
-			e->port = (uint32_t)port;
-			return;
-		}
-	}
-}
-
-static int
-mac_lookup(const struct lan *lan, const uint8_t *mac, size_t *port)
-{
-	size_t h = mac_hash(mac);
-	for (size_t i = 0; i < LAN_MAC_TABLE; i++) {
-		const struct lan_mac *e = &lan->macs[(h + i) % LAN_MAC_TABLE];
-		if (!e->used)
-			return RMC_ENOENT;
-		if (memcmp(e->mac, mac, 6) == 0) {
-			*port = e->port;
-			return RMC_OK;
-		}
-	}
-	return RMC_ENOENT;
 }
 
 static void
@@ -219,12 +180,12 @@ on_arrive_switch(void *ctx, uint64_t arg)
 	uint32_t slot = (uint32_t)(arg >> 32);
 	size_t in = (uint32_t)arg;
 	const uint8_t *f = lan->slots[slot];
-	size_t out;
 
-	mac_learn(lan, f + 6, in);
-	if (!(f[0] & 1) && mac_lookup(lan, f, &out) == RMC_OK) {
-		if (out != in) {
-			egress(lan, slot, in, out);
+	mac_table_learn(&lan->macs, f + 6, (uint32_t)in);
+	long out = f[0] & 1 ? -1 : mac_table_lookup(&lan->macs, f);
+	if (out >= 0) {
+		if ((size_t)out != in) {
+			egress(lan, slot, in, (size_t)out);
 			lan->forwarded++;
 		} else {
 			lan->filtered++;

@@ -17,8 +17,9 @@
 #include <stdint.h>
 
 #include "sim/engine.h"
+#include "sim/mac_table.h"
 
-enum { LAN_SLOT_BYTES = 1600, LAN_MAC_TABLE = 4096 };
+enum { LAN_SLOT_BYTES = 1600 };
 
 struct lan_port_cfg {
 	uint64_t latency_ns;
@@ -54,17 +55,11 @@ typedef void (*lan_capture_fn)(void *ctx, size_t port, uint64_t t, const uint8_t
 typedef void (*lan_fate_fn)(void *ctx, uint32_t frame_no, size_t from, size_t to,
 			    const uint8_t *frame, size_t len);
 
-struct lan_mac {
-	uint8_t mac[6];
-	uint16_t used;
-	uint32_t port;
-};
-
 struct lan {
 	struct engine *eng;
 	struct lan_port *ports;
 	size_t nports;
-	struct lan_mac macs[LAN_MAC_TABLE]; /* open addressing, never shrinks */
+	struct mac_table macs; /* the learning switch */
 	uint8_t (*slots)[LAN_SLOT_BYTES];
 	uint16_t *slot_len;
 	uint16_t *slot_refs;

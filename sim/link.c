@@ -9,7 +9,7 @@
 static void
 send_copy(struct link *l, size_t to, const uint8_t *frame, size_t len, uint64_t extra)
 {
-	int rc = lan_egress(l->lan, to, frame, len, extra);
+	int rc = net_egress(l->net, to, frame, len, extra);
 	if (rc && !l->error)
 		l->error = rc;
 }
@@ -38,17 +38,22 @@ hold(struct link *l, int h, size_t to, const uint8_t *frame, size_t len)
 		l->error = rc;
 }
 
-/* lan's fate hook: one frame on the switch -> `to` link. */
-static void
-on_fate(void *ctx, uint32_t frame_no, size_t from, size_t to, const uint8_t *frame, size_t len)
+bool
+link_active(const struct link *l)
 {
-	struct link *l = ctx;
+	return l->held != NULL;
+}
+
+bool
+link_forward(struct link *l, uint32_t frame_no, size_t from, size_t to, const uint8_t *frame,
+	     size_t len)
+{
 	struct obs unknown = {.frame_no = frame_no, .kind = OBS_OTHER};
 	const struct obs *cls =
 	    frame_no >= 1 && frame_no <= l->obs->n ? &l->obs->v[frame_no - 1] : &unknown;
 	struct fault_verdict v;
 	fault_decide(&l->fe, l->eng->now, (int)from, (int)to, cls, &v);
-	/* The frame lives in lan's pool, which lan_egress may move: work on a copy. */
+	/* The frame may live in the backend's pool, which egress may move: work on a copy. */
 	size_t n = len < sizeof(l->scratch) ? len : sizeof(l->scratch);
 	memcpy(l->scratch, frame, n);
 	if (v.truncate_to < n)
@@ -63,6 +68,7 @@ on_fate(void *ctx, uint32_t frame_no, size_t from, size_t to, const uint8_t *fra
 		const struct link_held *hd = &l->held[v.release[k]];
 		send_copy(l, hd->to, hd->buf, hd->len, 0);
 	}
+	return v.drop;
 }
 
 enum { RECOVER_BIT = 63 };
@@ -100,11 +106,11 @@ link_schedule_node_faults(struct link *l, link_node_fault_fn fn, void *ctx)
 }
 
 int
-link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct lan *lan,
+link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct net *net,
 	  struct engine *eng, const struct obs_log *obs)
 {
 	memset(l, 0, sizeof(*l));
-	l->lan = lan;
+	l->net = net;
 	l->eng = eng;
 	l->obs = obs;
 	l->roles = calloc(sc->nnodes ? sc->nnodes : 1, 1);
@@ -119,7 +125,6 @@ link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct lan *
 		return RMC_OK; /* the switch forwards as it always did */
 	if (!(l->held = calloc(FAULT_MAX_HOLDS, sizeof(*l->held))))
 		return RMC_ENOMEM;
-	lan_set_fate(lan, on_fate, l);
 	return RMC_OK;
 }
 

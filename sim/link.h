@@ -1,10 +1,13 @@
 /*
- * The faulty links of the LAN: sim/fault decides, this carries it out on
- * the switch -> receiver links of sim/lan. Frames are classified by the
- * harness's own observation log (the capture point, so the trace shows
- * what the sender put on the wire and faults act after it), copied,
- * mangled and re-sent through lan_egress; frames held back for reordering
- * wait in a fixed pool. Nothing here allocates per frame.
+ * The fault applier, one for every backend: sim/fault decides each frame's
+ * fate on a switch -> receiver link, this carries it out. Frames are
+ * classified by the harness's own observation log (the capture point, so
+ * the trace shows what the sender put on the wire and faults act after
+ * it), copied, mangled and put back through the backend's egress (sim/net.h),
+ * delayed copies with their delay; frames held back for reordering wait in
+ * a fixed pool until the frames they wait for or their deadline, an event
+ * on the run's engine. Node faults due at a time are scheduled on the same
+ * engine and handed to the run. Nothing here allocates per frame.
  */
 #ifndef RMCPSEC_SIM_LINK_H
 #define RMCPSEC_SIM_LINK_H
@@ -14,6 +17,7 @@
 #include "sim/engine.h"
 #include "sim/fault.h"
 #include "sim/lan.h"
+#include "sim/net.h"
 #include "sim/observe.h"
 #include "sim/scenario.h"
 
@@ -32,24 +36,34 @@ typedef void (*link_node_fault_fn)(void *ctx, uint64_t now, const struct fault_r
 
 struct link {
 	struct fault_engine fe;
-	struct lan *lan;
+	struct net *net;
 	struct engine *eng;
 	const struct obs_log *obs;
 	uint8_t *roles;
 	struct link_held *held; /* FAULT_MAX_HOLDS, indexed by hold id */
 	uint8_t scratch[LAN_SLOT_BYTES];
-	int error; /* first lan_egress / engine failure */
+	int error; /* first egress / engine failure */
 	link_node_fault_fn node_fn;
 	void *node_ctx;
 };
 
 /*
- * Builds the fault engine from sc->faults (seeded from seed) and, when a
- * rule acts on links, puts itself between lan's switch and its ports.
- * obs must be the log the run's capture callback fills. 0 or RMC_ENOMEM.
+ * Builds the fault engine from sc->faults (seeded from seed). Copies go out
+ * through net's egress; obs must be the log the run's capture hook fills.
+ * 0 or RMC_ENOMEM.
  */
-int link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct lan *lan,
+int link_init(struct link *l, const struct scenario *sc, uint64_t seed, struct net *net,
 	      struct engine *eng, const struct obs_log *obs);
+/* Whether any rule acts on links: without one, a backend forwards frames untouched. */
+bool link_active(const struct link *l);
+/*
+ * A backend's switch forwards frame number frame_no (1-based, its number in
+ * the trace) from port `from` to port `to`: the applier decides and egresses
+ * what survives. frame may be reused by the caller once this returns. Returns
+ * true when a rule dropped it (nothing of it went out now).
+ */
+bool link_forward(struct link *l, uint32_t frame_no, size_t from, size_t to, const uint8_t *frame,
+		  size_t len);
 void link_fini(struct link *l);
 /*
  * Schedules every timed node fault (fault_node_timed: crash, hang,

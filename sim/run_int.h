@@ -1,6 +1,8 @@
 /*
- * The run's state, shared by sim/run.c (virtual time) and sim/run_tap.c
- * (the same nodes on TAP devices in real time). Nothing outside sim/ sees it.
+ * The run's state, shared by the files that carry one run (sim/run.c and the
+ * run_* files beside it). Nothing outside sim/ sees it. What carries the
+ * frames is behind sim/net.h and who plays each node behind sim/player.h:
+ * nothing here asks which backend or which kind of player it has.
  */
 #ifndef RMCPSEC_SIM_RUN_INT_H
 #define RMCPSEC_SIM_RUN_INT_H
@@ -8,109 +10,91 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "nodes/client.h"
-#include "nodes/server.h"
+#include "nodes/node.h"
 #include "nodes/store.h"
 #include "pcap/trace.h"
+#include "sim/clear_window.h"
 #include "sim/engine.h"
-#include "sim/lan.h"
 #include "sim/link.h"
+#include "sim/net.h"
 #include "sim/observe.h"
+#include "sim/player.h"
 #include "sim/rng.h"
 #include "sim/run.h"
-#include "sim/trace_check.h"
-
-struct run_tap;
-struct dut_state;
-
-struct simnode {
-	struct run *run;
-	size_t idx;
-	enum scn_role role;
-	union {
-		struct client c;
-		struct server s;
-	} u;
-	uint32_t timer_gen[NODE_TIMER_IDS];
-	int64_t clock_off;  /* a clock_jump fault: the node's time runs this far from the run's */
-	struct trace *pcap; /* per-node capture, optional */
-};
-
-struct note {
-	uint64_t t;
-	size_t node;
-	char text[NODE_NOTE_LEN];
-};
+#include "sim/run_log.h"
 
 struct run {
 	const struct scenario *sc;
+	const struct run_opts *opts;
+	uint64_t seed;
 	struct engine eng;
-	struct lan lan;
-	struct link link; /* sim/fault on the LAN's links */
+	struct net net;	  /* what carries the frames: virtual LAN, TAPs, one interface */
+	struct link link; /* the scenario's faults: the fault engine and its applier */
 	struct rng rng;
-	struct simnode *nodes;
+	struct simnode *nodes; /* one per scenario node, played as struct player_ops says */
 	struct node_out out;
 	struct trace *trace;
 	struct obs_log obs;
-	struct note *notes;
-	size_t nnotes, capnotes;
-	int io_error;
-	struct nvram_sa *stored; /* per node: the SA its NIC is provisioned with (clients) */
-	uint64_t seed;
+	struct run_log log;	  /* notes and the key log */
+	struct clear_track clear; /* when clear management was permitted (Fig. 6) */
+	struct nvram_sa *stored;  /* per node: the SA its NIC is provisioned with (clients) */
+	struct store **stores;	  /* per server: its connection to the shared store */
+	char store_path[1100];
 	struct commit_timing timing;
 	enum commit_profile profile;
 	enum mutant mutant;
-	struct clear_windows clear; /* when clear management was permitted (Fig. 6) */
-	bool clear_open;
-	uint64_t clear_since;
-	/* The key log: every SA of the run, as the nodes exported it (node_key). */
-	struct run_sa *sas;
-	size_t nsas, capsas;
-	char (*ike_lines)[NODE_IKE_KEY_LEN];
-	size_t nike, capike;
-	struct store **stores; /* per server: its connection to the shared store */
-	char store_path[1100];
-	struct run_tap *tap; /* NULL: the virtual LAN carries the frames */
-	const struct run_opts *opts;
-	int only;		  /* node mode: the one node that runs here; -1 otherwise */
-	int dut;		  /* DUT mode: the node the device under test plays; -1 otherwise */
-	struct dut_state *dut_st; /* DUT mode: what the adapter reported at the end */
-	uint64_t end;		  /* the run's last instant: the duration, or never (node mode) */
-	bool stop;		  /* node mode: told to stop */
-	bool dut_begun, dut_ended; /* DUT mode: `begin` and `end` called */
-	char dut_na[160];    /* DUT mode: what it could not do (its verdicts are N/A), or "" */
-	char dut_error[256]; /* DUT mode: why the adapter failed */
+	uint64_t end; /* the run's last instant: the duration, or never (a standalone node) */
+	struct net_watch watch; /* a standalone node: its control socket, in the backend's loop */
+	int io_error;
+	char na[160];	 /* why the scenario could not be played as written (verdicts N/A) */
+	char error[256]; /* what failed, when a player's failure stopped the run */
 };
 
-/* DUT mode with a server as the device under test. */
-static inline bool
-dut_is_server(const struct run *r)
-{
-	return r->dut >= 0 && r->sc->nodes[r->dut].role == SCN_SERVER;
-}
+/* ---- sim/run.c: a run's life ---- */
 
-/* Whether node i is one of this process's reference nodes. */
-static inline bool
-run_node_here(const struct run *r, size_t i)
-{
-	return (r->only < 0 || (size_t)r->only == i) && r->dut != (int)i;
-}
-
-struct run_sa {
-	struct nvram_sa sa;
-	size_t client; /* node index */
-	unsigned ord;  /* the client's Nth SA of the run */
-};
+/* A run of sc under o, nothing opened yet; NULL when out of memory. */
+struct run *run_new(const struct scenario *sc, const struct run_opts *o);
+/*
+ * Everything a run needs before its clock starts: output directory, nodes,
+ * traces, the scenario's events (the timeline and node faults only with
+ * timeline), the players' begin, the backend. 0 or an error with err filled.
+ */
+int run_open(struct run *r, bool timeline, char *err, size_t errlen);
+/* Runs the clock to r->end; then every player finishes, the trace closes, keys are written. */
+int run_play(struct run *r, struct run_result *res, char *err, size_t errlen);
+void run_free(struct run *r);
 
 /* An entry in results.json's events, at the run's time. */
 void run_note(struct run *r, size_t node, const char *text);
-/* Sends what the node's last step asked for (frames, timers, notes). */
+/* The scenario cannot be played as written: every verdict becomes N/A, for this reason. */
+void run_mark_na(struct run *r, const char *reason);
+/* A player failed in a way that stops the run (err says how). */
+void run_fail(struct run *r, const char *err);
+
+/* ---- sim/run_step.c: the run's events ---- */
+
+/* A node exported an SA: logged once, and the observer can open its traffic. */
+void run_log_key(struct run *r, const struct node_key *k);
+/* Sends what the node's last step asked for (frames, timers, notes, keys). */
 void run_flush(struct run *r, struct simnode *sn);
 /* The node's own clock: the run's, shifted by any clock jump. */
 uint64_t run_node_now(const struct run *r, const struct simnode *sn);
-/* A frame reached node `port` at the run's time now: the node handles it. */
-void run_deliver(struct run *r, size_t port, uint64_t now, const uint8_t *frame, size_t len);
-/* A frame left node `port` at time t: trace, per-node trace, observation log. */
-void run_capture(struct run *r, size_t port, uint64_t t, const uint8_t *frame, size_t len);
+/*
+ * Schedules the servers' start at time 0 and, with timeline, the timeline's
+ * actions and the scenario's timed node faults.
+ */
+int run_schedule(struct run *r, bool timeline, char *err, size_t errlen);
+/* The hooks every backend calls into the run: a frame reached a port; a frame left one. */
+struct net_hooks run_net_hooks(struct run *r);
+
+/* ---- sim/run_setup.c: the nodes, configured from the scenario and seed ---- */
+
+int run_nodes_init(struct run *r);
+/* The reference client and server configured for node sn (player init). */
+int run_setup_client(struct simnode *sn, uint16_t ip_id, uint8_t first_seq);
+int run_setup_server(struct simnode *sn, uint16_t ip_id, uint8_t first_seq);
+void run_nodes_fini(struct run *r);
+/* Provisioned SAs go into the key log as if the nodes had exported them. */
+int run_log_provisioned(struct run *r);
 
 #endif

@@ -9,8 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/err.h"
 #include "proto/rmcp.h"
+#include "sim/node_ctl.h"
 #include "sim/run_int.h"
+
+struct node_run {
+	struct run *r;
+	struct node_ctl ctl;
+	bool stop; /* told to stop */
+};
 
 static void
 fail(json_t *reply, const char *why)
@@ -68,9 +76,7 @@ do_power(struct run *r, struct simnode *sn, json_t *req, json_t *reply)
 		fail(reply, "power: want \"event\": a power cause (os_hang, reset, ...)");
 		return;
 	}
-	uint64_t now = run_node_now(r, sn);
-	int rc = sn->role == SCN_CLIENT ? client_power_event(&sn->u.c, now, cause, &r->out)
-					: server_power_event(&sn->u.s, now, cause, &r->out);
+	int rc = sn->ops->power(sn, run_node_now(r, sn), cause, &r->out);
 	run_flush(r, sn);
 	/* delivered either way: whether it changes anything is the node's to decide */
 	json_object_set_new(reply, "accepted", json_boolean(rc == 0));
@@ -103,13 +109,14 @@ do_send(struct run *r, struct simnode *sn, json_t *req, json_t *reply)
 	json_object_set_new(reply, "accepted", json_boolean(rc == 0));
 }
 
-void
-run_node_control(void *ctx, json_t *req, json_t *reply)
+static void
+answer(void *ctx, json_t *req, json_t *reply)
 {
-	struct run *r = ctx;
-	struct simnode *sn = &r->nodes[r->only];
+	struct node_run *nr = ctx;
+	struct run *r = nr->r;
+	struct simnode *sn = &r->nodes[r->opts->node];
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	json_object_set_new(reply, "node", json_string(r->sc->nodes[r->only].name));
+	json_object_set_new(reply, "node", json_string(r->sc->nodes[sn->idx].name));
 	if (!cmd) {
 		fail(reply, "want \"cmd\": state, power, send or stop");
 	} else if (strcmp(cmd, "state") == 0) {
@@ -123,8 +130,48 @@ run_node_control(void *ctx, json_t *req, json_t *reply)
 	} else if (strcmp(cmd, "send") == 0) {
 		do_send(r, sn, req, reply);
 	} else if (strcmp(cmd, "stop") == 0) {
-		r->stop = true;
+		nr->stop = true;
 	} else {
 		fail(reply, "unknown cmd: want state, power, send or stop");
 	}
+}
+
+static size_t
+watch_fill(void *ctx, void *pollfds, size_t cap)
+{
+	struct node_run *nr = ctx;
+	if (cap < 1 + NODE_CTL_CLIENTS)
+		return 0;
+	return node_ctl_pollfds(&nr->ctl, pollfds);
+}
+
+static bool
+watch_serve(void *ctx, void *pollfds, size_t n)
+{
+	struct node_run *nr = ctx;
+	node_ctl_service(&nr->ctl, pollfds, n, answer, nr);
+	return nr->stop;
+}
+
+int
+run_node(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen)
+{
+	struct node_run nr = {.ctl.lfd = -1};
+	struct run_result res = {0};
+	for (size_t i = 0; i < NODE_CTL_CLIENTS; i++)
+		nr.ctl.cfd[i] = -1;
+	if (!(nr.r = run_new(sc, o))) {
+		snprintf(err, errlen, "out of memory");
+		return RMC_ENOMEM;
+	}
+	nr.r->end = UINT64_MAX; /* until told to stop */
+	nr.r->watch = (struct net_watch){.fill = watch_fill, .serve = watch_serve, .ctx = &nr};
+	int rc = o->control ? node_ctl_open(&nr.ctl, o->control, err, errlen) : RMC_OK;
+	if (!rc)
+		rc = run_open(nr.r, false, err, errlen);
+	if (!rc)
+		rc = run_play(nr.r, &res, err, errlen);
+	run_free(nr.r);
+	node_ctl_close(&nr.ctl);
+	return rc;
 }

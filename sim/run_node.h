@@ -1,10 +1,17 @@
-/* `rmcpsec node`: the requests of its control socket (docs/dut.md). */
+/* `rmcpsec node`: one reference node on a real interface, its control socket (docs/dut.md). */
 #ifndef RMCPSEC_SIM_RUN_NODE_H
 #define RMCPSEC_SIM_RUN_NODE_H
 
-#include <jansson.h>
+#include <stddef.h>
 
-/* A node_ctl_fn; ctx is the struct run of the node (sim/run_int.h). */
-void run_node_control(void *ctx, json_t *req, json_t *reply);
+#include "sim/run.h"
+
+/*
+ * Runs node o->node of sc alone on o->iface (a TAP to attach to with
+ * o->node_tap), answering the JSON-lines requests of the control socket at
+ * o->control (when set) until a `stop` request or a signal; writes its trace
+ * and key files to o->outdir. 0, or an error with err filled.
+ */
+int run_node(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen);
 
 #endif

@@ -24,7 +24,7 @@
 
 extern char **environ;
 
-enum { TAP_IP_ARGS = 16, TAP_MAC_PROBES = 16 };
+enum { TAP_IP_ARGS = 16 };
 
 static unsigned tap_ns_count, tap_dev_count;
 
@@ -263,7 +263,7 @@ tap_fwd_init(struct tap_fwd *f, const int *fds, size_t nports, struct trace *tra
 	memcpy(f->fds, fds, nports * sizeof(*fds));
 	f->nports = nports;
 	f->trace = trace;
-	return RMC_OK;
+	return mac_table_init(&f->macs, nports);
 }
 
 void
@@ -278,47 +278,6 @@ tap_fwd_set_capture(struct tap_fwd *f, tap_capture_fn capture, void *ctx)
 {
 	f->capture = capture;
 	f->capture_ctx = ctx;
-}
-
-static size_t
-mac_hash(const uint8_t *mac)
-{
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 16777619u;
-	return h;
-}
-
-/* A full neighbourhood leaves the address unlearnt: its frames are flooded. */
-static void
-mac_learn(struct tap_fwd *f, const uint8_t *mac, size_t port)
-{
-	if (mac[0] & 1)
-		return;
-	size_t h = mac_hash(mac);
-	for (size_t i = 0; i < TAP_MAC_PROBES; i++) {
-		struct tap_mac *e = &f->macs[(h + i) & (TAP_MAC_TABLE - 1)];
-		if (!e->used || memcmp(e->mac, mac, 6) == 0) {
-			memcpy(e->mac, mac, 6);
-			e->used = 1;
-			e->port = (uint8_t)port;
-			return;
-		}
-	}
-}
-
-static int
-mac_lookup(const struct tap_fwd *f, const uint8_t *mac)
-{
-	size_t h = mac_hash(mac);
-	for (size_t i = 0; i < TAP_MAC_PROBES; i++) {
-		const struct tap_mac *e = &f->macs[(h + i) & (TAP_MAC_TABLE - 1)];
-		if (!e->used)
-			return -1;
-		if (memcmp(e->mac, mac, 6) == 0)
-			return e->port;
-	}
-	return -1;
 }
 
 int
@@ -337,6 +296,7 @@ tap_fwd_free(struct tap_fwd *f)
 		return;
 	tap_ring_close(f->ring);
 	f->ring = NULL;
+	mac_table_fini(&f->macs);
 }
 
 void
@@ -385,8 +345,8 @@ tap_frame(struct tap_fwd *f, const uint8_t *p, size_t from, size_t len)
 		f->oversize++; /* runt: no Ethernet header to switch on */
 		return;
 	}
-	mac_learn(f, p + 6, from);
-	int port = (p[0] & 1) ? -1 : mac_lookup(f, p);
+	mac_table_learn(&f->macs, p + 6, (uint32_t)from);
+	long port = (p[0] & 1) ? -1 : mac_table_lookup(&f->macs, p);
 	if (port >= 0) {
 		if ((size_t)port != from)
 			tap_send(f, p, now, from, (size_t)port, len);

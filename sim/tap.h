@@ -26,13 +26,13 @@
 #include <stdint.h>
 
 #include "pcap/trace.h"
+#include "sim/mac_table.h"
 
 enum {
 	TAP_NAME_MAX = 16, /* IFNAMSIZ */
 	TAP_NS_MAX = 48,   /* netns name */
 	TAP_FRAME_MAX = 1600,
 	TAP_MAX_PORTS = 16,
-	TAP_MAC_TABLE = 1024,  /* open addressing, power of two */
 	TAP_DRAIN_BUDGET = 64, /* frames read from one port before the next port's turn */
 };
 
@@ -105,19 +105,13 @@ struct tap_port_stats {
 	uint64_t tx_error; /* write() failures (not silent TX drops: those are not seen) */
 };
 
-struct tap_mac {
-	uint8_t mac[6];
-	uint8_t used;
-	uint8_t port;
-};
-
 struct tap_fwd {
 	int fds[TAP_MAX_PORTS];
 	struct tap_port_stats st[TAP_MAX_PORTS];
 	size_t nports;
-	struct tap_mac macs[TAP_MAC_TABLE];
-	struct trace *trace; /* NULL: no trace */
-	tap_fate_fn fate;    /* NULL: every frame goes through unchanged */
+	struct mac_table macs; /* the learning switch */
+	struct trace *trace;   /* NULL: no trace */
+	tap_fate_fn fate;      /* NULL: every frame goes through unchanged */
 	void *fate_ctx;
 	tap_capture_fn capture; /* NULL: none */
 	void *capture_ctx;
@@ -162,7 +156,7 @@ int tap_fwd_drain(struct tap_fwd *f, size_t port);
  * read/write). Call after tap_fwd_init; release with tap_fwd_free.
  */
 int tap_fwd_batch(struct tap_fwd *f);
-/* Releases what tap_fwd_batch set up (nothing else needs it); NULL-safe. */
+/* Releases what tap_fwd_init and tap_fwd_batch set up; NULL-safe. */
 void tap_fwd_free(struct tap_fwd *f);
 /* Forwards until stop_fd becomes readable or hangs up. */
 int tap_fwd_run(struct tap_fwd *f, int stop_fd);

@@ -1,5 +1,5 @@
 /*
- * sim/link on a real LAN and engine: what the receiving port gets when the
+ * sim/link on the virtual backend (sim/lan) and engine: what the receiving port gets when the
  * fault engine drops, holds, duplicates, cuts or damages a frame, and that
  * without link rules the switch is left alone.
  */
@@ -8,8 +8,8 @@
 
 #include "proto/err.h"
 #include "sim/engine.h"
-#include "sim/lan.h"
 #include "sim/link.h"
+#include "sim/net.h"
 
 enum { NODES = 3, MAXRX = 32 };
 
@@ -22,7 +22,7 @@ struct rx {
 };
 
 static struct engine eng;
-static struct lan lan;
+static struct net net;
 static struct link lnk;
 static struct obs_log obs;
 static struct scenario sc;
@@ -70,15 +70,25 @@ setup(size_t nrules)
 	nrx = 0;
 	obs_log_init(&obs);
 	cr_assert_eq(engine_init(&eng, 64), 0);
-	cr_assert_eq(lan_init(&lan, &eng, NODES, on_deliver, on_capture, NULL), 0);
-	cr_assert_eq(link_init(&lnk, &sc, 9, &lan, &eng, &obs), 0);
+	struct net_port ports[NODES];
+	for (size_t i = 0; i < NODES; i++)
+		ports[i] = (struct net_port){.name = nodes[i].name,
+					     .link = {.latency_ns = 1000, .mtu = 1500}};
+	struct net_cfg cfg = {.ports = ports,
+			      .nports = NODES,
+			      .eng = &eng,
+			      .link = &lnk,
+			      .hooks = {.deliver = on_deliver, .capture = on_capture}};
+	char err[128];
+	cr_assert_eq(link_init(&lnk, &sc, 9, &net, &eng, &obs), 0);
+	cr_assert_eq(net_open_virtual(&net, &cfg, err, sizeof(err)), 0, "%s", err);
 }
 
 static void
 teardown(void)
 {
 	link_fini(&lnk);
-	lan_fini(&lan);
+	net_close(&net);
 	engine_fini(&eng);
 	obs_log_fini(&obs);
 }
@@ -95,7 +105,7 @@ send_at(void *ctx, uint64_t arg)
 	f[20] = (uint8_t)arg;
 	for (size_t i = 21; i < sizeof(f); i++)
 		f[i] = (uint8_t)(i * 7);
-	cr_assert_eq(lan_send(&lan, 0, f, sizeof(f)), 0);
+	cr_assert_eq(net_send(&net, 0, f, sizeof(f)), 0);
 }
 
 /* Frames 1..n leave port 0 one microsecond apart. */
@@ -130,7 +140,7 @@ Test(link, no_link_rules_leave_the_switch_alone)
 	struct fault_rule *c = rule(0, FAULT_CRASH);
 	c->node = 0;
 	setup(1);
-	cr_expect_null(lan.fate);
+	cr_expect_not(link_active(&lnk));
 	send_frames(2);
 	uint8_t ids[8];
 	cr_expect_eq(received(1, ids, 8), 2);

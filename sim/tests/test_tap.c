@@ -2,8 +2,8 @@
  * sim/tap on real TAP devices (issue 9): each port's link in a network
  * namespace of its own, nodes as AF_PACKET sockets there, the forwarder in
  * between. Frames must arrive once, in order, be in the trace as sent,
- * follow the learning switch and the fault rules; nothing may be left
- * behind. Needs root: skipped (not passed) otherwise.
+ * follow the learning switch; nothing may be left behind (the fault rules
+ * on this forwarder: sim/tests/test_net_tap.c). Needs root: skipped (not passed) otherwise.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -19,7 +19,6 @@
 #include "pcap/reader.h"
 #include "proto/err.h"
 #include "sim/tap.h"
-#include "sim/tap_fault.h"
 
 enum { PORTS = 3, ETYPE = 0x88b5, FRAME = 60, MAXF = 3 * TAP_DRAIN_BUDGET };
 
@@ -266,64 +265,6 @@ learning_switch(void)
 	ports_down();
 }
 
-/* A scenario of two nodes on ports 0 (server) and 1 (client); the caller adds the rules. */
-static void
-two_nodes(struct scenario *sc)
-{
-	static struct scn_node nodes[2];
-	memset(sc, 0, sizeof(*sc));
-	for (size_t i = 0; i < 2; i++) {
-		memset(&nodes[i], 0, sizeof(nodes[i]));
-		snprintf(nodes[i].name, sizeof(nodes[i].name), "n%zu", i);
-		nodes[i].role = i == 0 ? SCN_SERVER : SCN_CLIENT;
-		memcpy(nodes[i].mac, mac(i), 6);
-	}
-	sc->nodes = nodes;
-	sc->nnodes = 2;
-}
-
-static void
-fault_rules(void)
-{
-	static struct fault_rule rules[2];
-	static struct scenario sc;
-	two_nodes(&sc);
-	fault_rule_defaults(&rules[0]);
-	rules[0].action = FAULT_DROP;
-	rules[0].g.nth = 2;
-	fault_rule_defaults(&rules[1]);
-	rules[1].action = FAULT_DUPLICATE;
-	rules[1].copies = 1;
-	rules[1].g.nth = 4;
-	sc.faults = rules;
-	sc.nfaults = 2;
-	struct obs_log obs;
-	obs_log_init(&obs);
-	ports_up(2, NULL);
-	struct tap_fault tf;
-	cr_assert_eq(tap_fault_init(&tf, &sc, 7, &obs, &fwd), RMC_OK);
-	enum { N = 6 };
-	for (uint8_t i = 1; i <= N; i++)
-		node_send(0, mac(1), i);
-	uint8_t got[MAXF];
-	size_t n = collect(1, N, got, 500); /* one dropped, one duplicated: N frames */
-	n += extra(1);
-	/* The drop ends frame 2's rule list, so the duplicate rule's 4th match is frame 5. */
-	uint8_t want[] = {1, 3, 4, 5, 5, 6};
-	cr_assert_eq(n, sizeof(want), "received %zu", n);
-	for (size_t i = 0; i < sizeof(want); i++)
-		cr_assert_eq(got[i], want[i], "frame %zu: %u, expected %u", i, got[i], want[i]);
-	cr_assert_eq(fwd.fault_dropped, 1);
-	cr_assert_eq(obs.n, N, "every frame classified once");
-	cr_assert_eq(tf.fe->st[0].applied, 1);
-	cr_assert_eq(tf.fe->st[1].applied, 1);
-	/* sent - received - fault-dropped + duplicates: nothing else went missing */
-	cr_assert_eq((long)N - (long)n - (long)fwd.fault_dropped + 1, 0);
-	tap_fault_fini(&tf);
-	obs_log_fini(&obs);
-	ports_down();
-}
-
 Test(tap, frames_arrive_in_order_and_are_traced)
 {
 	skip_unless_root();
@@ -348,19 +289,6 @@ Test(tap, learning_switch_floods_then_forwards_batched)
 	skip_unless_root();
 	batched = true;
 	learning_switch();
-}
-
-Test(tap, fault_rules_drop_and_duplicate_and_the_count_adds_up)
-{
-	skip_unless_root();
-	fault_rules();
-}
-
-Test(tap, fault_rules_drop_and_duplicate_and_the_count_adds_up_batched)
-{
-	skip_unless_root();
-	batched = true;
-	fault_rules();
 }
 
 /*
@@ -402,71 +330,4 @@ Test(tap, batched_drains_keep_order_across_budgets)
 	cr_assert_eq(len, FRAME);
 	cr_assert_eq(b[14], 0xee);
 	ports_down();
-}
-
-/*
- * A delay rule holds the copy in real time: frame 2 leaves after frames 3
- * and 4 and no earlier than its delay after it was read; the caller's loop
- * releases it (tap_fault_next_due / tap_fault_release_due).
- */
-static void
-delay_rule(void)
-{
-	static struct fault_rule rule;
-	static struct scenario sc;
-	two_nodes(&sc);
-	enum { DELAY_MS = 40, N = 4 };
-	fault_rule_defaults(&rule);
-	rule.action = FAULT_DELAY;
-	rule.delay_ns = (uint64_t)DELAY_MS * 1000000u;
-	rule.g.nth = 2;
-	sc.faults = &rule;
-	sc.nfaults = 1;
-	struct obs_log obs;
-	obs_log_init(&obs);
-	ports_up(2, NULL);
-	struct tap_fault tf;
-	cr_assert_eq(tap_fault_init(&tf, &sc, 7, &obs, &fwd), RMC_OK);
-	uint64_t sent = mono_ms();
-	for (uint8_t i = 1; i <= N; i++)
-		node_send(0, mac(1), i);
-	uint8_t got[N];
-	uint64_t at[N];
-	size_t n = 0;
-	while (n < N && mono_ms() - sent < 1000) {
-		bool stop;
-		cr_assert_geq(tap_fwd_step(&fwd, 5, -1, &stop), 0);
-		tap_fault_release_due(&tf, tap_now_ns());
-		uint8_t f[TAP_FRAME_MAX];
-		while (n < N && recv(node[1], f, sizeof(f), 0) == FRAME) {
-			got[n] = f[14];
-			at[n++] = mono_ms();
-		}
-	}
-	cr_assert_eq(n, N, "received %zu of %d", n, N);
-	uint8_t want[N] = {1, 3, 4, 2};
-	for (size_t i = 0; i < N; i++)
-		cr_assert_eq(got[i], want[i], "arrival %zu: frame %u, expected %u", i, got[i],
-			     want[i]);
-	cr_assert_geq(at[3] - sent, DELAY_MS, "the delayed frame came after %llu ms",
-		      (unsigned long long)(at[3] - sent));
-	cr_assert_eq(tf.delays_applied, 1);
-	cr_assert_eq(tf.ndelayed, 0, "nothing left in the pool");
-	cr_assert_eq(tap_fault_next_due(&tf), UINT64_MAX);
-	tap_fault_fini(&tf);
-	obs_log_fini(&obs);
-	ports_down();
-}
-
-Test(tap, delay_rule_holds_the_frame_for_its_time)
-{
-	skip_unless_root();
-	delay_rule();
-}
-
-Test(tap, delay_rule_holds_the_frame_for_its_time_batched)
-{
-	skip_unless_root();
-	batched = true;
-	delay_rule();
 }

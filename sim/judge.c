@@ -1,0 +1,274 @@
+#include "sim/judge.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/rmcp.h"
+#include "sim/run_int.h"
+
+const char *
+verdict_name(const struct verdict *v)
+{
+	return v->na ? "N/A" : v->pass ? "PASS" : "FAIL";
+}
+
+static const char *
+node_name(const struct scenario *sc, int i)
+{
+	return i >= 0 ? sc->nodes[i].name : "*";
+}
+
+static void
+describe_pattern(const struct scenario *sc, const struct scn_pattern *p, char *buf, size_t cap)
+{
+	const char *msg = scn_msg_name(p);
+	int n = snprintf(buf, cap, "%s %s->%s", msg, node_name(sc, p->from), node_name(sc, p->to));
+	if (p->port >= 0 && n > 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " port %d", p->port);
+}
+
+/* A field the node's player could not show: the check is N/A, said so. */
+static void
+not_shown(const struct node_snap *s, struct verdict *v)
+{
+	v->na = true;
+	snprintf(v->detail, sizeof(v->detail), "N/A: %s did not report it",
+		 s->unseen ? "the DUT's adapter" : "the node");
+}
+
+static void
+judge_seen(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	size_t at = 0;
+	char buf[96];
+	int n = 0;
+	snprintf(v->what, sizeof(v->what), "%zu message(s) seen in order", e->npat);
+	for (size_t k = 0; k < e->npat; k++) {
+		while (at < r->obs.n && !obs_match(&r->obs.v[at], &e->pat[k]))
+			at++;
+		if (at == r->obs.n) {
+			describe_pattern(r->sc, &e->pat[k], buf, sizeof(buf));
+			snprintf(v->detail, sizeof(v->detail), "%s (line %d) not seen%s", buf,
+				 e->pat[k].line, k ? " after the earlier messages" : "");
+			return;
+		}
+		if (n >= 0 && (size_t)n < sizeof(v->detail))
+			n += snprintf(v->detail + n, sizeof(v->detail) - (size_t)n, "%s#%u",
+				      k ? " " : "frames ", r->obs.v[at].frame_no);
+		at++;
+	}
+	v->pass = true;
+}
+
+static void
+judge_not_seen(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	char buf[96];
+	describe_pattern(r->sc, &e->pat[0], buf, sizeof(buf));
+	snprintf(v->what, sizeof(v->what), "never seen: %s", buf);
+	v->pass = true;
+	snprintf(v->detail, sizeof(v->detail), "none in %zu frames", r->obs.n);
+	for (size_t i = 0; i < r->obs.n; i++)
+		if (obs_match(&r->obs.v[i], &e->pat[0])) {
+			v->pass = false;
+			snprintf(v->detail, sizeof(v->detail), "seen at frame #%u",
+				 r->obs.v[i].frame_no);
+			return;
+		}
+}
+
+static void
+judge_power(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct simnode *sn = &r->nodes[e->node];
+	struct node_snap s;
+	sn->ops->snapshot(sn, &s);
+	snprintf(v->what, sizeof(v->what), "%s%s ends in power state %s",
+		 r->sc->nodes[e->node].name, s.label, power_state_name(e->power));
+	if (!s.has_power) {
+		not_shown(&s, v);
+		return;
+	}
+	snprintf(v->detail, sizeof(v->detail), "observed %s", power_state_name(s.power));
+	v->pass = s.power == e->power;
+}
+
+static void
+judge_executed(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct simnode *sn = &r->nodes[e->node];
+	const char *name = r->sc->nodes[e->node].name;
+	struct node_snap s;
+	sn->ops->snapshot(sn, &s);
+	if (e->exact)
+		snprintf(v->what, sizeof(v->what), "%s%s executed %s exactly %llu time(s)", name,
+			 s.label, scn_asf_name(e->asf_type), (unsigned long long)e->count);
+	else
+		snprintf(v->what, sizeof(v->what), "%s%s executed %s", name, s.label,
+			 scn_asf_name(e->asf_type));
+	if (!s.has_executed) {
+		not_shown(&s, v);
+		return;
+	}
+	uint64_t n = s.executed[e->asf_type - ASF_RESET];
+	snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)", (unsigned long long)n);
+	v->pass = e->exact ? n == e->count : n > 0;
+}
+
+static void
+judge_sas(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct simnode *sn = &r->nodes[e->node];
+	struct node_snap s;
+	sn->ops->snapshot(sn, &s);
+	snprintf(v->what, sizeof(v->what), "%s%s's NIC committed %llu new SA(s)",
+		 r->sc->nodes[e->node].name, s.label, (unsigned long long)e->count);
+	if (!s.has_commits) {
+		not_shown(&s, v);
+		return;
+	}
+	snprintf(v->detail, sizeof(v->detail), "committed %llu", (unsigned long long)s.commits);
+	v->pass = s.commits == e->count;
+}
+
+/* The server managing the client at the end: one serving, else a device that may. */
+static const struct simnode *
+serving_server(const struct run *r, struct node_snap *s)
+{
+	const struct simnode *device = NULL;
+	for (size_t i = 0; i < r->sc->nnodes; i++) {
+		const struct simnode *sn = &r->nodes[i];
+		if (sn->role != SCN_SERVER)
+			continue;
+		sn->ops->snapshot(sn, s);
+		if (s->serving)
+			return sn;
+		if (s->unseen && !device)
+			device = sn;
+	}
+	if (device)
+		device->ops->snapshot(device, s);
+	return device;
+}
+
+/* The client's NIC and the serving server hold an SA both accept, each read from its own state. */
+static void
+judge_in_sync(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct simnode *cn = &r->nodes[e->node];
+	const char *name = r->sc->nodes[e->node].name;
+	struct node_snap c, s;
+	cn->ops->snapshot(cn, &c);
+	const struct simnode *sv = serving_server(r, &s);
+	snprintf(v->what, sizeof(v->what), "%s%s and its server%s %s the same SA", name, c.label,
+		 sv ? s.label : "", e->in_sync ? "hold" : "do not hold");
+	uint32_t srv = 0;
+	if ((sv && !sv->ops->client_spi(sv, 0, name, &srv)) || !c.has_sa) {
+		not_shown(sv && !c.unseen ? &s : &c, v);
+		return;
+	}
+	uint32_t nic = c.spi_in;
+	bool sync = nic && srv && (nic == srv || srv == c.spi_also[0] || srv == c.spi_also[1]);
+	snprintf(v->detail, sizeof(v->detail), "NIC active SPI %08x, %s sends under %08x", nic,
+		 !sv	    ? "no server"
+		 : s.unseen ? "the DUT"
+			    : r->sc->nodes[sv->idx].name,
+		 srv);
+	v->pass = sync == e->in_sync;
+}
+
+void
+judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	switch (e->kind) {
+	case SCN_EXPECT_POWER:
+		judge_power(r, e, v);
+		break;
+	case SCN_EXPECT_EXECUTED:
+		judge_executed(r, e, v);
+		break;
+	case SCN_EXPECT_IN_SYNC:
+		judge_in_sync(r, e, v);
+		break;
+	case SCN_EXPECT_SAS:
+		judge_sas(r, e, v);
+		break;
+	case SCN_EXPECT_SEEN:
+		judge_seen(r, e, v);
+		break;
+	case SCN_EXPECT_NOT_SEEN:
+		judge_not_seen(r, e, v);
+		break;
+	}
+}
+
+void
+judge_requirements(const struct run *r, const struct verdict *v, const struct trace_findings *tf,
+		   struct run_result *res)
+{
+	const struct scenario *sc = r->sc;
+	size_t n, servers = 0;
+	req_table(&n);
+	for (size_t k = 0; k < n; k++)
+		if (sc->na[k].line)
+			req_mark_na(&res->req[k], sc->na[k].reason);
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		const struct scn_expect *e = &sc->expects[i];
+		if (v[i].na) {
+			for (size_t j = 0; j < e->nreq; j++)
+				req_mark_na(&res->req[e->req[j]], v[i].detail);
+			continue;
+		}
+		if (e->nreq == 0)
+			req_add_check(&res->untagged, e->line, v[i].pass, v[i].what, v[i].detail);
+		for (size_t j = 0; j < e->nreq; j++)
+			req_add_check(&res->req[e->req[j]], e->line, v[i].pass, v[i].what,
+				      v[i].detail);
+	}
+	const struct verdict *tv = &v[sc->nexpects];
+	int k = req_index("REQ-TRACE-VERIFIES");
+	if (k >= 0 && tv->na)
+		req_mark_na(&res->req[k], tv->detail);
+	else if (k >= 0)
+		req_add_check(&res->req[k], 0, tv->pass, tv->what, tv->detail);
+	for (size_t i = 0; i < sc->nnodes; i++)
+		servers += sc->nodes[i].role == SCN_SERVER;
+	req_add_verifier(res->req, tf, sc->security.enabled, servers);
+}
+
+/* What happened, counted from the observation log and the nodes' own state. */
+void
+judge_summarize(const struct run *r, struct run_result *res)
+{
+	uint64_t ike = 0, commit = 0, clear = 0, secure = 0, executed = 0, committed = 0;
+	uint64_t takeovers = 0;
+	unsigned clear_ports = 0; /* bit 0: 623, bit 1: another port */
+	for (size_t i = 0; i < r->obs.n; i++) {
+		const struct obs *o = &r->obs.v[i];
+		ike += o->kind == OBS_IKE;
+		commit += o->kind == OBS_COMMIT;
+		secure += o->prot != OBS_CLEAR && o->opened;
+		if (o->prot == OBS_CLEAR && (o->kind == OBS_ASF || o->kind == OBS_RMCP_ACK)) {
+			clear++;
+			clear_ports |= o->sport == 623 || o->dport == 623 ? 1u : 2u;
+		}
+	}
+	for (size_t i = 0; i < r->sc->nnodes; i++) {
+		struct node_snap s;
+		r->nodes[i].ops->snapshot(&r->nodes[i], &s);
+		for (size_t k = 0; k < SNAP_COMMANDS; k++)
+			executed += s.executed[k];
+		committed += s.commits;
+		takeovers += s.takeovers;
+	}
+	snprintf(res->observed, sizeof(res->observed),
+		 "IKE %llu msgs, %llu SAs committed (%llu commit msgs), %llu secure frames, "
+		 "%llu clear RMCP%s, %llu commands executed%s",
+		 (unsigned long long)ike, (unsigned long long)committed, (unsigned long long)commit,
+		 (unsigned long long)secure, (unsigned long long)clear,
+		 clear_ports == 1 ? " (port 623)"
+		 : clear_ports	  ? " (not only 623)"
+				  : "",
+		 (unsigned long long)executed, takeovers ? ", secondary took over" : "");
+}
