@@ -9,7 +9,7 @@
 
 #include "proto/err.h"
 
-/* The algorithm names of Wireshark's esp_sa UAT, as proto/esp.c writes them. */
+/* The algorithm names of Wireshark's esp_sa UAT, read and written. */
 static const char ENC_GCM16[] = "AES-GCM with 16 octet ICV [RFC4106]";
 static const char ENC_CBC[] = "AES-CBC [RFC3602]";
 static const char AUTH_SHA256[] = "HMAC-SHA-256-128 [RFC4868]";
@@ -353,25 +353,50 @@ keyring_free(struct keyring *kr)
 	memset(kr, 0, sizeof(*kr));
 }
 
-int
-keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+/*
+ * The eight columns of one line: names, and keys as bytes (a length of 0
+ * writes the column as "").
+ */
+struct line_cols {
+	const char *proto, *enc, *auth;
+	uint8_t ek[SA_KEY_MAX + SA_SALT_LEN], ak[SA_KEY_MAX];
+	size_t ekl, akl;
+};
+
+/* "0x" and the bytes in hex, or "" for none; out has room for 2 * n + 3. */
+static void
+hex_column(char *out, const uint8_t *p, size_t n)
 {
-	char akx[2 * SA_KEY_MAX + 1];
+	out[0] = '\0';
+	if (n == 0)
+		return;
+	out[0] = '0';
+	out[1] = 'x';
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 + 2 * i, 3, "%02x", p[i]);
+}
+
+static void
+addr_str(uint32_t host, char s[INET_ADDRSTRLEN])
+{
+	struct in_addr a = {.s_addr = htonl(host)};
+	inet_ntop(AF_INET, &a, s, INET_ADDRSTRLEN);
+}
+
+static int
+put_line(const struct line_cols *c, uint32_t spi, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	char ekx[2 * sizeof(c->ek) + 3], akx[2 * sizeof(c->ak) + 3];
 	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-	struct in_addr a;
 	int n;
 
-	if (sa_proto(sa) != SA_PROTO_AH)
-		return RMC_EINVAL;
-	for (size_t i = 0; i < sa->cfg.auth_key_len; i++)
-		snprintf(akx + 2 * i, 3, "%02x", sa->cfg.auth_key[i]);
-	akx[2 * sa->cfg.auth_key_len] = '\0';
-	a.s_addr = htonl(src);
-	inet_ntop(AF_INET, &a, s, sizeof(s));
-	a.s_addr = htonl(dst);
-	inet_ntop(AF_INET, &a, d, sizeof(d));
-	n = snprintf(buf, cap, "\"AH-IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"\",\"%s\",\"0x%s\"\n",
-		     s, d, sa->cfg.spi, ALG_NULL, AUTH_SHA256, akx);
+	hex_column(ekx, c->ek, c->ekl);
+	hex_column(akx, c->ak, c->akl);
+	addr_str(src, s);
+	addr_str(dst, d);
+	n = snprintf(buf, cap, "\"%s\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"%s\",\"%s\",\"%s\"\n",
+		     c->proto, s, d, spi, c->enc, ekx, c->auth, akx);
+	explicit_bzero(ekx, sizeof(ekx));
 	explicit_bzero(akx, sizeof(akx));
 	if (n < 0 || (size_t)n >= cap) {
 		if (cap)
@@ -379,4 +404,55 @@ keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t 
 		return RMC_ENOSPC;
 	}
 	return n;
+}
+
+int
+keys_esp_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	const struct sa_config *k = &sa->cfg;
+	struct line_cols c = {.proto = "IPv4"};
+	int n;
+
+	if (sa_proto(sa) != SA_PROTO_ESP)
+		return RMC_EINVAL;
+	memcpy(c.ek, k->enc_key, k->enc_key_len);
+	c.ekl = k->enc_key_len;
+	if (k->suite == SA_ESP_AES_GCM_16) {
+		/* Wireshark takes the GCM key as key || salt (RFC 4106 §8.1 KEYMAT). */
+		memcpy(c.ek + c.ekl, k->salt, SA_SALT_LEN);
+		c.ekl += SA_SALT_LEN;
+		c.enc = ENC_GCM16;
+		c.auth = ALG_NULL;
+	} else {
+		c.enc = ENC_CBC;
+		c.auth = AUTH_SHA256;
+		memcpy(c.ak, k->auth_key, k->auth_key_len);
+		c.akl = k->auth_key_len;
+	}
+	n = put_line(&c, k->spi, src, dst, buf, cap);
+	explicit_bzero(&c, sizeof(c));
+	return n;
+}
+
+int
+keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	const struct sa_config *k = &sa->cfg;
+	struct line_cols c = {.proto = "AH-IPv4", .enc = ALG_NULL, .auth = AUTH_SHA256};
+	int n;
+
+	if (sa_proto(sa) != SA_PROTO_AH)
+		return RMC_EINVAL;
+	memcpy(c.ak, k->auth_key, k->auth_key_len);
+	c.akl = k->auth_key_len;
+	n = put_line(&c, k->spi, src, dst, buf, cap);
+	explicit_bzero(&c, sizeof(c));
+	return n;
+}
+
+int
+keys_sa_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	return sa_proto(sa) == SA_PROTO_AH ? keys_ah_line(sa, src, dst, buf, cap)
+					   : keys_esp_line(sa, src, dst, buf, cap);
 }

@@ -1,7 +1,8 @@
 /*
- * Key files: what esp_sa_wireshark_line and keys_ah_line write is read
- * back into SAs with the same keys (each suite, 128- and 256-bit), and
- * every malformed line class is refused with its line number.
+ * Key files: each line form byte for byte; what keys_esp_line and
+ * keys_ah_line write is read back into SAs with the same keys (each suite,
+ * 128- and 256-bit); every malformed line class is refused with its line
+ * number.
  */
 #include <criterion/criterion.h>
 
@@ -11,7 +12,6 @@
 
 #include "pcap/keys.h"
 #include "proto/err.h"
-#include "proto/esp.h"
 
 static struct sa_config
 config(enum sa_suite suite, size_t keylen, uint32_t spi)
@@ -34,6 +34,51 @@ config(enum sa_suite suite, size_t keylen, uint32_t spi)
 	return c;
 }
 
+Test(keys, esp_line_form)
+{
+	struct sa_config c = config(SA_ESP_AES_GCM_16, 16, 0x1001);
+	struct sa s;
+	char buf[512];
+
+	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
+	int n = keys_esp_line(&s, 0x0a420001, 0x0a420002, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "\"IPv4\",\"10.66.0.1\",\"10.66.0.2\",\"0x00001001\","
+			      "\"AES-GCM with 16 octet ICV [RFC4106]\","
+			      "\"0x101112131415161718191a1b1c1d1e1fcafebabe\",\"NULL\",\"\"\n");
+	cr_assert_eq(n, (int)strlen(buf));
+	cr_assert_eq(keys_esp_line(&s, 1, 2, buf, 40), RMC_ENOSPC);
+	cr_assert_eq(keys_ah_line(&s, 1, 2, buf, sizeof(buf)), RMC_EINVAL, "an ESP SA");
+	sa_clear(&s);
+	c = config(SA_ESP_AES_CBC_HMAC_SHA256, 16, 0x2002);
+	cr_assert_eq(sa_init(&s, &c, SA_DIR_IN), 0);
+	keys_esp_line(&s, 0x0a420002, 0x0a420001, buf, sizeof(buf));
+	cr_assert_str_eq(
+	    buf, "\"IPv4\",\"10.66.0.2\",\"10.66.0.1\",\"0x00002002\","
+		 "\"AES-CBC [RFC3602]\",\"0x101112131415161718191a1b1c1d1e1f\","
+		 "\"HMAC-SHA-256-128 [RFC4868]\","
+		 "\"0xa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\"\n");
+	sa_clear(&s);
+}
+
+Test(keys, ah_line_form)
+{
+	struct sa_config c = config(SA_AH_HMAC_SHA256, 0, 0x3003);
+	struct sa s;
+	char buf[512];
+
+	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
+	int n = keys_ah_line(&s, 0xc0a80a01, 0x0a000002, buf, sizeof(buf));
+	cr_assert_str_eq(
+	    buf, "\"AH-IPv4\",\"192.168.10.1\",\"10.0.0.2\",\"0x00003003\",\"NULL\",\"\","
+		 "\"HMAC-SHA-256-128 [RFC4868]\","
+		 "\"0xa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\"\n");
+	cr_assert_eq(n, (int)strlen(buf));
+	cr_assert_eq(keys_sa_line(&s, 0xc0a80a01, 0x0a000002, buf, sizeof(buf)), n);
+	cr_assert_eq(keys_ah_line(&s, 1, 2, buf, 60), RMC_ENOSPC);
+	cr_assert_eq(keys_esp_line(&s, 1, 2, buf, sizeof(buf)), RMC_EINVAL, "an AH SA");
+	sa_clear(&s);
+}
+
 static void
 round_trip(enum sa_suite suite, size_t keylen)
 {
@@ -43,9 +88,7 @@ round_trip(enum sa_suite suite, size_t keylen)
 	char line[512], err[256];
 
 	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
-	int n = suite == SA_AH_HMAC_SHA256
-		    ? keys_ah_line(&s, 0x0a000001, 0x0a000002, line, sizeof(line))
-		    : esp_sa_wireshark_line(&s, 0x0a000001, 0x0a000002, line, sizeof(line));
+	int n = keys_sa_line(&s, 0x0a000001, 0x0a000002, line, sizeof(line));
 	cr_assert_gt(n, 0);
 	cr_assert_eq(keyring_add_line(&kr, line, 1, err, sizeof(err)), 0, "%s: %s", line, err);
 	cr_assert_eq(kr.n, 1);

@@ -514,31 +514,6 @@ Test(esp, ipv4_round_trip_in_place_and_apart)
 	}
 }
 
-Test(esp, wireshark_esp_sa_line)
-{
-	struct sa_config c = test_config(SA_ESP_AES_GCM_16, 16, false, 0x1001);
-	struct sa s;
-	char buf[512];
-
-	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
-	int n = esp_sa_wireshark_line(&s, 0x0a420001, 0x0a420002, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "\"IPv4\",\"10.66.0.1\",\"10.66.0.2\",\"0x00001001\","
-			      "\"AES-GCM with 16 octet ICV [RFC4106]\","
-			      "\"0x101112131415161718191a1b1c1d1e1fcafebabe\",\"NULL\",\"\"\n");
-	cr_assert_eq(n, (int)strlen(buf));
-	cr_assert_eq(esp_sa_wireshark_line(&s, 1, 2, buf, 40), RMC_ENOSPC);
-	sa_clear(&s);
-	c = test_config(SA_ESP_AES_CBC_HMAC_SHA256, 16, false, 0x2002);
-	cr_assert_eq(sa_init(&s, &c, SA_DIR_IN), 0);
-	esp_sa_wireshark_line(&s, 0x0a420002, 0x0a420001, buf, sizeof(buf));
-	cr_assert_str_eq(
-	    buf, "\"IPv4\",\"10.66.0.2\",\"10.66.0.1\",\"0x00002002\","
-		 "\"AES-CBC [RFC3602]\",\"0x101112131415161718191a1b1c1d1e1f\","
-		 "\"HMAC-SHA-256-128 [RFC4868]\","
-		 "\"0xa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\"\n");
-	sa_clear(&s);
-}
-
 /*
  * tshark (Wireshark 4.0) decrypts our ESP with the esp_sa lines that
  * esp_sa_wireshark_line writes, checks each ICV, and dissects the RMCP/ASF
