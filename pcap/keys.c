@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,4 +456,66 @@ keys_sa_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t 
 {
 	return sa_proto(sa) == SA_PROTO_AH ? keys_ah_line(sa, src, dst, buf, cap)
 					   : keys_esp_line(sa, src, dst, buf, cap);
+}
+
+/* A key file being written; stdio buffers into ours, so that the keys it held can be wiped. */
+struct key_file {
+	FILE *f;
+	char buf[BUFSIZ];
+};
+
+static int
+key_file_open(struct key_file *kf, const char *path, char *err, size_t errlen)
+{
+	if (!(kf->f = fopen(path, "w"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return RMC_EIO;
+	}
+	setvbuf(kf->f, kf->buf, _IOFBF, sizeof(kf->buf));
+	return RMC_OK;
+}
+
+/* Closes and wipes; written: every line went out. */
+static int
+key_file_close(struct key_file *kf, const char *path, bool written, char *err, size_t errlen)
+{
+	bool closed = fclose(kf->f) == 0;
+
+	explicit_bzero(kf->buf, sizeof(kf->buf));
+	if (!closed || !written) {
+		snprintf(err, errlen, "%s: cannot write the keys", path);
+		return RMC_EIO;
+	}
+	return RMC_OK;
+}
+
+int
+keys_write_sa_file(const char *path, const struct key_line *v, size_t n, char *err, size_t errlen)
+{
+	struct key_file kf;
+	char line[KEYS_LINE_MAX];
+	bool written = true;
+	int rc;
+
+	if ((rc = key_file_open(&kf, path, err, errlen)))
+		return rc;
+	for (size_t i = 0; written && i < n; i++)
+		written = keys_sa_line(v[i].sa, v[i].src, v[i].dst, line, sizeof(line)) > 0 &&
+			  fputs(line, kf.f) != EOF;
+	explicit_bzero(line, sizeof(line));
+	return key_file_close(&kf, path, written, err, errlen);
+}
+
+int
+keys_write_ike_table(const char *path, const char *const *lines, size_t n, char *err, size_t errlen)
+{
+	struct key_file kf;
+	bool written = true;
+	int rc;
+
+	if ((rc = key_file_open(&kf, path, err, errlen)))
+		return rc;
+	for (size_t i = 0; written && i < n; i++)
+		written = fputs(lines[i], kf.f) != EOF && fputc('\n', kf.f) != EOF;
+	return key_file_close(&kf, path, written, err, errlen);
 }

@@ -67,4 +67,26 @@ int keys_esp_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, si
 int keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap);
 int keys_sa_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap);
 
+/* One SA as seen on the wire: packets under it go from src to dst (host byte order). */
+struct key_line {
+	const struct sa *sa;
+	uint32_t src, dst;
+};
+
+/*
+ * Writes (creates or truncates) path with one line per SA of v, in order,
+ * each in its protocol's form: the esp_sa and ah_sa files. Errors name the
+ * path: "PATH: <strerror>" when it cannot be opened, "PATH: cannot write the
+ * keys" otherwise; RMC_EIO.
+ */
+int keys_write_sa_file(const char *path, const struct key_line *v, size_t n, char *err,
+		       size_t errlen);
+/*
+ * Writes Wireshark's ikev2_decryption_table: each of lines (one IKE SA, as
+ * proto/ikev2_wireshark.h formats it, without a newline) and a newline.
+ * Errors as keys_write_sa_file.
+ */
+int keys_write_ike_table(const char *path, const char *const *lines, size_t n, char *err,
+			 size_t errlen);
+
 #endif
