@@ -184,18 +184,3 @@ sec_pair_forget_replay(struct sec_pair *p)
 	if (p->has_ah)
 		replay_init(&p->ah_in.replay, p->ah_in.cfg.replay_window);
 }
-
-int
-sec_export_esp_sa(const struct sec_pair *p, uint32_t local_ip, uint32_t peer_ip, FILE *f)
-{
-	char line[512];
-	if (!p->has_esp)
-		return RMC_OK; /* AH has no esp_sa entry: Wireshark cannot check AH ICVs */
-	if (esp_sa_wireshark_line(&p->esp_out, local_ip, peer_ip, line, sizeof(line)) < 0)
-		return RMC_EINVAL;
-	fputs(line, f);
-	if (esp_sa_wireshark_line(&p->esp_in, peer_ip, local_ip, line, sizeof(line)) < 0)
-		return RMC_EINVAL;
-	fputs(line, f);
-	return RMC_OK;
-}

@@ -11,7 +11,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "nodes/nvram.h"
 #include "proto/sa.h"
@@ -69,11 +68,5 @@ int sec_open_ipv4(struct sec_pair *p, const uint8_t *ip, size_t len, uint8_t *ou
 void sec_pair_forget_replay(struct sec_pair *p);
 /* The last sequence number sent under the outbound SA. */
 uint64_t sec_last_seq(const struct sec_pair *p);
-
-/*
- * Wireshark's esp_sa lines for the pair's ESP SAs, as seen on the wire
- * between the NIC's address and the server's (host byte order).
- */
-int sec_export_esp_sa(const struct sec_pair *p, uint32_t local_ip, uint32_t peer_ip, FILE *f);
 
 #endif

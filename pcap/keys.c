@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 
 #include "proto/err.h"
 
-/* The algorithm names of Wireshark's esp_sa UAT, as proto/esp.c writes them. */
+/* The algorithm names of Wireshark's esp_sa UAT, read and written. */
 static const char ENC_GCM16[] = "AES-GCM with 16 octet ICV [RFC4106]";
 static const char ENC_CBC[] = "AES-CBC [RFC3602]";
 static const char AUTH_SHA256[] = "HMAC-SHA-256-128 [RFC4868]";
@@ -353,25 +354,50 @@ keyring_free(struct keyring *kr)
 	memset(kr, 0, sizeof(*kr));
 }
 
-int
-keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+/*
+ * The eight columns of one line: names, and keys as bytes (a length of 0
+ * writes the column as "").
+ */
+struct line_cols {
+	const char *proto, *enc, *auth;
+	uint8_t ek[SA_KEY_MAX + SA_SALT_LEN], ak[SA_KEY_MAX];
+	size_t ekl, akl;
+};
+
+/* "0x" and the bytes in hex, or "" for none; out has room for 2 * n + 3. */
+static void
+hex_column(char *out, const uint8_t *p, size_t n)
 {
-	char akx[2 * SA_KEY_MAX + 1];
+	out[0] = '\0';
+	if (n == 0)
+		return;
+	out[0] = '0';
+	out[1] = 'x';
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 + 2 * i, 3, "%02x", p[i]);
+}
+
+static void
+addr_str(uint32_t host, char s[INET_ADDRSTRLEN])
+{
+	struct in_addr a = {.s_addr = htonl(host)};
+	inet_ntop(AF_INET, &a, s, INET_ADDRSTRLEN);
+}
+
+static int
+put_line(const struct line_cols *c, uint32_t spi, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	char ekx[2 * sizeof(c->ek) + 3], akx[2 * sizeof(c->ak) + 3];
 	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-	struct in_addr a;
 	int n;
 
-	if (sa_proto(sa) != SA_PROTO_AH)
-		return RMC_EINVAL;
-	for (size_t i = 0; i < sa->cfg.auth_key_len; i++)
-		snprintf(akx + 2 * i, 3, "%02x", sa->cfg.auth_key[i]);
-	akx[2 * sa->cfg.auth_key_len] = '\0';
-	a.s_addr = htonl(src);
-	inet_ntop(AF_INET, &a, s, sizeof(s));
-	a.s_addr = htonl(dst);
-	inet_ntop(AF_INET, &a, d, sizeof(d));
-	n = snprintf(buf, cap, "\"AH-IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"\",\"%s\",\"0x%s\"\n",
-		     s, d, sa->cfg.spi, ALG_NULL, AUTH_SHA256, akx);
+	hex_column(ekx, c->ek, c->ekl);
+	hex_column(akx, c->ak, c->akl);
+	addr_str(src, s);
+	addr_str(dst, d);
+	n = snprintf(buf, cap, "\"%s\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"%s\",\"%s\",\"%s\"\n",
+		     c->proto, s, d, spi, c->enc, ekx, c->auth, akx);
+	explicit_bzero(ekx, sizeof(ekx));
 	explicit_bzero(akx, sizeof(akx));
 	if (n < 0 || (size_t)n >= cap) {
 		if (cap)
@@ -379,4 +405,117 @@ keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t 
 		return RMC_ENOSPC;
 	}
 	return n;
+}
+
+int
+keys_esp_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	const struct sa_config *k = &sa->cfg;
+	struct line_cols c = {.proto = "IPv4"};
+	int n;
+
+	if (sa_proto(sa) != SA_PROTO_ESP)
+		return RMC_EINVAL;
+	memcpy(c.ek, k->enc_key, k->enc_key_len);
+	c.ekl = k->enc_key_len;
+	if (k->suite == SA_ESP_AES_GCM_16) {
+		/* Wireshark takes the GCM key as key || salt (RFC 4106 §8.1 KEYMAT). */
+		memcpy(c.ek + c.ekl, k->salt, SA_SALT_LEN);
+		c.ekl += SA_SALT_LEN;
+		c.enc = ENC_GCM16;
+		c.auth = ALG_NULL;
+	} else {
+		c.enc = ENC_CBC;
+		c.auth = AUTH_SHA256;
+		memcpy(c.ak, k->auth_key, k->auth_key_len);
+		c.akl = k->auth_key_len;
+	}
+	n = put_line(&c, k->spi, src, dst, buf, cap);
+	explicit_bzero(&c, sizeof(c));
+	return n;
+}
+
+int
+keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	const struct sa_config *k = &sa->cfg;
+	struct line_cols c = {.proto = "AH-IPv4", .enc = ALG_NULL, .auth = AUTH_SHA256};
+	int n;
+
+	if (sa_proto(sa) != SA_PROTO_AH)
+		return RMC_EINVAL;
+	memcpy(c.ak, k->auth_key, k->auth_key_len);
+	c.akl = k->auth_key_len;
+	n = put_line(&c, k->spi, src, dst, buf, cap);
+	explicit_bzero(&c, sizeof(c));
+	return n;
+}
+
+int
+keys_sa_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+	return sa_proto(sa) == SA_PROTO_AH ? keys_ah_line(sa, src, dst, buf, cap)
+					   : keys_esp_line(sa, src, dst, buf, cap);
+}
+
+/* A key file being written; stdio buffers into ours, so that the keys it held can be wiped. */
+struct key_file {
+	FILE *f;
+	char buf[BUFSIZ];
+};
+
+static int
+key_file_open(struct key_file *kf, const char *path, char *err, size_t errlen)
+{
+	if (!(kf->f = fopen(path, "w"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return RMC_EIO;
+	}
+	setvbuf(kf->f, kf->buf, _IOFBF, sizeof(kf->buf));
+	return RMC_OK;
+}
+
+/* Closes and wipes; written: every line went out. */
+static int
+key_file_close(struct key_file *kf, const char *path, bool written, char *err, size_t errlen)
+{
+	bool closed = fclose(kf->f) == 0;
+
+	explicit_bzero(kf->buf, sizeof(kf->buf));
+	if (!closed || !written) {
+		snprintf(err, errlen, "%s: cannot write the keys", path);
+		return RMC_EIO;
+	}
+	return RMC_OK;
+}
+
+int
+keys_write_sa_file(const char *path, const struct key_line *v, size_t n, char *err, size_t errlen)
+{
+	struct key_file kf;
+	char line[KEYS_LINE_MAX];
+	bool written = true;
+	int rc;
+
+	if ((rc = key_file_open(&kf, path, err, errlen)))
+		return rc;
+	for (size_t i = 0; written && i < n; i++)
+		written = keys_sa_line(v[i].sa, v[i].src, v[i].dst, line, sizeof(line)) > 0 &&
+			  fputs(line, kf.f) != EOF;
+	explicit_bzero(line, sizeof(line));
+	return key_file_close(&kf, path, written, err, errlen);
+}
+
+int
+keys_write_ike_table(const char *path, const char *const *lines, size_t n, char *err, size_t errlen)
+{
+	struct key_file kf;
+	bool written = true;
+	int rc;
+
+	if ((rc = key_file_open(&kf, path, err, errlen)))
+		return rc;
+	for (size_t i = 0; written && i < n; i++)
+		written = fputs(lines[i], kf.f) != EOF && fputc('\n', kf.f) != EOF;
+	return key_file_close(&kf, path, written, err, errlen);
 }

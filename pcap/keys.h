@@ -1,6 +1,7 @@
 /*
- * Key files for the verifier. Each line is one SA in the CSV form of
- * Wireshark's esp_sa UAT file, exactly as esp_sa_wireshark_line writes it:
+ * Key files: the one reader (for the verifier) and the one writer (for the
+ * files a run leaves beside its trace). Each line is one SA in the CSV form
+ * of Wireshark's esp_sa UAT file (ESP preferences, "ESP SAs"):
  *
  *   "IPv4","src","dst","0xSPI","<encryption>","0x<key>","<auth>","0x<key>"
  *
@@ -8,9 +9,9 @@
  * salt, auth "NULL" and key "") or "AES-CBC [RFC3602]" with auth
  * "HMAC-SHA-256-128 [RFC4868]". src or dst "*" matches any address, as
  * in Wireshark. Wireshark has no AH SAs, so AH keys use the same columns
- * with the protocol "AH-IPv4", encryption "NULL" and key "" (keys_ah_line
- * writes them; keep them in a file of their own, e.g. ah_sa, that Wireshark
- * does not read). Blank lines and lines starting with '#' are skipped.
+ * with the protocol "AH-IPv4", encryption "NULL" and key "" (keep them in a
+ * file of their own, e.g. ah_sa, that Wireshark does not read). Blank lines
+ * and lines starting with '#' are skipped.
  *
  * Every SA is built inbound (it opens packets). The verifier resets its
  * replay window before each packet, because it must judge every copy of a
@@ -57,7 +58,35 @@ struct key_sa *keyring_find(struct keyring *kr, enum sa_proto proto, uint32_t sp
 /* NULL-safe; wipes the keys. */
 void keyring_free(struct keyring *kr);
 
-/* The AH counterpart of esp_sa_wireshark_line (see above); returns the length or RMC_ENOSPC. */
+/*
+ * One line for this SA between src and dst (host byte order), with its
+ * newline, in the form above. Returns the length, RMC_ENOSPC, or RMC_EINVAL
+ * for an SA of the other protocol. keys_sa_line picks by the SA's protocol.
+ */
+int keys_esp_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap);
 int keys_ah_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap);
+int keys_sa_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap);
+
+/* One SA as seen on the wire: packets under it go from src to dst (host byte order). */
+struct key_line {
+	const struct sa *sa;
+	uint32_t src, dst;
+};
+
+/*
+ * Writes (creates or truncates) path with one line per SA of v, in order,
+ * each in its protocol's form: the esp_sa and ah_sa files. Errors name the
+ * path: "PATH: <strerror>" when it cannot be opened, "PATH: cannot write the
+ * keys" otherwise; RMC_EIO.
+ */
+int keys_write_sa_file(const char *path, const struct key_line *v, size_t n, char *err,
+		       size_t errlen);
+/*
+ * Writes Wireshark's ikev2_decryption_table: each of lines (one IKE SA, as
+ * proto/ikev2_wireshark.h formats it, without a newline) and a newline.
+ * Errors as keys_write_sa_file.
+ */
+int keys_write_ike_table(const char *path, const char *const *lines, size_t n, char *err,
+			 size_t errlen);
 
 #endif

@@ -1,6 +1,5 @@
 #include "proto/esp.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -312,62 +311,4 @@ esp_decode(const uint8_t *p, size_t len, struct esp_hdr *out)
 		return RMC_ETRUNC;
 	*out = h;
 	return RMC_OK;
-}
-
-static int
-hex(char *buf, size_t cap, const uint8_t *p, size_t n)
-{
-	if (cap < 2 * n + 3)
-		return RMC_ENOSPC;
-	buf[0] = '0';
-	buf[1] = 'x';
-	for (size_t i = 0; i < n; i++)
-		snprintf(buf + 2 + 2 * i, 3, "%02x", p[i]);
-	return RMC_OK;
-}
-
-static void
-ip_str(uint32_t a, char s[16])
-{
-	snprintf(s, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
-int
-esp_sa_wireshark_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap)
-{
-	const struct sa_config *c = &sa->cfg;
-	uint8_t ek[SA_KEY_MAX + SA_SALT_LEN];
-	char ekx[2 * sizeof(ek) + 3], akx[2 * SA_KEY_MAX + 3] = "";
-	char s[16], d[16];
-	const char *enc, *auth;
-	size_t ekl = c->enc_key_len;
-	int n;
-
-	if (sa_proto(sa) != SA_PROTO_ESP)
-		return RMC_EINVAL;
-	memcpy(ek, c->enc_key, ekl);
-	if (is_gcm(sa)) {
-		memcpy(ek + ekl, c->salt, SA_SALT_LEN);
-		ekl += SA_SALT_LEN;
-		enc = "AES-GCM with 16 octet ICV [RFC4106]";
-		auth = "NULL";
-	} else {
-		enc = "AES-CBC [RFC3602]";
-		auth = "HMAC-SHA-256-128 [RFC4868]";
-		hex(akx, sizeof(akx), c->auth_key, c->auth_key_len);
-	}
-	hex(ekx, sizeof(ekx), ek, ekl);
-	explicit_bzero(ek, sizeof(ek));
-	ip_str(src, s);
-	ip_str(dst, d);
-	n = snprintf(buf, cap, "\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"%s\",\"%s\",\"%s\"\n", s,
-		     d, c->spi, enc, ekx, auth, akx);
-	explicit_bzero(ekx, sizeof(ekx));
-	explicit_bzero(akx, sizeof(akx));
-	if (n < 0 || (size_t)n >= cap) {
-		if (cap)
-			explicit_bzero(buf, cap);
-		return RMC_ENOSPC;
-	}
-	return n;
 }

@@ -80,13 +80,4 @@ struct esp_hdr {
 
 int esp_decode(const uint8_t *p, size_t len, struct esp_hdr *out);
 
-/*
- * One line of Wireshark's esp_sa UAT file (ESP preferences, "ESP SAs")
- * for this SA between src and dst (host byte order), with its newline:
- * "IPv4","src","dst","0xSPI","<encryption>","0x<key>","<auth>","0x<key>"
- * The GCM key is key || salt, as Wireshark expects. Returns the length,
- * or RMC_ENOSPC / RMC_EINVAL (AH SAs have no esp_sa line).
- */
-int esp_sa_wireshark_line(const struct sa *sa, uint32_t src, uint32_t dst, char *buf, size_t cap);
-
 #endif

@@ -1,17 +1,18 @@
 /*
- * Key files: what esp_sa_wireshark_line and keys_ah_line write is read
- * back into SAs with the same keys (each suite, 128- and 256-bit), and
- * every malformed line class is refused with its line number.
+ * Key files: each line form byte for byte; what keys_esp_line and
+ * keys_ah_line write is read back into SAs with the same keys (each suite,
+ * 128- and 256-bit); the writers' files, in order, and their errors naming
+ * the path; every malformed line class is refused with its line number.
  */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pcap/keys.h"
 #include "proto/err.h"
-#include "proto/esp.h"
 
 static struct sa_config
 config(enum sa_suite suite, size_t keylen, uint32_t spi)
@@ -34,6 +35,51 @@ config(enum sa_suite suite, size_t keylen, uint32_t spi)
 	return c;
 }
 
+Test(keys, esp_line_form)
+{
+	struct sa_config c = config(SA_ESP_AES_GCM_16, 16, 0x1001);
+	struct sa s;
+	char buf[512];
+
+	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
+	int n = keys_esp_line(&s, 0x0a420001, 0x0a420002, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "\"IPv4\",\"10.66.0.1\",\"10.66.0.2\",\"0x00001001\","
+			      "\"AES-GCM with 16 octet ICV [RFC4106]\","
+			      "\"0x101112131415161718191a1b1c1d1e1fcafebabe\",\"NULL\",\"\"\n");
+	cr_assert_eq(n, (int)strlen(buf));
+	cr_assert_eq(keys_esp_line(&s, 1, 2, buf, 40), RMC_ENOSPC);
+	cr_assert_eq(keys_ah_line(&s, 1, 2, buf, sizeof(buf)), RMC_EINVAL, "an ESP SA");
+	sa_clear(&s);
+	c = config(SA_ESP_AES_CBC_HMAC_SHA256, 16, 0x2002);
+	cr_assert_eq(sa_init(&s, &c, SA_DIR_IN), 0);
+	keys_esp_line(&s, 0x0a420002, 0x0a420001, buf, sizeof(buf));
+	cr_assert_str_eq(
+	    buf, "\"IPv4\",\"10.66.0.2\",\"10.66.0.1\",\"0x00002002\","
+		 "\"AES-CBC [RFC3602]\",\"0x101112131415161718191a1b1c1d1e1f\","
+		 "\"HMAC-SHA-256-128 [RFC4868]\","
+		 "\"0xa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\"\n");
+	sa_clear(&s);
+}
+
+Test(keys, ah_line_form)
+{
+	struct sa_config c = config(SA_AH_HMAC_SHA256, 0, 0x3003);
+	struct sa s;
+	char buf[512];
+
+	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
+	int n = keys_ah_line(&s, 0xc0a80a01, 0x0a000002, buf, sizeof(buf));
+	cr_assert_str_eq(
+	    buf, "\"AH-IPv4\",\"192.168.10.1\",\"10.0.0.2\",\"0x00003003\",\"NULL\",\"\","
+		 "\"HMAC-SHA-256-128 [RFC4868]\","
+		 "\"0xa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\"\n");
+	cr_assert_eq(n, (int)strlen(buf));
+	cr_assert_eq(keys_sa_line(&s, 0xc0a80a01, 0x0a000002, buf, sizeof(buf)), n);
+	cr_assert_eq(keys_ah_line(&s, 1, 2, buf, 60), RMC_ENOSPC);
+	cr_assert_eq(keys_esp_line(&s, 1, 2, buf, sizeof(buf)), RMC_EINVAL, "an AH SA");
+	sa_clear(&s);
+}
+
 static void
 round_trip(enum sa_suite suite, size_t keylen)
 {
@@ -43,9 +89,7 @@ round_trip(enum sa_suite suite, size_t keylen)
 	char line[512], err[256];
 
 	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
-	int n = suite == SA_AH_HMAC_SHA256
-		    ? keys_ah_line(&s, 0x0a000001, 0x0a000002, line, sizeof(line))
-		    : esp_sa_wireshark_line(&s, 0x0a000001, 0x0a000002, line, sizeof(line));
+	int n = keys_sa_line(&s, 0x0a000001, 0x0a000002, line, sizeof(line));
 	cr_assert_gt(n, 0);
 	cr_assert_eq(keyring_add_line(&kr, line, 1, err, sizeof(err)), 0, "%s: %s", line, err);
 	cr_assert_eq(kr.n, 1);
@@ -74,6 +118,106 @@ Test(keys, round_trip_every_suite)
 	round_trip(SA_ESP_AES_CBC_HMAC_SHA256, 16);
 	round_trip(SA_ESP_AES_CBC_HMAC_SHA256, 32);
 	round_trip(SA_AH_HMAC_SHA256, 0);
+}
+
+/* The whole of a small file into buf, NUL-terminated. */
+static void
+slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	size_t n = fread(buf, 1, cap - 1, f);
+	cr_assert(feof(f), "%s: larger than the test expects", path);
+	fclose(f);
+	buf[n] = '\0';
+}
+
+static void
+tmp_path(char *dir, size_t dcap, char *path, size_t pcap, const char *name)
+{
+	static const char six[] = {'X', 'X', 'X', 'X', 'X', 'X', '\0'};
+
+	snprintf(dir, dcap, "/tmp/rmcpsec-keys-%s", six);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, pcap, "%s/%s", dir, name);
+}
+
+Test(keys, write_sa_file_in_order_and_read_back)
+{
+	const uint32_t nic = 0x0a000002, srv = 0x0a000001;
+	struct sa_config c[3] = {config(SA_ESP_AES_GCM_16, 16, 0x101),
+				 config(SA_AH_HMAC_SHA256, 0, 0x102),
+				 config(SA_ESP_AES_CBC_HMAC_SHA256, 32, 0x103)};
+	struct sa s[3];
+	struct keyring kr = {0};
+	char dir[64], path[96], err[256], want[2048] = "", got[2048], line[512];
+
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_eq(sa_init(&s[i], &c[i], SA_DIR_OUT), 0);
+	const struct key_line v[] = {{&s[0], nic, srv}, {&s[1], srv, nic}, {&s[2], nic, srv}};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_gt(keys_sa_line(v[i].sa, v[i].src, v[i].dst, line, sizeof(line)), 0);
+		strcat(want, line);
+	}
+	tmp_path(dir, sizeof(dir), path, sizeof(path), "keys");
+	cr_assert_eq(keys_write_sa_file(path, v, 3, err, sizeof(err)), 0, "%s", err);
+	slurp(path, got, sizeof(got));
+	cr_assert_str_eq(got, want);
+	cr_assert_eq(keyring_load(&kr, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kr.n, 3);
+	cr_assert_not_null(keyring_find(&kr, SA_PROTO_ESP, 0x101, nic, srv));
+	cr_assert_not_null(keyring_find(&kr, SA_PROTO_AH, 0x102, srv, nic));
+	cr_assert_not_null(keyring_find(&kr, SA_PROTO_ESP, 0x103, nic, srv));
+	keyring_free(&kr);
+	/* No SAs: the file is still written (and emptied), as a run with none leaves it. */
+	cr_assert_eq(keys_write_sa_file(path, NULL, 0, err, sizeof(err)), 0, "%s", err);
+	slurp(path, got, sizeof(got));
+	cr_assert_str_eq(got, "");
+	for (size_t i = 0; i < 3; i++)
+		sa_clear(&s[i]);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(keys, write_ike_table_one_line_each)
+{
+	static const char *const lines[] = {
+	    "0102030405060708,1112131415161718,aa,bb,\"AES-GCM-128 with 16 octet ICV [RFC4106]\","
+	    "cc,dd,\"NONE [RFC4306]\",,",
+	    "x",
+	};
+	char dir[64], path[96], err[256], got[512];
+
+	tmp_path(dir, sizeof(dir), path, sizeof(path), "ikev2_decryption_table");
+	cr_assert_eq(keys_write_ike_table(path, lines, 2, err, sizeof(err)), 0, "%s", err);
+	slurp(path, got, sizeof(got));
+	cr_assert_str_eq(got, "0102030405060708,1112131415161718,aa,bb,\"AES-GCM-128 with 16 "
+			      "octet ICV [RFC4106]\",cc,dd,\"NONE [RFC4306]\",,\nx\n");
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(keys, write_errors_name_the_path)
+{
+	static const char *const lines[] = {"x"};
+	struct sa_config c = config(SA_ESP_AES_GCM_16, 16, 0x101);
+	struct sa s;
+	char err[256], want[256];
+
+	cr_assert_eq(sa_init(&s, &c, SA_DIR_OUT), 0);
+	const struct key_line v[] = {{&s, 1, 2}};
+	snprintf(want, sizeof(want), "/nonexistent/esp_sa: %s", strerror(ENOENT));
+	cr_assert_eq(keys_write_sa_file("/nonexistent/esp_sa", v, 1, err, sizeof(err)), RMC_EIO);
+	cr_assert_str_eq(err, want);
+	cr_assert_eq(keys_write_ike_table("/nonexistent/esp_sa", lines, 1, err, sizeof(err)),
+		     RMC_EIO);
+	cr_assert_str_eq(err, want);
+	/* /dev/full opens, and refuses the bytes when they are flushed. */
+	cr_assert_eq(keys_write_sa_file("/dev/full", v, 1, err, sizeof(err)), RMC_EIO);
+	cr_assert_str_eq(err, "/dev/full: cannot write the keys");
+	cr_assert_eq(keys_write_ike_table("/dev/full", lines, 1, err, sizeof(err)), RMC_EIO);
+	cr_assert_str_eq(err, "/dev/full: cannot write the keys");
+	sa_clear(&s);
 }
 
 Test(keys, wildcards_comments_and_shared_keys)

@@ -212,8 +212,7 @@ Test(verify, gcm_nonce_reuse_across_spis_sharing_a_key)
 	struct sa_config cfg = c.gcm_s2c.out.cfg;
 	cfg.spi = 0x1101;
 	cr_assert_eq(sa_init(&twin.out, &cfg, SA_DIR_OUT), 0);
-	cr_assert_gt(esp_sa_wireshark_line(&twin.out, T_SERVER_IP, T_CLIENT_IP, line, sizeof(line)),
-		     0);
+	cr_assert_gt(keys_esp_line(&twin.out, T_SERVER_IP, T_CLIENT_IP, line, sizeof(line)), 0);
 	fputs(line, c.b.kf);
 	twin.src = T_SERVER_IP;
 	twin.dst = T_CLIENT_IP;

@@ -1,7 +1,7 @@
 /*
  * Shared by the verifier tests: real frames (proto/build.h), real ESP and
  * AH (proto/esp.h, proto/ah.h) written with pcap/trace.h, key files written
- * with esp_sa_wireshark_line / keys_ah_line, and a collector of findings.
+ * with keys_sa_line, and a collector of findings.
  *
  * Addresses: the server 10.0.0.1, the client 10.0.0.2. SAs: "c2s" protects
  * client -> server, "s2c" server -> client; each test SA has an outbound
@@ -212,10 +212,7 @@ tb_sa(struct tb *b, struct tsa *s, enum sa_suite suite, uint32_t spi, uint32_t s
 	s->dst = dst;
 	if (!in_keys)
 		return;
-	if (suite == SA_AH_HMAC_SHA256)
-		n = keys_ah_line(&s->out, src, dst, line, sizeof(line));
-	else
-		n = esp_sa_wireshark_line(&s->out, src, dst, line, sizeof(line));
+	n = keys_sa_line(&s->out, src, dst, line, sizeof(line));
 	cr_assert_gt(n, 0);
 	FILE *f = suite == SA_AH_HMAC_SHA256 ? b->akf : b->kf;
 	fputs(line, f);
