@@ -73,65 +73,63 @@ open_traces(struct run *r, char *err, size_t errlen)
 	return RMC_OK;
 }
 
-/* ---- key files: written after the run from the key log ---- */
+/* ---- key files: written after the run from the key log (pcap/keys.h) ---- */
 
-static int
-write_ah_lines(const struct sec_pair *p, uint32_t nic, uint32_t srv, FILE *f)
+/*
+ * The SAs of one protocol of a NIC-role pair as seen on the wire: the
+ * outbound one NIC -> server, then the inbound one server -> NIC; none when
+ * the pair has no SA of that protocol. out has room for 2.
+ */
+static size_t
+pair_key_lines(const struct sec_pair *p, enum sa_proto proto, uint32_t nic, uint32_t srv,
+	       struct key_line *out)
 {
-	char line[512];
-	if (!p->has_ah)
-		return RMC_OK;
-	if (keys_ah_line(&p->ah_out, nic, srv, line, sizeof(line)) < 0)
-		return RMC_ENOSPC;
-	fputs(line, f);
-	if (keys_ah_line(&p->ah_in, srv, nic, line, sizeof(line)) < 0)
-		return RMC_ENOSPC;
-	fputs(line, f);
-	return RMC_OK;
+	bool esp = proto == SA_PROTO_ESP;
+	if (!(esp ? p->has_esp : p->has_ah))
+		return 0;
+	out[0] = (struct key_line){esp ? &p->esp_out : &p->ah_out, nic, srv};
+	out[1] = (struct key_line){esp ? &p->esp_in : &p->ah_in, srv, nic};
+	return 2;
 }
 
-/* One key file: every SA of the key log, NIC-role pair (the observer's even entries). */
+/* One SA key file: every SA of the key log, its NIC-role pair (the observer's even entries). */
 static int
-export_file(struct run *r, const char *dir, const char *name,
-	    int (*write)(const struct sec_pair *, uint32_t, uint32_t, FILE *), char *err,
-	    size_t errlen)
+export_sa_file(struct run *r, const char *name, enum sa_proto proto, char *err, size_t errlen)
 {
 	const struct scenario *sc = r->sc;
 	char path[1200];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return RMC_EIO;
+	size_t n = 0;
+	snprintf(path, sizeof(path), "%s/%s", r->opts->outdir, name);
+	struct key_line *v = calloc(2 * r->log.nsas + 1, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return RMC_ENOMEM;
 	}
-	int rc = RMC_OK;
-	for (size_t k = 0; !rc && k < r->log.nsas; k++)
-		rc = write(r->obs.keys[2 * k].pair, sc->nodes[r->log.sas[k].client].ip,
-			   get_be32(r->log.sas[k].sa.peer_ip), f);
-	if (fclose(f) != 0 || rc) {
-		snprintf(err, errlen, "%s: cannot write the keys", path);
-		return RMC_EIO;
-	}
-	return RMC_OK;
+	for (size_t k = 0; k < r->log.nsas; k++)
+		n += pair_key_lines(r->obs.keys[2 * k].pair, proto,
+				    sc->nodes[r->log.sas[k].client].ip,
+				    get_be32(r->log.sas[k].sa.peer_ip), v + n);
+	int rc = keys_write_sa_file(path, v, n, err, errlen);
+	free(v);
+	return rc;
 }
 
+/* Wireshark's IKEv2 decryption table: the lines the nodes recorded, in order. */
 static int
-export_ike(struct run *r, const char *dir, char *err, size_t errlen)
+export_ike(struct run *r, char *err, size_t errlen)
 {
 	char path[1200];
-	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return RMC_EIO;
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", r->opts->outdir);
+	const char **lines = calloc(r->log.nike + 1, sizeof(*lines));
+	if (!lines) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return RMC_ENOMEM;
 	}
 	for (size_t i = 0; i < r->log.nike; i++)
-		fprintf(f, "%s\n", r->log.ike_lines[i]);
-	if (fclose(f) != 0) {
-		snprintf(err, errlen, "%s: cannot write", path);
-		return RMC_EIO;
-	}
-	return RMC_OK;
+		lines[i] = r->log.ike_lines[i];
+	int rc = keys_write_ike_table(path, lines, r->log.nike, err, errlen);
+	free(lines);
+	return rc;
 }
 
 /*
@@ -143,16 +141,15 @@ static int
 export_keys(struct run *r, char *err, size_t errlen)
 {
 	const struct scenario *sc = r->sc;
-	const char *dir = r->opts->outdir;
 	if (!sc->security.enabled)
 		return RMC_OK;
 	int rc = RMC_OK;
 	if (sc->security.suite != MGMT_AH)
-		rc = export_file(r, dir, "esp_sa", sec_export_esp_sa, err, errlen);
+		rc = export_sa_file(r, "esp_sa", SA_PROTO_ESP, err, errlen);
 	if (!rc && (sc->security.suite == MGMT_AH || sc->security.suite == MGMT_AH_ESP))
-		rc = export_file(r, dir, "ah_sa", write_ah_lines, err, errlen);
+		rc = export_sa_file(r, "ah_sa", SA_PROTO_AH, err, errlen);
 	if (!rc && sc->security.ike)
-		rc = export_ike(r, dir, err, errlen);
+		rc = export_ike(r, err, errlen);
 	return rc;
 }
 
