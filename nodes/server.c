@@ -32,7 +32,7 @@ server_fini(struct server *s)
 		return;
 	netif_fini(&s->nif);
 	for (size_t i = 0; i < s->nclients; i++) {
-		srv_forget_context(s, &s->clients[i]);
+		srv_forget_context(&s->clients[i]);
 		explicit_bzero(s->clients[i].psk, sizeof(s->clients[i].psk));
 	}
 	free(s->clients);
@@ -83,7 +83,7 @@ server_set_client_sa(struct server *s, size_t ci, const struct nvram_sa *stored,
 	sec_pair_fini(c->sec);
 	int rc = sec_pair_init(c->sec, stored, SEC_SERVER, replay_window);
 	if (rc == RMC_OK)
-		c->cm.cur_spi = c->sec->spi_out;
+		srv_commit_load(c, c->sec->spi_out);
 	return rc;
 }
 

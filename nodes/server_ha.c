@@ -112,12 +112,12 @@ server_power_event(struct server *s, uint64_t now, enum power_cause cause, struc
 	if (next == PWR_MECH_OFF) {
 		/* a crash: everything in RAM is gone, the store is not */
 		for (size_t i = 0; i < s->nclients; i++)
-			srv_forget_context(s, &s->clients[i]);
+			srv_forget_context(&s->clients[i]);
 	}
 	if (next == PWR_COLD_BOOT) {
 		/* Fig. 6 rows 8, 9: the server has no security context any more */
 		for (size_t i = 0; i < s->nclients; i++)
-			srv_forget_context(s, &s->clients[i]);
+			srv_forget_context(&s->clients[i]);
 		if (s->cfg.store && store_clear(s->cfg.store))
 			s->st.store_errors++;
 	}

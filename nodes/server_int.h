@@ -24,7 +24,9 @@ uint64_t srv_client_deadline(const struct server *s, const struct server_client 
 void srv_learn_state(struct server *s, uint64_t now, struct server_client *c, enum power_state st,
 		     bool secure, struct node_out *out);
 void srv_secure_lost(struct server *s, uint64_t now, struct server_client *c, struct node_out *out);
-void srv_forget_context(struct server *s, struct server_client *c);
+void srv_forget_context(struct server_client *c);
+/* The machine's SA in use is spi: provisioned, or read from the store. */
+void srv_commit_load(struct server_client *c, uint32_t spi);
 void srv_on_mac_learned(struct server *s, uint64_t now, struct server_client *c,
 			struct node_out *out);
 void srv_send_owed_ack(struct server *s, struct server_client *c, struct node_out *out);

@@ -63,8 +63,23 @@ ike_drop(struct server_client *c)
 	c->ike_at = NODE_TIMER_NEVER;
 }
 
+/* FORGET and LOAD only tell the machine what the node did: they ask for no action. */
+static void
+commit_learn(struct server_client *c, const struct commit_event *ev)
+{
+	struct commit_action act[COMMIT_MAX_ACTIONS];
+	commit_server_step(&c->cm, ev, 0, act, COMMIT_MAX_ACTIONS);
+}
+
 void
-srv_forget_context(struct server *s, struct server_client *c)
+srv_commit_load(struct server_client *c, uint32_t spi)
+{
+	struct commit_event ev = {.type = COMMIT_EV_LOAD, .spi = spi};
+	commit_learn(c, &ev);
+}
+
+void
+srv_forget_context(struct server_client *c)
 {
 	pair_free(&c->sec);
 	pair_free(&c->nsec);
@@ -73,7 +88,8 @@ srv_forget_context(struct server *s, struct server_client *c)
 	c->seq_next[0] = c->seq_next[1] = 0;
 	c->seq_resv[0] = c->seq_resv[1] = 0;
 	c->sec_lost = false;
-	commit_server_init(&c->cm, s->cfg.profile, s->cfg.timing, 0, c->peer);
+	struct commit_event ev = {.type = COMMIT_EV_FORGET, .peer = c->peer};
+	commit_learn(c, &ev);
 }
 
 /*
@@ -349,7 +365,7 @@ srv_commit_event(struct server *s, uint64_t now, struct server_client *c,
 			activate(s, c, a->spi, out);
 	}
 	if (c->cm.phase == COMMIT_S_IDLE && c->nsec && s->cfg.mutant == MUT_NO_FALLBACK) {
-		c->cm.cur_spi = c->nsec->spi_out;
+		srv_commit_load(c, c->nsec->spi_out);
 		activate(s, c, c->nsec->spi_out, out);
 	}
 	/* Step 30: an abandoned refresh leaves the old SA in use; the new one goes. */
@@ -394,7 +410,7 @@ srv_learn_state(struct server *s, uint64_t now, struct server_client *c, enum po
 	if (!secure && c->sec && c->probing) {
 		/* it answers in the clear, not under our SA: its context is gone (cold boot) */
 		node_out_note(out, "%s lost its security context", c->name);
-		srv_forget_context(s, c);
+		srv_forget_context(c);
 		if (s->cfg.store && store_drop(s->cfg.store, c->name, STORE_CUR))
 			s->st.store_errors++;
 	}
@@ -497,7 +513,7 @@ srv_load_from_store(struct server *s, uint64_t now, struct node_out *out)
 	for (size_t i = 0; s->cfg.store && i < s->nclients; i++) {
 		struct server_client *c = &s->clients[i];
 		struct store_sa cur, nw;
-		srv_forget_context(s, c);
+		srv_forget_context(c);
 		bool have_new = store_get_sa(s->cfg.store, c->name, STORE_NEW, &nw) == RMC_OK;
 		bool have_cur = store_get_sa(s->cfg.store, c->name, STORE_CUR, &cur) == RMC_OK;
 		const struct store_sa *use = have_new && nw.acked ? &nw : have_cur ? &cur : NULL;
@@ -505,7 +521,7 @@ srv_load_from_store(struct server *s, uint64_t now, struct node_out *out)
 			c->seq_next[0] =
 			    s->cfg.mutant == MUT_FAILOVER_SEQ_REUSE ? 0 : use->seq_reserved;
 			c->seq_resv[0] = use->seq_reserved;
-			c->cm.cur_spi = c->sec->spi_out;
+			srv_commit_load(c, c->sec->spi_out);
 			if (use == &nw) {
 				/* finish the commit the predecessor acknowledged: the NIC may
 				 * still hold it as pending and commits on this ACK */
