@@ -38,6 +38,7 @@ enum commit_msg_type {
 	COMMIT_SA_READY = 1, /* client -> server, Fig. 5 step 42 */
 	COMMIT_SA_ACK,	     /* server -> client, Fig. 4 step 25 */
 	COMMIT_SA_CONFIRM,   /* client -> server, Fig. 5 step 44 */
+	COMMIT_MSG__END	     /* one past the last */
 };
 
 /* One commit message as the node puts it on the wire. */

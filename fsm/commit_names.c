@@ -15,7 +15,7 @@ commit_timing_default(void)
 
 static const char *const profiles[] = {[COMMIT_STRICT] = "strict", [COMMIT_ROBUST] = "robust"};
 
-static const char *const msgs[] = {
+static const char *const msgs[COMMIT_MSG__END] = {
     [COMMIT_SA_READY] = "SA_READY", [COMMIT_SA_ACK] = "SA_ACK", [COMMIT_SA_CONFIRM] = "SA_CONFIRM"};
 
 static const char *const acts[COMMIT_ACT__COUNT] = {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nodes/commit_msg_wire.h"
 #include "nodes/ike_sa.h"
 #include "nodes/server_int.h"
 #include "nodes/store.h"
@@ -385,7 +386,9 @@ srv_on_commit_msg(struct server *s, uint64_t now, struct server_client *c, const
 		  struct node_out *out)
 {
 	struct commit_wire w;
-	if (commit_wire_decode(m, &w) != RMC_OK || w.type == ASF_COMMIT_ACK) {
+	enum commit_msg_type type;
+	if (commit_wire_decode(m, &w) != RMC_OK || commit_msg_from_wire(w.type, &type) != RMC_OK ||
+	    type == COMMIT_SA_ACK) {
 		s->st.malformed++;
 		return;
 	}
@@ -394,10 +397,7 @@ srv_on_commit_msg(struct server *s, uint64_t now, struct server_client *c, const
 		return;
 	struct commit_event ev = {
 	    .type = COMMIT_EV_MSG,
-	    .msg = {.type = w.type == ASF_COMMIT_READY ? COMMIT_SA_READY : COMMIT_SA_CONFIRM,
-		    .txid = c->cm.txid,
-		    .new_spi = w.nic_spi_in,
-		    .gen = w.gen}};
+	    .msg = {.type = type, .txid = c->cm.txid, .new_spi = w.nic_spi_in, .gen = w.gen}};
 	srv_commit_event(s, now, c, &ev, out);
 }
 
