@@ -2,7 +2,9 @@
 
 #include <string.h>
 
-#include "nodes/client_rx.h"
+#include "nodes/client_host.h"
+#include "nodes/client_power.h"
+#include "nodes/client_sa.h"
 #include "nodes/ike_sa.h"
 #include "proto/err.h"
 

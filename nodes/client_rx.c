@@ -12,7 +12,9 @@
  */
 #include <string.h>
 
-#include "nodes/client_rx.h"
+#include "nodes/client_host.h"
+#include "nodes/client_power.h"
+#include "nodes/client_sa.h"
 #include "proto/err.h"
 #include "proto/pkt.h"
 #include "proto/rmcp.h"

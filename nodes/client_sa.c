@@ -8,7 +8,8 @@
  */
 #include <string.h>
 
-#include "nodes/client_rx.h"
+#include "nodes/client_power.h"
+#include "nodes/client_sa.h"
 #include "nodes/commit_msg_wire.h"
 #include "proto/commit_wire.h"
 #include "proto/err.h"
