@@ -6,7 +6,7 @@
  * step returns (send a message, start IKE, install / activate / restore an
  * SA, arm or cancel a timer at an absolute deadline).
  *
- * Profiles (DESIGN §5):
+ * Profiles:
  *  strict  Figs. 4 and 5 literally: one ACK, one CONFIRM, each side gives up
  *          on a timeout and keeps what it had. A lost CONFIRM leaves the
  *          client on the new SA and the server on the old one.

@@ -102,7 +102,7 @@ nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_
 	return netif_send_udp_sealed(&c->nif, out, &c->pair[r], seq, mac, ip, sport, dport, buf, n);
 }
 
-/* Commit messages go to the server under the SA they commit (DESIGN §3). */
+/* Commit messages go to the server under the SA they commit (proto/commit_wire.h). */
 static void
 send_commit(struct client *c, uint64_t now, const struct commit_msg *m, struct node_out *out)
 {

@@ -249,7 +249,7 @@ Test(commit, fig5_step52_strict_client_restores_without_ack)
 	cr_expect_eq(c.cur_spi, OLD);
 }
 
-/* The strict window DESIGN §5 says the suite must show. */
+/* The strict profile's window, which the suite must show. */
 Test(commit, strict_lost_confirm_leaves_the_two_sides_apart)
 {
 	struct commit_server s;

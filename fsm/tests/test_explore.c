@@ -1,5 +1,5 @@
 /*
- * Exhaustive exploration of the refresh commit (issue 3 item 4): the server
+ * Exhaustive exploration of the refresh commit: the server
  * and client machines of fsm/commit composed with a channel that can lose,
  * duplicate, delay or reorder every message, and a client that can hang,
  * reset, suspend or lose power at every step. Every schedule with up to
