@@ -6,7 +6,7 @@
  * step returns (send a message, start IKE, install / activate / restore an
  * SA, arm or cancel a timer at an absolute deadline).
  *
- * Profiles (DESIGN §5):
+ * Profiles:
  *  strict  Figs. 4 and 5 literally: one ACK, one CONFIRM, each side gives up
  *          on a timeout and keeps what it had. A lost CONFIRM leaves the
  *          client on the new SA and the server on the old one.
@@ -38,6 +38,7 @@ enum commit_msg_type {
 	COMMIT_SA_READY = 1, /* client -> server, Fig. 5 step 42 */
 	COMMIT_SA_ACK,	     /* server -> client, Fig. 4 step 25 */
 	COMMIT_SA_CONFIRM,   /* client -> server, Fig. 5 step 44 */
+	COMMIT_MSG__END	     /* one past the last */
 };
 
 /* One commit message as the node puts it on the wire. */
@@ -58,16 +59,22 @@ enum commit_timer {
 };
 
 enum commit_event_type {
-	COMMIT_EV_START = 0,   /* server: begin; arms the refresh timer */
-	COMMIT_EV_TIMEOUT,     /* .timer expired (stale or early expiries are ignored) */
-	COMMIT_EV_KEX_OK,      /* server: IKE for .txid produced .spi */
-	COMMIT_EV_KEX_FAIL,    /* server: IKE for .txid failed */
-	COMMIT_EV_NEW_SA,      /* client: the host's IKE handed the NIC .spi for .txid (step 40) */
-	COMMIT_EV_MSG,	       /* a commit message .msg arrived */
-	COMMIT_EV_PEER,	       /* server: the client is now in power state .peer */
-	COMMIT_EV_RESET,       /* client: the NIC restarted; RAM and timers lost, NVRAM kept */
-	COMMIT_EV_DATA,	       /* client: a valid packet arrived under .spi */
-	COMMIT_EV_REFRESH_NOW, /* server: refresh now (no SA yet, or the client lost it): Fig. 3 */
+	COMMIT_EV_START = 0,	/* server: begin; arms the refresh timer */
+	COMMIT_EV_TIMEOUT,	/* .timer expired (stale or early expiries are ignored) */
+	COMMIT_EV_KEX_OK,	/* server: IKE for .txid produced .spi */
+	COMMIT_EV_KEX_FAIL,	/* server: IKE for .txid failed */
+	COMMIT_EV_NEW_SA,	/* client: the host's IKE handed the NIC .spi for .txid (step 40) */
+	COMMIT_EV_MSG,		/* a commit message .msg arrived */
+	COMMIT_EV_PEER,		/* server: the client is now in power state .peer */
+	COMMIT_EV_RESET,	/* client: the NIC restarted; RAM and timers lost, NVRAM kept */
+	COMMIT_EV_DATA,		/* client: a valid packet arrived under .spi */
+	COMMIT_EV_REFRESH_NOW,	/* server: refresh now (no SA yet, or the client lost it): Fig. 3 */
+	COMMIT_EV_FORGET,	/* the context is gone: no SA, no transaction, no timers; server:
+				 * .peer is the client's state as the node knows it */
+	COMMIT_EV_LOAD,		/* server, idle only: .spi is the SA in use (provisioned, or read
+				 * from the store after a restart or takeover) */
+	COMMIT_EV_PENDING_LOST, /* client: a RESET in which NVRAM came back without the pending
+				 * SA (a power cut tore its write): the transaction is forgotten */
 	COMMIT_EV__COUNT
 };
 
@@ -156,8 +163,8 @@ void commit_client_init(struct commit_client *c, enum commit_profile p, struct c
 /*
  * One step: updates the machine, writes at most cap actions (cap >=
  * COMMIT_MAX_ACTIONS always suffices) and returns how many, or -1 for an
- * event the machine does not take (wrong side, bad type) or cap too small;
- * on -1 the machine is unchanged.
+ * event the machine does not take (wrong side, bad type, LOAD mid-commit)
+ * or cap too small; on -1 the machine is unchanged.
  */
 int commit_server_step(struct commit_server *s, const struct commit_event *ev, uint64_t now,
 		       struct commit_action *out, size_t cap);

@@ -138,6 +138,17 @@ on_reset(struct commit_client *c, struct acts *a, uint64_t now)
 	arm_ack_wait(c, a, now);
 }
 
+/* NVRAM came back without the pending SA: there is nothing left to commit. */
+static void
+on_pending_lost(struct commit_client *c, struct acts *a, uint64_t now)
+{
+	c->pending_spi = 0;
+	c->pending_txid = 0;
+	c->pending_live = false;
+	c->phase = COMMIT_C_IDLE;
+	on_reset(c, a, now);
+}
+
 int
 commit_client_step(struct commit_client *c, const struct commit_event *ev, uint64_t now,
 		   struct commit_action *out, size_t cap)
@@ -158,6 +169,13 @@ commit_client_step(struct commit_client *c, const struct commit_event *ev, uint6
 		break;
 	case COMMIT_EV_RESET:
 		on_reset(&next, &a, now);
+		break;
+	case COMMIT_EV_PENDING_LOST:
+		on_pending_lost(&next, &a, now);
+		break;
+	case COMMIT_EV_FORGET:
+		/* NVRAM cleared (cold boot, fresh install): no SA, no commit state */
+		commit_client_init(&next, next.profile, next.t, 0);
 		break;
 	case COMMIT_EV_DATA:
 		if (next.prev_spi && ev->spi == next.cur_spi) {

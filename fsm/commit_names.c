@@ -15,7 +15,7 @@ commit_timing_default(void)
 
 static const char *const profiles[] = {[COMMIT_STRICT] = "strict", [COMMIT_ROBUST] = "robust"};
 
-static const char *const msgs[] = {
+static const char *const msgs[COMMIT_MSG__END] = {
     [COMMIT_SA_READY] = "SA_READY", [COMMIT_SA_ACK] = "SA_ACK", [COMMIT_SA_CONFIRM] = "SA_CONFIRM"};
 
 static const char *const acts[COMMIT_ACT__COUNT] = {
@@ -24,12 +24,19 @@ static const char *const acts[COMMIT_ACT__COUNT] = {
     [COMMIT_ACT_RESTORE] = "restore", [COMMIT_ACT_RETIRE] = "retire",
     [COMMIT_ACT_ARM] = "arm",	      [COMMIT_ACT_CANCEL] = "cancel"};
 
-static const char *const events[COMMIT_EV__COUNT] = {
-    [COMMIT_EV_START] = "start",   [COMMIT_EV_TIMEOUT] = "timeout",
-    [COMMIT_EV_KEX_OK] = "kex_ok", [COMMIT_EV_KEX_FAIL] = "kex_fail",
-    [COMMIT_EV_NEW_SA] = "new_sa", [COMMIT_EV_MSG] = "msg",
-    [COMMIT_EV_PEER] = "peer",	   [COMMIT_EV_RESET] = "reset",
-    [COMMIT_EV_DATA] = "data",	   [COMMIT_EV_REFRESH_NOW] = "refresh_now"};
+static const char *const events[COMMIT_EV__COUNT] = {[COMMIT_EV_START] = "start",
+						     [COMMIT_EV_TIMEOUT] = "timeout",
+						     [COMMIT_EV_KEX_OK] = "kex_ok",
+						     [COMMIT_EV_KEX_FAIL] = "kex_fail",
+						     [COMMIT_EV_NEW_SA] = "new_sa",
+						     [COMMIT_EV_MSG] = "msg",
+						     [COMMIT_EV_PEER] = "peer",
+						     [COMMIT_EV_RESET] = "reset",
+						     [COMMIT_EV_DATA] = "data",
+						     [COMMIT_EV_REFRESH_NOW] = "refresh_now",
+						     [COMMIT_EV_FORGET] = "forget",
+						     [COMMIT_EV_LOAD] = "load",
+						     [COMMIT_EV_PENDING_LOST] = "pending_lost"};
 
 static const char *const timers[COMMIT_T__COUNT] = {[COMMIT_T_REFRESH] = "refresh",
 						    [COMMIT_T_READY] = "ready",

@@ -170,6 +170,18 @@ commit_server_step(struct commit_server *s, const struct commit_event *ev, uint6
 			return -1;
 		on_peer(&next, &a, ev->peer, now);
 		break;
+	case COMMIT_EV_FORGET:
+		/* a crash, a cold boot or a client that lost its SA: start over with nothing */
+		if ((unsigned)ev->peer >= PWR__COUNT)
+			return -1;
+		commit_server_init(&next, next.profile, next.t, 0, ev->peer);
+		break;
+	case COMMIT_EV_LOAD:
+		/* mid-commit the SA in use is the machine's to decide */
+		if (next.phase != COMMIT_S_IDLE)
+			return -1;
+		next.cur_spi = ev->spi;
+		break;
 	default:
 		return -1;
 	}

@@ -12,7 +12,7 @@
 
 #include "fsm/power.h"
 
-/* DESIGN §1, patent Fig. 6 discussion: "Destination port = 298h"; clear
+/* Patent Fig. 6 discussion: "Destination port = 298h"; clear
  * management uses RMCP's own port (ASF 2.0 §3.2.4, "RMCP port 623"). */
 enum fig6_port {
 	FIG6_PORT_SECURE = 0x298, /* 664, ESP + AH */

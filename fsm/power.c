@@ -1,5 +1,5 @@
 /*
- * System power states and their one transition gate (DESIGN §1, patent
+ * System power states and their one transition gate (patent
  * Fig. 6 state descriptions). The table below is the whole policy; the
  * reasoning for each edge is in docs/fsm.md.
  */

@@ -2,7 +2,9 @@
 
 #include <string.h>
 
-#include "nodes/client_rx.h"
+#include "nodes/client_host.h"
+#include "nodes/client_power.h"
+#include "nodes/client_sa.h"
 #include "nodes/ike_sa.h"
 #include "proto/err.h"
 
@@ -85,20 +87,17 @@ nic_follow_power(struct client *c, uint64_t now, enum power_cause cause, enum po
 		nvram_restore(&c->nv);
 		nic_load_sas(c);
 		c->mut_seq = 0; /* only MUT_SEQ_RESTART uses it */
-		if (!c->pair_up[NIC_SA_PEND] && c->cm.pending_spi) {
-			/* the pending SA did not survive (torn write): nothing left to commit */
-			c->cm.pending_spi = c->cm.pending_txid = 0;
-			c->cm.pending_live = false;
-			c->cm.phase = COMMIT_C_IDLE;
-		}
-		/* the NIC restarts: RAM and timers gone, the commit state is in NVRAM */
-		struct commit_event ev = {.type = COMMIT_EV_RESET};
+		/* the NIC restarts: RAM and timers gone, the commit state is in NVRAM; a
+		 * pending SA whose write the power cut tore did not survive */
+		struct commit_event ev = {.type = c->pair_up[NIC_SA_PEND] ? COMMIT_EV_RESET
+									  : COMMIT_EV_PENDING_LOST};
 		nic_commit_event(c, now, &ev, out);
 	}
 	if (cause == PC_NVRAM_CLEAR || cause == PC_FRESH_INSTALL) {
 		nvram_clear(&c->nv);
 		nic_drop_sas(c);
-		commit_client_init(&c->cm, c->cfg.profile, c->cfg.timing, 0);
+		struct commit_event ev = {.type = COMMIT_EV_FORGET};
+		nic_commit_event(c, now, &ev, out);
 		for (int t = 0; t < COMMIT_T__COUNT; t++)
 			node_out_timer(out, CLIENT_TIMER_COMMIT + (uint32_t)t, NODE_TIMER_NEVER);
 	}

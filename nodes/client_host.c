@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nodes/client_rx.h"
+#include "nodes/client_host.h"
+#include "nodes/client_sa.h"
 #include "nodes/ike_sa.h"
 #include "proto/err.h"
 

@@ -8,11 +8,13 @@
  *
  * Answers leave the way the request came: under the same SA, or in the
  * clear on the clear port. Outbound sequence numbers come from NVRAM, so
- * none is ever sent twice across power losses (DESIGN §4).
+ * none is ever sent twice across power losses (docs/nvram.md).
  */
 #include <string.h>
 
-#include "nodes/client_rx.h"
+#include "nodes/client_host.h"
+#include "nodes/client_power.h"
+#include "nodes/client_sa.h"
 #include "proto/err.h"
 #include "proto/pkt.h"
 #include "proto/rmcp.h"

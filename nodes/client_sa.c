@@ -8,7 +8,9 @@
  */
 #include <string.h>
 
-#include "nodes/client_rx.h"
+#include "nodes/client_power.h"
+#include "nodes/client_sa.h"
+#include "nodes/commit_msg_wire.h"
 #include "proto/commit_wire.h"
 #include "proto/err.h"
 
@@ -100,14 +102,14 @@ nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_
 	return netif_send_udp_sealed(&c->nif, out, &c->pair[r], seq, mac, ip, sport, dport, buf, n);
 }
 
-/* Commit messages go to the server under the SA they commit (DESIGN §3). */
+/* Commit messages go to the server under the SA they commit (proto/commit_wire.h). */
 static void
 send_commit(struct client *c, uint64_t now, const struct commit_msg *m, struct node_out *out)
 {
 	int r = nic_role_for_spi(c, m->new_spi);
 	if (r < 0 || !c->server_mac_known)
 		return;
-	struct commit_wire w = {.type = (uint8_t)m->type,
+	struct commit_wire w = {.type = commit_msg_wire_type(m->type),
 				.nic_spi_in = m->new_spi,
 				.nic_spi_out = c->pair[r].spi_out,
 				.txid = m->txid,
@@ -229,14 +231,15 @@ nic_on_commit_msg(struct client *c, uint64_t now, int r, const struct rmcp_msg *
 		  struct node_out *out)
 {
 	struct commit_wire w;
-	if (commit_wire_decode(m, &w) != RMC_OK || w.type != ASF_COMMIT_ACK ||
-	    w.nic_spi_in != c->pair[r].spi_in) {
+	enum commit_msg_type type;
+	if (commit_wire_decode(m, &w) != RMC_OK || commit_msg_from_wire(w.type, &type) != RMC_OK ||
+	    type != COMMIT_SA_ACK || w.nic_spi_in != c->pair[r].spi_in) {
 		c->st.malformed++;
 		return;
 	}
 	c->st.commit_rx++;
 	struct commit_event ev = {
 	    .type = COMMIT_EV_MSG,
-	    .msg = {.type = COMMIT_SA_ACK, .txid = w.txid, .new_spi = w.nic_spi_in, .gen = w.gen}};
+	    .msg = {.type = type, .txid = w.txid, .new_spi = w.nic_spi_in, .gen = w.gen}};
 	nic_commit_event(c, now, &ev, out);
 }

@@ -49,7 +49,7 @@ struct server_cfg {
 	uint8_t retries;  /* resends before giving up */
 	uint16_t first_ip_id;
 	uint8_t first_seq;
-	/* The mechanism (issue 6). All zero: a plain console with provisioned SAs. */
+	/* The mechanism. All zero: a plain console with provisioned SAs. */
 	bool ike;      /* negotiate each client's SA with IKE (Fig. 3, 4) */
 	uint8_t suite; /* enum mgmt_suite offered in IKE */
 	uint64_t ike_retrans_ns;

@@ -1,17 +1,15 @@
 /*
- * Server failure (patent Fig. 6 row 7, DESIGN §1): a primary sends a
- * heartbeat on the LAN every heartbeat interval; its secondary, passive
- * until then, takes over when none arrived for the takeover time: it takes
- * the management address (gratuitous ARP), reads every client's context
- * from the shared SQLite store and resumes sequence numbers above the
- * primary's reservations. The server's own power state decides whether it
- * runs at all; a cold boot (context lost) leaves it without any SA.
+ * Server failure (patent Fig. 6 row 7): a primary sends a heartbeat on the
+ * LAN every heartbeat interval; its secondary, passive until then, takes
+ * over when none arrived for the takeover time: it takes the management
+ * address (gratuitous ARP) and, through its caller, reads every client's
+ * context from the shared SQLite store, resuming sequence numbers above
+ * the primary's reservations.
  */
+#include "nodes/server_ha.h"
+
 #include <string.h>
 
-#include "nodes/server_int.h"
-#include "nodes/store.h"
-#include "proto/err.h"
 #include "proto/rd.h"
 
 enum { HB_LEN = 12 }; /* "RMHB" + a 64-bit big-endian counter */
@@ -42,28 +40,38 @@ take_over(struct server *s, uint64_t now, struct node_out *out)
 		      s->cfg.service_ip & 0xff);
 	s->nif.ip = s->cfg.service_ip;
 	netif_send_arp_request(&s->nif, out, s->cfg.service_ip); /* gratuitous: sender = target */
-	srv_load_from_store(s, now, out);
-	server_rearm(s, out);
 }
 
 void
+srv_ha_start(struct server *s, uint64_t now, struct node_out *out)
+{
+	if (s->cfg.role == SERVER_PRIMARY)
+		node_out_timer(out, SERVER_TIMER_HA, now);
+	if (s->cfg.role == SERVER_SECONDARY) {
+		s->last_hb = now;
+		node_out_timer(out, SERVER_TIMER_HA, now + s->cfg.takeover_ns);
+	}
+}
+
+bool
 srv_ha_timer(struct server *s, uint64_t now, struct node_out *out)
 {
 	if (s->cfg.role == SERVER_PRIMARY && s->active) {
 		send_heartbeat(s, out);
 		node_out_timer(out, SERVER_TIMER_HA, now + s->cfg.heartbeat_ns);
 	} else if (s->cfg.role == SERVER_SECONDARY && !s->active) {
-		if (now - s->last_hb >= s->cfg.takeover_ns)
+		if (now - s->last_hb >= s->cfg.takeover_ns) {
 			take_over(s, now, out);
-		else
-			node_out_timer(out, SERVER_TIMER_HA, s->last_hb + s->cfg.takeover_ns);
+			return true;
+		}
+		node_out_timer(out, SERVER_TIMER_HA, s->last_hb + s->cfg.takeover_ns);
 	}
+	return false;
 }
 
 bool
-srv_ha_on_frame(struct server *s, uint64_t now, const struct pkt *pk, struct node_out *out)
+srv_ha_on_frame(struct server *s, uint64_t now, const struct pkt *pk)
 {
-	(void)out;
 	if (pk->kind == PKT_UDP && pk->udp.dport == SERVER_HA_PORT) {
 		if (s->cfg.role == SERVER_SECONDARY && pk->ip.src == s->cfg.partner_ip &&
 		    pk->payload_len == HB_LEN && memcmp(pk->payload, "RMHB", 4) == 0) {
@@ -73,69 +81,4 @@ srv_ha_on_frame(struct server *s, uint64_t now, const struct pkt *pk, struct nod
 		return true;
 	}
 	return !s->active && pk->kind != PKT_ARP; /* a passive secondary only listens */
-}
-
-void
-server_start(struct server *s, uint64_t now, struct node_out *out)
-{
-	for (size_t i = 0; s->active && i < s->nclients; i++) {
-		struct server_client *c = &s->clients[i];
-		if (s->cfg.ike) {
-			struct commit_event ev = {.type = COMMIT_EV_START};
-			srv_commit_event(s, now, c, &ev, out);
-		}
-		if (s->cfg.poll_ns)
-			c->poll_at = now + s->cfg.poll_ns * (i + 1) / (s->nclients + 1);
-	}
-	if (s->cfg.role == SERVER_PRIMARY)
-		node_out_timer(out, SERVER_TIMER_HA, now);
-	if (s->cfg.role == SERVER_SECONDARY) {
-		s->last_hb = now;
-		node_out_timer(out, SERVER_TIMER_HA, now + s->cfg.takeover_ns);
-	}
-	server_rearm(s, out);
-}
-
-int
-server_power_event(struct server *s, uint64_t now, enum power_cause cause, struct node_out *out)
-{
-	enum power_state next;
-	bool was_running = server_running(s);
-	if (power_step(s->power, cause, &next) != 0) {
-		node_out_note(out, "power %s: %s refused", power_state_name(s->power),
-			      power_cause_name(cause));
-		return RMC_ESTATE;
-	}
-	node_out_note(out, "power %s -> %s (%s)", power_state_name(s->power),
-		      power_state_name(next), power_cause_name(cause));
-	s->power = next;
-	if (next == PWR_MECH_OFF) {
-		/* a crash: everything in RAM is gone, the store is not */
-		for (size_t i = 0; i < s->nclients; i++)
-			srv_forget_context(s, &s->clients[i]);
-	}
-	if (next == PWR_COLD_BOOT) {
-		/* Fig. 6 rows 8, 9: the server has no security context any more */
-		for (size_t i = 0; i < s->nclients; i++)
-			srv_forget_context(s, &s->clients[i]);
-		if (s->cfg.store && store_clear(s->cfg.store))
-			s->st.store_errors++;
-	}
-	if (!server_running(s)) {
-		for (size_t i = 0; i < s->nclients; i++) {
-			s->clients[i].in_flight = false; /* its queue died with it */
-			s->clients[i].qlen = 0;
-		}
-		s->armed_at = NODE_TIMER_NEVER;
-		node_out_timer(out, SERVER_TIMER_RETX, NODE_TIMER_NEVER);
-		node_out_timer(out, SERVER_TIMER_HA, NODE_TIMER_NEVER);
-		return RMC_OK;
-	}
-	if (!was_running) {
-		/* back from a hang or reboot: what survived is in the store */
-		if (s->active && s->cfg.store)
-			srv_load_from_store(s, now, out);
-		server_start(s, now, out);
-	}
-	return RMC_OK;
 }

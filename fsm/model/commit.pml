@@ -5,8 +5,10 @@
  *
  * Faults, at most MAXF in a run: a message lost or duplicated on either
  * channel, the client's host hanging (the server then sees it down), the
- * NIC being reset (timers lost, NVRAM kept). Every timer may expire at any
- * moment, which also covers every message delay.
+ * NIC being reset (timers lost, NVRAM kept), a power cut tearing the NVRAM
+ * write of a new SA (the NIC restarts without it: COMMIT_EV_PENDING_LOST).
+ * Every timer may expire at any moment, which also covers every message
+ * delay.
  *
  * Properties:
  *  - data the server sends is accepted by the NIC (assert in Client);
@@ -109,10 +111,17 @@ active proctype Client()
 
 end_wait:
 	do
-	:: ike?ptx,pend -> /* steps 40-42 */
-		waiting = true;
-		tries = 1;
-		xmit(c2s, READY, ptx, pend)
+	:: ike?ptx,pend ->
+		if
+		:: waiting = true; /* steps 40-42 */
+			tries = 1;
+			xmit(c2s, READY, ptx, pend)
+		:: faults < MAXF -> /* step 41 torn by a power cut: no READY leaves, */
+			faults++;   /* the NIC restarts without the SA, the host is off */
+			peer_up = false;
+			waiting = false;
+			pend = 0
+		fi
 	:: s2c?t,x,s ->
 		if
 		:: t == ACK &&

@@ -82,6 +82,43 @@ start_refresh(struct commit_server *s, struct commit_client *c, uint64_t *now)
 	return *r;
 }
 
+/* Field by field: struct assignment need not copy padding, memcmp would see it. */
+static bool
+timing_eq(const struct commit_timing *a, const struct commit_timing *b)
+{
+	return a->refresh == b->refresh && a->rto == b->rto && a->ready_wait == b->ready_wait &&
+	       a->ready_tries == b->ready_tries;
+}
+
+static bool
+deadlines_eq(const uint64_t *a, const uint64_t *b)
+{
+	for (int t = 0; t < COMMIT_T__COUNT; t++)
+		if (a[t] != b[t])
+			return false;
+	return true;
+}
+
+static bool
+server_eq(const struct commit_server *a, const struct commit_server *b)
+{
+	return a->profile == b->profile && timing_eq(&a->t, &b->t) && a->phase == b->phase &&
+	       a->peer == b->peer && a->cur_spi == b->cur_spi && a->new_spi == b->new_spi &&
+	       a->ready_spi == b->ready_spi && a->txid == b->txid &&
+	       a->client_gen == b->client_gen && a->kex_ok == b->kex_ok && a->ready == b->ready &&
+	       deadlines_eq(a->deadline, b->deadline);
+}
+
+static bool
+client_eq(const struct commit_client *a, const struct commit_client *b)
+{
+	return a->profile == b->profile && timing_eq(&a->t, &b->t) && a->phase == b->phase &&
+	       a->cur_spi == b->cur_spi && a->prev_spi == b->prev_spi &&
+	       a->pending_spi == b->pending_spi && a->pending_txid == b->pending_txid &&
+	       a->pending_live == b->pending_live && a->last_txid == b->last_txid &&
+	       a->gen == b->gen && a->tries == b->tries && deadlines_eq(a->deadline, b->deadline);
+}
+
 static void
 setup(struct commit_server *s, struct commit_client *c, enum commit_profile p)
 {
@@ -212,7 +249,7 @@ Test(commit, fig5_step52_strict_client_restores_without_ack)
 	cr_expect_eq(c.cur_spi, OLD);
 }
 
-/* The strict window DESIGN §5 says the suite must show. */
+/* The strict profile's window, which the suite must show. */
 Test(commit, strict_lost_confirm_leaves_the_two_sides_apart)
 {
 	struct commit_server s;
@@ -306,6 +343,119 @@ Test(commit, reset_keeps_nvram_and_drops_timers)
 	cr_expect_eq(r.deadline[COMMIT_T_ACK], 0);
 }
 
+Test(commit, forget_leaves_nothing_but_profile_and_timing)
+{
+	for (int p = COMMIT_STRICT; p <= COMMIT_ROBUST; p++) {
+		struct commit_server s, fresh_s;
+		struct commit_client c, fresh_c;
+		uint64_t now = 0;
+
+		setup(&s, &c, p);
+		struct commit_msg ready = start_refresh(&s, &c, &now);
+		srv(&s, ev_msg(&ready), now);
+		cr_assert_eq(s.phase, COMMIT_S_WAIT_CONFIRM);
+		cr_assert_eq(c.phase, COMMIT_C_WAIT_ACK);
+
+		srv(&s, (struct commit_event){.type = COMMIT_EV_FORGET, .peer = PWR_COLD_BOOT},
+		    now);
+		cr_expect_eq(nact, 0, "the node's timers went with its context");
+		commit_server_init(&fresh_s, p, commit_timing_default(), 0, PWR_COLD_BOOT);
+		cr_expect(server_eq(&s, &fresh_s), "server: as if just created");
+
+		cli(&c, (struct commit_event){.type = COMMIT_EV_FORGET}, now);
+		cr_expect_eq(nact, 0);
+		commit_client_init(&fresh_c, p, commit_timing_default(), 0);
+		cr_expect(client_eq(&c, &fresh_c), "client: as if just created");
+		cr_expect_not(commit_client_accepts(&c, OLD));
+		cr_expect_not(commit_client_accepts(&c, NEW));
+		struct commit_msg ack = {COMMIT_SA_ACK, ready.txid, OLD, NEW, 0};
+		cli(&c, ev_msg(&ack), now + 1);
+		cr_expect_eq(nact, 0, "%s: an ACK of the forgotten transaction commits nothing",
+			     commit_profile_name(p));
+	}
+}
+
+Test(commit, forget_refuses_an_unknown_power_state)
+{
+	struct commit_server s, s0;
+
+	commit_server_init(&s, COMMIT_ROBUST, commit_timing_default(), OLD, PWR_OS_UP);
+	s0 = s;
+	struct commit_event ev = {.type = COMMIT_EV_FORGET, .peer = PWR__COUNT};
+	cr_expect_eq(commit_server_step(&s, &ev, 0, act, COMMIT_MAX_ACTIONS), -1);
+	cr_expect(server_eq(&s, &s0));
+}
+
+Test(commit, load_sets_the_sa_in_use_only_while_idle)
+{
+	struct commit_server s, s0;
+	struct commit_client c, c0;
+	uint64_t now = 0;
+	struct commit_event load = {.type = COMMIT_EV_LOAD, .spi = NEWER};
+
+	setup(&s, &c, COMMIT_ROBUST);
+	srv(&s, load, now);
+	cr_expect_eq(nact, 0);
+	cr_expect_eq(s.cur_spi, NEWER);
+	cr_expect_eq(s.phase, COMMIT_S_IDLE);
+
+	setup(&s, &c, COMMIT_ROBUST);
+	start_refresh(&s, &c, &now);
+	cr_assert_eq(s.phase, COMMIT_S_KEX);
+	s0 = s;
+	cr_expect_eq(commit_server_step(&s, &load, now, act, COMMIT_MAX_ACTIONS), -1,
+		     "mid-commit the machine decides the SA in use");
+	cr_expect(server_eq(&s, &s0));
+
+	c0 = c;
+	cr_expect_eq(commit_client_step(&c, &load, now, act, COMMIT_MAX_ACTIONS), -1,
+		     "the NIC loads from its NVRAM, not by event");
+	cr_expect(client_eq(&c, &c0));
+}
+
+Test(commit, pending_lost_restarts_without_the_transaction)
+{
+	for (int p = COMMIT_STRICT; p <= COMMIT_ROBUST; p++) {
+		struct commit_server s;
+		struct commit_client c;
+		uint64_t now = 0;
+
+		setup(&s, &c, p);
+		struct commit_msg ready = start_refresh(&s, &c, &now);
+		cli(&c, (struct commit_event){.type = COMMIT_EV_PENDING_LOST}, now + 1);
+		cr_expect_eq(nact, 0, "%s: no READY again, no RESTORE: nothing is pending",
+			     commit_profile_name(p));
+		cr_expect_eq(c.phase, COMMIT_C_IDLE);
+		cr_expect_eq(c.pending_spi, 0);
+		cr_expect_eq(c.pending_txid, 0);
+		cr_expect_not(c.pending_live);
+		cr_expect_eq(c.deadline[COMMIT_T_ACK], 0, "timers died with the restart");
+		cr_expect_eq(c.cur_spi, OLD);
+		cr_expect_not(commit_client_accepts(&c, NEW));
+		struct commit_msg ack = {COMMIT_SA_ACK, ready.txid, OLD, NEW, 0};
+		cli(&c, ev_msg(&ack), now + 2);
+		cr_expect_eq(nact, 0, "a late ACK finds nothing to commit");
+		cr_expect_eq(c.cur_spi, OLD);
+	}
+}
+
+Test(commit, pending_lost_without_a_pending_sa_is_a_reset)
+{
+	struct commit_client a, b;
+	uint64_t now = 0;
+	struct commit_server s;
+
+	setup(&s, &a, COMMIT_ROBUST);
+	struct commit_msg ready = start_refresh(&s, &a, &now);
+	srv(&s, ev_msg(&ready), now);
+	struct commit_msg ack = *sent(COMMIT_SA_ACK);
+	cli(&a, ev_msg(&ack), now); /* committed: nothing pending, the previous SA kept */
+	b = a;
+	cli(&a, (struct commit_event){.type = COMMIT_EV_RESET}, now + 1);
+	cli(&b, (struct commit_event){.type = COMMIT_EV_PENDING_LOST}, now + 1);
+	cr_expect(client_eq(&a, &b));
+}
+
 Test(commit, peer_goes_down_strict_aborts_robust_holds_after_ack)
 {
 	for (int p = COMMIT_STRICT; p <= COMMIT_ROBUST; p++) {
@@ -355,6 +505,10 @@ Test(commit, names)
 	cr_expect_str_eq(commit_timer_name(COMMIT_T__COUNT), "?");
 	cr_expect_str_eq(commit_action_name(COMMIT_ACT_RETIRE), "retire");
 	cr_expect_str_eq(commit_event_name(COMMIT_EV_DATA), "data");
+	cr_expect_str_eq(commit_event_name(COMMIT_EV_PENDING_LOST), "pending_lost");
+	cr_expect_str_eq(commit_event_name(COMMIT_EV__COUNT), "?");
+	for (int e = 0; e < COMMIT_EV__COUNT; e++)
+		cr_expect_str_neq(commit_event_name(e), "?", "event %d has no name", e);
 	cr_expect_eq(commit_profile_parse("robust", &p), 0);
 	cr_expect_eq(p, COMMIT_ROBUST);
 	cr_expect_eq(commit_profile_parse("Robust", &p), -1);

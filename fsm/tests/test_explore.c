@@ -1,5 +1,5 @@
 /*
- * Exhaustive exploration of the refresh commit (issue 3 item 4): the server
+ * Exhaustive exploration of the refresh commit: the server
  * and client machines of fsm/commit composed with a channel that can lose,
  * duplicate, delay or reorder every message, and a client that can hang,
  * reset, suspend or lose power at every step. Every schedule with up to
@@ -10,7 +10,9 @@
  * client finishes booting, then the earliest timer fires. A fault replaces
  * that step at any point: drop or duplicate the head message, deliver a
  * later one first, fire the earliest timer while messages are still in
- * flight, or change the client's power state.
+ * flight, or change the client's power state, or fire the server's refresh
+ * with a power cut tearing the NIC's NVRAM write of the new SA (the NIC
+ * then restarts without it: COMMIT_EV_PENDING_LOST).
  *
  * Invariants (robust): the server never sends under an SA the NIC rejects
  * for longer than one rto; when nothing is left to happen, a packet under
@@ -52,6 +54,7 @@ enum kind {
 	K_RESET,
 	K_SUSPEND,
 	K_POWER_LOSS,
+	K_TORN_INSTALL, /* fire the server's refresh; a power cut tears the NIC's INSTALL */
 };
 
 struct step {
@@ -72,6 +75,8 @@ struct world {
 	uint64_t st[COMMIT_T__COUNT], ct[COMMIT_T__COUNT]; /* timers as the actions armed them */
 	uint64_t now, rej_since;
 	uint32_t next_spi;
+	bool tear_install; /* the NIC's next INSTALL is cut short by a power loss */
+	bool pending_torn; /* NVRAM lost the pending SA: the restart is PENDING_LOST */
 	int faults, rounds, steps;
 	const char *broken; /* the invariant this world broke, or NULL */
 };
@@ -92,6 +97,7 @@ static const uint64_t NONE = UINT64_MAX;
 
 static void server_event(struct world *w, struct commit_event ev);
 static void client_event(struct world *w, struct commit_event ev);
+static void power(struct world *w, enum power_cause cause);
 
 static void
 enqueue(struct world *w, struct wmsg m)
@@ -166,6 +172,14 @@ client_event(struct world *w, struct commit_event ev)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
+		if (act[i].type == COMMIT_ACT_INSTALL && w->tear_install) {
+			/* the rest of this step's actions die with the NIC; its timers are
+			 * the machine's again once it restarts */
+			w->tear_install = false;
+			w->pending_torn = true;
+			power(w, PC_POWER_LOSS);
+			return;
+		}
 		apply_timer(&act[i], w->ct);
 		if (act[i].type == COMMIT_ACT_SEND)
 			enqueue(w, (struct wmsg){.to_client = false, .m = act[i].msg});
@@ -277,7 +291,10 @@ power(struct world *w, enum power_cause cause)
 	}
 	if (cause == PC_RESET || cause == PC_POWER_RESTORE) {
 		memset(w->ct, 0, sizeof w->ct); /* the NIC's timers die with it */
-		client_event(w, (struct commit_event){.type = COMMIT_EV_RESET});
+		client_event(w,
+			     (struct commit_event){.type = w->pending_torn ? COMMIT_EV_PENDING_LOST
+									   : COMMIT_EV_RESET});
+		w->pending_torn = false;
 	}
 	server_event(w, (struct commit_event){.type = COMMIT_EV_PEER, .peer = next});
 }
@@ -300,10 +317,13 @@ apply(struct world *w, struct step *st)
 		enqueue(w, take(w, 0));
 		deliver(w, st->msg);
 		break;
+	case K_TORN_INSTALL:
 	case K_DELAY:
 	case K_FIRE:
+		w->tear_install = st->kind == K_TORN_INSTALL;
 		next_timer(w, &st->srv_timer, &st->timer);
 		fire(w, st->srv_timer, st->timer);
+		w->tear_install = false; /* a cut only in this step's write */
 		st->now = w->now;
 		break;
 	case K_BOOT:
@@ -343,7 +363,9 @@ static const char *const kind_names[] = {[K_DELIVER] = "deliver",
 					 [K_HANG] = "HANG",
 					 [K_RESET] = "RESET",
 					 [K_SUSPEND] = "SUSPEND",
-					 [K_POWER_LOSS] = "POWER LOSS"};
+					 [K_POWER_LOSS] = "POWER LOSS",
+					 [K_TORN_INSTALL] =
+					     "POWER CUT in the NIC's INSTALL, after"};
 
 static bool
 is_fault(const struct step *st)
@@ -357,7 +379,7 @@ print_step(const struct step *st, int i)
 {
 	char what[96];
 
-	if (st->kind == K_FIRE || st->kind == K_DELAY)
+	if (st->kind == K_FIRE || st->kind == K_DELAY || st->kind == K_TORN_INSTALL)
 		snprintf(what, sizeof what, "%s timer %s", st->srv_timer ? "server" : "client",
 			 commit_timer_name(st->timer));
 	else if (st->kind <= K_DUP && st->msg.data)
@@ -475,6 +497,9 @@ explore(struct explore *x, const struct world *w)
 			branch(x, w, K_RESET, 0);
 		if (power_is_powered(w->cpw))
 			branch(x, w, K_POWER_LOSS, 0);
+		/* the NIC stores a new SA only when a refresh starts IKE with its host */
+		if (timer && srv && t == COMMIT_T_REFRESH && w->nq == 0 && power_caps(w->cpw).ike)
+			branch(x, w, K_TORN_INSTALL, 0);
 	}
 	if (w->cpw == PWR_MECH_OFF)
 		branch(x, w, K_RESTORE, 0);
@@ -514,31 +539,75 @@ run(struct explore *x, enum commit_profile p)
 
 /* ---- the tests -------------------------------------------------------- */
 
+static void
+start_world(struct world *w, enum commit_profile p)
+{
+	*w = (struct world){.cpw = PWR_OS_UP, .rej_since = NONE, .next_spi = SPI0 + 1};
+	commit_server_init(&w->s, p, commit_timing_default(), SPI0, PWR_OS_UP);
+	commit_client_init(&w->c, p, commit_timing_default(), SPI0);
+	server_event(w, (struct commit_event){.type = COMMIT_EV_START});
+}
+
+/* Deliveries and timers, no fault, until nothing is left to happen. */
+static void
+run_fault_free(struct world *w)
+{
+	struct step st;
+
+	for (int i = 0; i < MAX_STEPS && !w->broken; i++) {
+		bool srv;
+		enum commit_timer t;
+		if (w->nq)
+			st = (struct step){.kind = K_DELIVER};
+		else if (next_timer(w, &srv, &t))
+			st = (struct step){.kind = K_FIRE};
+		else
+			break;
+		apply(w, &st);
+	}
+}
+
 Test(explore, fault_free_schedule_commits_every_round)
 {
 	for (int p = COMMIT_STRICT; p <= COMMIT_ROBUST; p++) {
-		struct world w = {.cpw = PWR_OS_UP, .rej_since = NONE, .next_spi = SPI0 + 1};
-		struct step st;
+		struct world w;
 
-		commit_server_init(&w.s, p, commit_timing_default(), SPI0, PWR_OS_UP);
-		commit_client_init(&w.c, p, commit_timing_default(), SPI0);
-		server_event(&w, (struct commit_event){.type = COMMIT_EV_START});
-		for (int i = 0; i < MAX_STEPS && !w.broken; i++) {
-			bool srv;
-			enum commit_timer t;
-			if (w.nq)
-				st = (struct step){.kind = K_DELIVER};
-			else if (next_timer(&w, &srv, &t))
-				st = (struct step){.kind = K_FIRE};
-			else
-				break;
-			apply(&w, &st);
-		}
+		start_world(&w, p);
+		run_fault_free(&w);
 		cr_assert_null(w.broken, "%s", w.broken);
 		cr_expect_eq(w.s.cur_spi, SPI0 + MAX_ROUNDS, "%s: both refreshes committed",
 			     commit_profile_name(p));
 		cr_expect_eq(w.c.cur_spi, w.s.cur_spi);
 		cr_expect_eq(w.c.gen, MAX_ROUNDS);
+	}
+}
+
+Test(explore, torn_install_restarts_the_nic_without_the_pending_sa)
+{
+	for (int p = COMMIT_STRICT; p <= COMMIT_ROBUST; p++) {
+		struct world w;
+		struct step st = {.kind = K_TORN_INSTALL};
+
+		start_world(&w, p);
+		apply(&w, &st);
+		cr_assert_null(w.broken, "%s", w.broken);
+		cr_expect_eq(st.timer, COMMIT_T_REFRESH);
+		cr_expect_eq(w.cpw, PWR_MECH_OFF);
+		cr_expect_eq(w.nq, 0, "no SA_READY left the NIC");
+		cr_expect_eq(w.c.pending_spi, SPI0 + 1, "RAM still names it until the restart");
+		cr_expect_eq(w.s.phase, COMMIT_S_IDLE, "the server saw the client go down");
+		st = (struct step){.kind = K_RESTORE};
+		apply(&w, &st);
+		cr_assert_null(w.broken, "%s", w.broken);
+		cr_expect_not(w.pending_torn);
+		cr_expect_eq(w.c.pending_spi, 0, "%s: the restart forgot the torn SA",
+			     commit_profile_name(p));
+		cr_expect_eq(w.c.phase, COMMIT_C_IDLE);
+		cr_expect_eq(w.nq, 0, "no SA_READY for an SA NVRAM does not hold");
+		run_fault_free(&w);
+		cr_assert_null(w.broken, "%s", w.broken);
+		cr_expect_null(check_converged(&w));
+		cr_expect_eq(w.s.cur_spi, SPI0, "no refresh without the client up");
 	}
 }
 

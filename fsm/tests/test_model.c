@@ -1,5 +1,5 @@
 /*
- * Model check of fsm/model/commit.pml with Spin (issue 3 item 5): the
+ * Model check of fsm/model/commit.pml with Spin: the
  * robust profile verifies with no errors, the strict one yields a
  * counterexample trail whose replay ends in the broken agreement between
  * server and NIC. Runs spin -a, gcc pan.c and ./pan in a fresh mkdtemp dir.

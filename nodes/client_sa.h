@@ -1,0 +1,27 @@
+/*
+ * Internal to nodes/client*.c: the NIC's SAs and its side of the refresh
+ * commit (nodes/client_sa.c, patent Fig. 5).
+ */
+#ifndef RMCPSEC_NODES_CLIENT_SA_H
+#define RMCPSEC_NODES_CLIENT_SA_H
+
+#include "nodes/client.h"
+#include "proto/rmcp.h"
+
+/* Opens the active and pending SAs from NVRAM (the previous one was RAM only). */
+void nic_load_sas(struct client *c);
+void nic_drop_sas(struct client *c);
+/* Which of the NIC's SAs an inbound SPI names: enum nic_sa_role, or -1. */
+int nic_role_for_spi(const struct client *c, uint32_t spi_in);
+/* Sends buf under the SA in role r, its sequence number from NVRAM. */
+int nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_t mac[ETH_ALEN],
+		    uint32_t ip, uint16_t sport, uint16_t dport, const uint8_t *buf, size_t n,
+		    struct node_out *out);
+/* Steps the NIC's commit machine and carries out what it asks for. */
+void nic_commit_event(struct client *c, uint64_t now, const struct commit_event *ev,
+		      struct node_out *out);
+/* An SA_ACK from the server, opened under the SA in role r. */
+void nic_on_commit_msg(struct client *c, uint64_t now, int r, const struct rmcp_msg *m,
+		       struct node_out *out);
+
+#endif
