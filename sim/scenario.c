@@ -23,22 +23,6 @@ struct ld {
 	size_t action_cap;
 };
 
-static const struct {
-	const char *name;
-	uint8_t type;
-} ASF_NAMES[] = {
-    {"reset", ASF_RESET},
-    {"power_up", ASF_POWER_UP},
-    {"power_down", ASF_POWER_DOWN},
-    {"power_cycle", ASF_POWER_CYCLE},
-    {"presence_pong", ASF_PRESENCE_PONG},
-    {"capabilities_response", ASF_CAPABILITIES_RESP},
-    {"system_state_response", ASF_SYSTEM_STATE_RESP},
-    {"presence_ping", ASF_PRESENCE_PING},
-    {"capabilities_request", ASF_CAPABILITIES_REQ},
-    {"system_state_request", ASF_SYSTEM_STATE_REQ},
-};
-
 static const char *OBS_NAMES[] = {
     [OBS_ANY] = "any",
     [OBS_ARP_REQUEST] = "arp_request",
@@ -65,21 +49,13 @@ static const struct {
 const char *
 scn_asf_name(uint8_t type)
 {
-	for (size_t i = 0; i < sizeof(ASF_NAMES) / sizeof(ASF_NAMES[0]); i++)
-		if (ASF_NAMES[i].type == type)
-			return ASF_NAMES[i].name;
-	return "unknown";
+	return asf_type_word(type);
 }
 
 static int
 asf_parse(const char *s, uint8_t *type)
 {
-	for (size_t i = 0; i < sizeof(ASF_NAMES) / sizeof(ASF_NAMES[0]); i++)
-		if (strcmp(ASF_NAMES[i].name, s) == 0) {
-			*type = ASF_NAMES[i].type;
-			return 0;
-		}
-	return -1;
+	return asf_type_by_word(s, type) == RMC_OK ? 0 : -1;
 }
 
 const char *
@@ -289,19 +265,6 @@ load_link(struct ld *ld, yaml_node_t *n)
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	uint16_t bit;
-} CLEAR_MSGS[] = {
-    {"presence_ping", NVRAM_CLEAR_PRESENCE_PING},
-    {"capabilities_request", NVRAM_CLEAR_CAPABILITIES},
-    {"system_state_request", NVRAM_CLEAR_SYSTEM_STATE},
-    {"reset", NVRAM_CLEAR_RESET},
-    {"power_up", NVRAM_CLEAR_POWER_UP},
-    {"power_down", NVRAM_CLEAR_POWER_DOWN},
-    {"power_cycle", NVRAM_CLEAR_POWER_CYCLE},
-};
-
 static int
 want_uint(struct ld *ld, yaml_node_t *map, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
 {
@@ -359,16 +322,13 @@ load_clear(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 	     it < msgs->data.sequence.items.top; it++) {
 		yaml_node_t *m = node_at(ld, *it);
 		const char *name = scalar(m);
-		size_t i;
-		for (i = 0; name && i < sizeof(CLEAR_MSGS) / sizeof(CLEAR_MSGS[0]); i++)
-			if (strcmp(CLEAR_MSGS[i].name, name) == 0)
-				break;
-		if (!name || i == sizeof(CLEAR_MSGS) / sizeof(CLEAR_MSGS[0]))
+		uint8_t type = 0;
+		if (!name || asf_type_by_word(name, &type) != RMC_OK || !asf_clear_bit(type))
 			return fail(
 			    ld, m, "messages",
 			    "'%s' is not a request or command the NIC can allow in the clear",
 			    name ? name : "?");
-		sec->clear_msgs |= CLEAR_MSGS[i].bit;
+		sec->clear_msgs |= (uint16_t)asf_clear_bit(type);
 	}
 	return RMC_OK;
 }
@@ -1106,7 +1066,7 @@ load_root(struct ld *ld, yaml_node_t *root)
 					     .reservation = NVRAM_DEFAULT_RESERVATION,
 					     .clear_allowed = true,
 					     .clear_port = 623,
-					     .clear_msgs = NVRAM_CLEAR_ALL_MSGS,
+					     .clear_msgs = ASF_CLEAR_ALL_MSGS,
 					     .profile = COMMIT_ROBUST,
 					     .timing = commit_timing_default(),
 					     .lifetime = UINT64_MAX};

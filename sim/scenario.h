@@ -75,7 +75,7 @@ struct scn_security {
 	uint64_t reservation; /* NVRAM checkpoint reservation R */
 	bool clear_allowed;
 	uint16_t clear_port;
-	uint16_t clear_msgs; /* enum nvram_clear_msg bits */
+	uint16_t clear_msgs; /* enum asf_clear_msg bits */
 	/* The mechanism (docs/mechanism.md): SAs from IKE, refreshed and committed. */
 	bool ike;		     /* key_exchange: ike (else provisioned at time 0) */
 	enum commit_profile profile; /* strict or robust (default) */
