@@ -72,12 +72,19 @@ enum asf_clear_msg {
 enum asf_type { ASF_TYPES(ASF_TYPE_ENUM_) };
 #undef ASF_TYPE_ENUM_
 
-/* Commit handshake types, only under IANA ASF_IANA_COMMIT (DESIGN §3). */
-enum commit_type {
-	ASF_COMMIT_READY = 0x01,
-	ASF_COMMIT_ACK = 0x02,
-	ASF_COMMIT_CONFIRM = 0x03,
-};
+/*
+ * The refresh commit's message types, only under IANA ASF_IANA_COMMIT
+ * (proto/commit_wire.h): X(enum name, type, the word scenario files and
+ * logs use).
+ */
+#define COMMIT_TYPES(X)                                                                            \
+	X(ASF_COMMIT_READY, 0x01, "sa_ready")                                                      \
+	X(ASF_COMMIT_ACK, 0x02, "sa_ack")                                                          \
+	X(ASF_COMMIT_CONFIRM, 0x03, "sa_confirm")
+
+#define COMMIT_TYPE_ENUM_(name, value, word) name = value,
+enum commit_type { COMMIT_TYPES(COMMIT_TYPE_ENUM_) };
+#undef COMMIT_TYPE_ENUM_
 
 struct rmcp_msg {
 	uint8_t seq;
