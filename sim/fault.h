@@ -5,9 +5,9 @@
  * should happen to it, and carries the verdict out: drop it, deliver
  * several copies after given delays, hold it back (reorder), flip bits
  * or cut it short. Messages are matched by the harness's own
- * classification (sim/observe), so a rule can name the ASF message inside
- * ESP or the IKE exchange. Node faults (crash, hang, clock jump, power
- * loss) are declared here and applied by the run.
+ * classification (sim/frame_class.h, made by sim/observe), so a rule can
+ * name the ASF message inside ESP or the IKE exchange. Node faults (crash,
+ * hang, clock jump, power loss) are declared here and applied by the run.
  *
  * Randomness comes only from the engine's own PRNG stream, seeded from
  * the run's seed, so a fault schedule replays exactly. Every fault applied
@@ -21,8 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/observe.h"
+#include "sim/frame_class.h"
 #include "sim/rng.h"
+#include "sim/scn_words.h"
 
 enum fault_action {
 	/* link faults: fault_decide */

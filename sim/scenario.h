@@ -14,12 +14,12 @@
 
 #include "fsm/commit.h"
 #include "fsm/power.h"
+#include "sim/frame_class.h"
 #include "sim/lan.h"
 #include "sim/req.h"
+#include "sim/scn_words.h"
 
 enum { SCN_NAME = 32, SCN_ERR = 512 };
-
-enum scn_role { SCN_SERVER, SCN_CLIENT };
 
 struct scn_node {
 	char name[SCN_NAME];
@@ -41,12 +41,6 @@ enum scn_verb {
 	SCN_DO_DISCOVER, /* server: Presence Ping to every client in its inventory */
 	SCN_DO_ASF,	 /* server: one ASF request or command to one client */
 	SCN_DO_POWER,	 /* client: a power event from outside the network */
-};
-
-enum scn_via {
-	SCN_VIA_DEFAULT = 0, /* secure when the scenario has a security section */
-	SCN_VIA_SECURE,
-	SCN_VIA_CLEAR,
 };
 
 enum { SCN_CUT_NONE = -1, SCN_CUT_RANDOM = -2 };
@@ -83,20 +77,6 @@ struct scn_security {
 	uint64_t lifetime;	     /* SA lifetime; UINT64_MAX: infinite (the patent's) */
 	uint64_t max_downtime;	     /* the longest a client may be unable to run IKE */
 	uint64_t poll_ns;	     /* server's System State poll per client; 0: none */
-};
-
-/* A message kind as the harness classifies frames it sees on the LAN. */
-enum obs_kind {
-	OBS_ANY = 0,
-	OBS_ARP_REQUEST,
-	OBS_ARP_REPLY,
-	OBS_RMCP_ACK,
-	OBS_ASF,
-	OBS_OTHER,
-	OBS_MALFORMED,
-	OBS_IKE,    /* IKEv2 on UDP 500/4500; asf_type holds the exchange type (RFC 7296 §3.1) */
-	OBS_COMMIT, /* SA_READY / SA_ACK / SA_CONFIRM, ASF IANA 32473; asf_type: the type */
-	OBS__COUNT,
 };
 
 struct scn_pattern {
