@@ -70,13 +70,12 @@ enum {
 
 /* What a rule looks at. Unset fields match everything. */
 struct fault_match {
-	int from, to;	/* node index or FAULT_ANY_NODE */
-	uint8_t dir;	/* enum fault_dir */
-	uint32_t kinds; /* bit (1 << enum obs_kind); 0: any kind */
-	int type;	/* ASF type, commit type or IKE exchange; -1: any */
-	int response;	/* IKE: 0 request, 1 response, -1 either */
-	int64_t msg_id; /* IKE message ID; -1: any */
-	uint8_t via;	/* enum scn_via: DEFAULT either, SECURE, CLEAR */
+	int from, to;	    /* node index or FAULT_ANY_NODE */
+	uint8_t dir;	    /* enum fault_dir */
+	struct msg_sel msg; /* `msg:` (sim/scn_words.h) */
+	int response;	    /* IKE: 0 request, 1 response, -1 either */
+	int64_t msg_id;	    /* IKE message ID; -1: any */
+	uint8_t via;	    /* enum scn_via: DEFAULT either, SECURE, CLEAR */
 };
 
 /* Which of the matching frames the rule acts on. */

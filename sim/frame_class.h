@@ -2,7 +2,7 @@
  * What one frame on the LAN was classified as. The harness decodes every
  * frame on its own (sim/observe.c); verdicts and fault rules (sim/fault.h)
  * read the result, and a `msg:` word (sim/scn_words.h) selects frames by
- * it. Plain data that needs nothing beyond <stdint.h> and <stdbool.h>, so
+ * it (struct msg_sel). Plain data that needs nothing beyond <stdint.h> and <stdbool.h>, so
  * the pure fault engine reads a classification without the observation
  * log's keys (sim/observe.h, which holds SAs).
  */
@@ -53,5 +53,16 @@ struct obs {
 	bool ike_response; /* OBS_IKE: the Response flag */
 	uint32_t ike_msgid;
 };
+
+/*
+ * A class of frames, as a `msg:` word names it (the words: sim/scn_words.h).
+ * Unset fields match everything.
+ */
+struct msg_sel {
+	uint32_t kinds; /* bits (1 << enum obs_kind); 0: any kind */
+	int type;	/* ASF type, commit type or IKE exchange; -1: any */
+};
+
+bool msg_sel_match(const struct msg_sel *s, const struct obs *o);
 
 #endif

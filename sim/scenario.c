@@ -23,51 +23,16 @@ struct ld {
 	size_t action_cap;
 };
 
-static const char *OBS_NAMES[] = {
-    [OBS_ANY] = "any",
-    [OBS_ARP_REQUEST] = "arp_request",
-    [OBS_ARP_REPLY] = "arp_reply",
-    [OBS_RMCP_ACK] = "rmcp_ack",
-    [OBS_ASF] = "asf",
-    [OBS_OTHER] = "other",
-    [OBS_MALFORMED] = "malformed",
-    [OBS_IKE] = "ike",
-    [OBS_COMMIT] = "commit",
-};
-
-/* Messages a pattern can name besides the ASF types: IKE exchanges and commit steps. */
-static const struct {
-	const char *name;
-	enum obs_kind kind;
-	uint8_t type;
-} MSG_NAMES[] = {
-    {"ike_sa_init", OBS_IKE, 34},   {"ike_auth", OBS_IKE, 35},	 {"create_child_sa", OBS_IKE, 36},
-    {"informational", OBS_IKE, 37}, {"sa_ready", OBS_COMMIT, 1}, {"sa_ack", OBS_COMMIT, 2},
-    {"sa_confirm", OBS_COMMIT, 3},
-};
-
-const char *
-scn_asf_name(uint8_t type)
-{
-	return asf_type_word(type);
-}
-
 static int
 asf_parse(const char *s, uint8_t *type)
 {
 	return asf_type_by_word(s, type) == RMC_OK ? 0 : -1;
 }
 
-const char *
-obs_kind_name(enum obs_kind k)
-{
-	return (unsigned)k < sizeof(OBS_NAMES) / sizeof(OBS_NAMES[0]) ? OBS_NAMES[k] : "?";
-}
-
 static int
 fail(struct ld *ld, const yaml_node_t *n, const char *field, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[SCN_ERR];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -596,11 +561,7 @@ load_via(struct ld *ld, yaml_node_t *n, enum scn_via *via)
 	int rc = want_str(ld, n, "via", false, &s);
 	if (rc || !s)
 		return rc;
-	if (strcmp(s, "secure") == 0)
-		*via = SCN_VIA_SECURE;
-	else if (strcmp(s, "clear") == 0)
-		*via = SCN_VIA_CLEAR;
-	else
+	if (scn_via_parse(s, via) != 0)
 		return fail(ld, get(ld, n, "via"), "via", "expected secure or clear, got '%s'", s);
 	if (*via == SCN_VIA_SECURE && !ld->sc->security.enabled)
 		return fail(ld, get(ld, n, "via"), "via", "secure needs a security section");
@@ -696,29 +657,7 @@ load_action(struct ld *ld, yaml_node_t *n)
 const char *
 scn_msg_name(const struct scn_pattern *p)
 {
-	if (p->kind == OBS_ASF)
-		return scn_asf_name((uint8_t)p->asf_type);
-	for (size_t i = 0; p->asf_type >= 0 && i < sizeof(MSG_NAMES) / sizeof(MSG_NAMES[0]); i++)
-		if (MSG_NAMES[i].kind == p->kind && MSG_NAMES[i].type == p->asf_type)
-			return MSG_NAMES[i].name;
-	return p->kind < OBS__COUNT && OBS_NAMES[p->kind] ? OBS_NAMES[p->kind] : "unknown";
-}
-
-static int
-msg_kind(const char *s, struct scn_pattern *p)
-{
-	for (size_t i = 0; i < sizeof(MSG_NAMES) / sizeof(MSG_NAMES[0]); i++)
-		if (strcmp(MSG_NAMES[i].name, s) == 0) {
-			p->kind = MSG_NAMES[i].kind;
-			p->asf_type = MSG_NAMES[i].type;
-			return 0;
-		}
-	for (int k = OBS_ANY; k < OBS__COUNT; k++)
-		if (k != OBS_ASF && strcmp(OBS_NAMES[k], s) == 0) { /* ike, commit: any of them */
-			p->kind = (enum obs_kind)k;
-			return 0;
-		}
-	return -1;
+	return scn_msg_word(&p->msg);
 }
 
 static int
@@ -733,7 +672,7 @@ load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 		return rc;
 	*p = (struct scn_pattern){.from = -1,
 				  .to = -1,
-				  .asf_type = -1,
+				  .msg = {0, -1},
 				  .port = -1,
 				  .before = UINT64_MAX,
 				  .line = (int)n->start_mark.line + 1};
@@ -752,12 +691,11 @@ load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 	}
 	if ((rc = want_str(ld, n, "msg", true, &s)))
 		return rc;
-	uint8_t t;
-	if (asf_parse(s, &t) == 0) {
-		p->kind = OBS_ASF;
-		p->asf_type = t;
-	} else if ((rc = msg_kind(s, p)) != 0) {
-		return fail(ld, get(ld, n, "msg"), "msg", "unknown message '%s'", s);
+	if (scn_msg_parse(s, &p->msg) != 0) {
+		char words[256];
+		return fail(ld, get(ld, n, "msg"), "msg",
+			    "unknown message '%s' (an ASF name such as presence_pong, %s)", s,
+			    scn_msg_words(words, sizeof(words)));
 	}
 	if ((rc = want_str(ld, n, "port", false, &s)))
 		return rc;

@@ -82,13 +82,12 @@ struct scn_security {
 struct scn_pattern {
 	int from; /* node index, or -1 for any */
 	int to;
-	enum obs_kind kind;
-	int asf_type;	  /* -1: any */
-	int port;	  /* -1: any */
-	enum scn_via via; /* DEFAULT: either */
-	unsigned sa;	  /* 0: any; N: opened with the client's Nth SA of the run */
-	uint64_t after;	  /* only frames at or after this time */
-	uint64_t before;  /* only frames before this time (UINT64_MAX: no bound) */
+	struct msg_sel msg; /* `msg:` (sim/scn_words.h) */
+	int port;	    /* -1: any */
+	enum scn_via via;   /* DEFAULT: either */
+	unsigned sa;	    /* 0: any; N: opened with the client's Nth SA of the run */
+	uint64_t after;	    /* only frames at or after this time */
+	uint64_t before;    /* only frames before this time (UINT64_MAX: no bound) */
 	int line;
 };
 
@@ -149,11 +148,8 @@ int scenario_load(const char *path, struct scenario *sc, char *err, size_t errle
 void scenario_free(struct scenario *sc);
 
 int scenario_node(const struct scenario *sc, const char *name);
-/* snake_case names used in scenario files: "presence_ping", "reset", ... */
-const char *scn_asf_name(uint8_t type);
-/* What a pattern's msg names: an ASF type, an IKE exchange, a commit step, or a kind. */
+/* The `msg:` word of a pattern: an ASF type, an IKE exchange, a commit step, or a kind. */
 const char *scn_msg_name(const struct scn_pattern *p);
-const char *obs_kind_name(enum obs_kind k);
 /* Parses "1.5s", "200ms", "50us", "100ns", "2m"; returns 0 or -1. */
 int scn_parse_duration(const char *s, uint64_t *ns);
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "proto/err.h"
-#include "proto/ikev2.h"
 
 /* Parser state for one list (a file) or one rule (a command line). */
 struct fl {
@@ -49,37 +48,10 @@ static const char *const LINK_KEYS[] = {
 static const char *const PARTITION_KEYS[] = {"do", "since", "until", NULL};
 static const char *const NODE_KEYS[] = {"do", NULL};
 
-/* Message names for `msg:` beyond the ASF types (sim/scenario.c's names). */
-static const struct {
-	const char *name;
-	uint32_t kinds;
-	int type;
-} MSGS[] = {
-    {"any", 0, -1},
-    {"arp", 1u << OBS_ARP_REQUEST | 1u << OBS_ARP_REPLY, -1},
-    {"arp_request", 1u << OBS_ARP_REQUEST, -1},
-    {"arp_reply", 1u << OBS_ARP_REPLY, -1},
-    {"rmcp_ack", 1u << OBS_RMCP_ACK, -1},
-    {"asf", 1u << OBS_ASF, -1},
-    {"other", 1u << OBS_OTHER, -1},
-    {"malformed", 1u << OBS_MALFORMED, -1},
-    /* the refresh commit (docs/verify.md "Commit message body": IANA 32473, types 1-3) */
-    {"commit", 1u << OBS_COMMIT, -1},
-    {"sa_ready", 1u << OBS_COMMIT, 1},
-    {"sa_ack", 1u << OBS_COMMIT, 2},
-    {"sa_confirm", 1u << OBS_COMMIT, 3},
-    /* RFC 7296 §3.1 exchange types */
-    {"ike", 1u << OBS_IKE, -1},
-    {"ike_sa_init", 1u << OBS_IKE, IKEV2_EXCH_IKE_SA_INIT},
-    {"ike_auth", 1u << OBS_IKE, IKEV2_EXCH_IKE_AUTH},
-    {"create_child_sa", 1u << OBS_IKE, IKEV2_EXCH_CREATE_CHILD_SA},
-    {"informational", 1u << OBS_IKE, IKEV2_EXCH_INFORMATIONAL},
-};
-
 static int
 fail(struct fl *fl, const yaml_node_t *n, const char *field, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[SCN_ERR];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -232,23 +204,12 @@ load_msg(struct fl *fl, yaml_node_t *n, struct fault_match *m)
 	int rc = want_str(fl, n, "msg", &s);
 	if (rc || !s)
 		return rc;
-	for (size_t i = 0; i < sizeof(MSGS) / sizeof(MSGS[0]); i++)
-		if (strcmp(MSGS[i].name, s) == 0) {
-			m->kinds = MSGS[i].kinds;
-			m->type = MSGS[i].type;
-			return RMC_OK;
-		}
-	for (unsigned t = 0; t < 256; t++)
-		if (strcmp(scn_asf_name((uint8_t)t), s) == 0) {
-			m->kinds = 1u << OBS_ASF;
-			m->type = (int)t;
-			return RMC_OK;
-		}
+	if (scn_msg_parse(s, &m->msg) == 0)
+		return RMC_OK;
+	char words[256];
 	return fail(fl, get(fl, n, "msg"), "msg",
-		    "unknown message '%s' (an ASF name such as presence_pong, asf, sa_ready, "
-		    "sa_ack, sa_confirm, commit, ike_sa_init, ike_auth, create_child_sa, "
-		    "informational, ike, arp, arp_request, arp_reply, rmcp_ack, any)",
-		    s);
+		    "unknown message '%s' (an ASF name such as presence_pong, %s)", s,
+		    scn_msg_words(words, sizeof(words)));
 }
 
 static int
@@ -257,7 +218,7 @@ load_ike_fields(struct fl *fl, yaml_node_t *n, struct fault_match *m)
 	const char *s;
 	uint64_t id;
 	int rc = want_str(fl, n, "response", &s);
-	bool ike = m->kinds == 1u << OBS_IKE;
+	bool ike = m->msg.kinds == 1u << OBS_IKE;
 	if (rc)
 		return rc;
 	if (s) {
@@ -300,12 +261,10 @@ load_match(struct fl *fl, yaml_node_t *n, struct fault_match *m)
 	}
 	if ((rc = want_str(fl, n, "via", &s)) || !s)
 		return rc;
-	if (strcmp(s, "secure") == 0)
-		m->via = SCN_VIA_SECURE;
-	else if (strcmp(s, "clear") == 0)
-		m->via = SCN_VIA_CLEAR;
-	else
+	enum scn_via via;
+	if (scn_via_parse(s, &via) != 0)
 		return fail(fl, get(fl, n, "via"), "via", "expected secure or clear, got '%s'", s);
+	m->via = (uint8_t)via;
 	return RMC_OK;
 }
 

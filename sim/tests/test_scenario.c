@@ -201,10 +201,10 @@ Test(scenario, kind_names_match_any_message_of_the_kind)
 					&sc, err),
 		     0, "%s", err);
 	cr_assert_eq(sc.nexpects, 3);
-	cr_expect_eq(sc.expects[0].pat[0].kind, OBS_COMMIT);
-	cr_expect_eq(sc.expects[0].pat[0].asf_type, -1, "any commit step");
+	cr_expect_eq(sc.expects[0].pat[0].msg.kinds, 1u << OBS_COMMIT);
+	cr_expect_eq(sc.expects[0].pat[0].msg.type, -1, "any commit step");
 	cr_expect_str_eq(scn_msg_name(&sc.expects[0].pat[0]), "commit");
-	cr_expect_eq(sc.expects[1].pat[0].kind, OBS_IKE);
+	cr_expect_eq(sc.expects[1].pat[0].msg.kinds, 1u << OBS_IKE);
 	cr_expect_str_eq(scn_msg_name(&sc.expects[2].pat[0]), "sa_ack");
 	scenario_free(&sc);
 }
