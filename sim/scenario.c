@@ -21,12 +21,6 @@ struct ld {
 	size_t action_cap;
 };
 
-static int
-asf_parse(const char *s, uint8_t *type)
-{
-	return asf_type_by_word(s, type) == RMC_OK ? 0 : -1;
-}
-
 /* Refuses keys not in allowed (NULL-terminated): typos must not pass silently. */
 static int
 check_keys(struct ld *ld, yaml_node_t *map, const char *where, const char *const *allowed)
@@ -514,7 +508,7 @@ load_action(struct ld *ld, yaml_node_t *n)
 		if ((rc = scn_rd_node(&ld->rd, n, "server", SCN_RD_SERVER, true, &a->server)))
 			return rc;
 		a->client = -1;
-	} else if (asf_parse(verb, &a->asf_type) == 0) {
+	} else if (asf_type_by_word(verb, &a->asf_type) == RMC_OK) {
 		a->verb = SCN_DO_ASF;
 		if ((rc = scn_rd_node(&ld->rd, n, "server", SCN_RD_SERVER, true, &a->server)) ||
 		    (rc = scn_rd_node(&ld->rd, n, "client", SCN_RD_CLIENT, true, &a->client)))
@@ -745,7 +739,8 @@ load_expect(struct ld *ld, yaml_node_t *n)
 			if ((rc = scn_rd_str(&ld->rd, n, "executed", true, &s)))
 				return rc;
 			e->kind = SCN_EXPECT_EXECUTED;
-			if (asf_parse(s, &e->asf_type) != 0 || e->asf_type > ASF_POWER_CYCLE)
+			if (asf_type_by_word(s, &e->asf_type) != RMC_OK ||
+			    e->asf_type > ASF_POWER_CYCLE)
 				return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "executed"),
 						   "executed", "not a command: '%s'", s);
 			/* times: exactly this often (0 = never); without it, at least once */
