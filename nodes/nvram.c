@@ -208,7 +208,7 @@ dec_config(const uint8_t *rec, struct nvram_policy *p, uint32_t *gen)
 	rd_be16(&r, &p->clear_msgs);
 	rd_be32(&r, gen);
 	if (tag != TAG_CONFIG || rsv || (flags & ~CFG_F_CLEAR) || p->clear_port == 0 ||
-	    (p->clear_msgs & ~NVRAM_CLEAR_ALL_MSGS))
+	    (p->clear_msgs & ~ASF_CLEAR_ALL_MSGS))
 		return RMC_EINVAL;
 	p->clear_allowed = flags & CFG_F_CLEAR;
 	return RMC_OK;
@@ -736,7 +736,7 @@ nvram_init(struct nvram *nv, const struct nvram_config *cfg)
 		nv->cfg.endurance_budget = NVRAM_DEFAULT_BUDGET;
 	if (nv->cfg.policy.clear_port == 0)
 		nv->cfg.policy.clear_port = 623;
-	nv->cfg.policy.clear_msgs &= NVRAM_CLEAR_ALL_MSGS;
+	nv->cfg.policy.clear_msgs &= ASF_CLEAR_ALL_MSGS;
 	nv->stats.budget = nv->cfg.endurance_budget;
 	/* Factory programming: not counted against endurance, not cuttable. */
 	memset(nv->img, ERASED, sizeof(nv->img));
@@ -903,7 +903,7 @@ nvram_policy_set(struct nvram *nv, const struct nvram_policy *p)
 	int copy = nv->cfg_copy == 0 ? 1 : 0, rc;
 	if ((rc = usable(nv)))
 		return rc;
-	if (p->clear_port == 0 || (p->clear_msgs & ~NVRAM_CLEAR_ALL_MSGS)) {
+	if (p->clear_port == 0 || (p->clear_msgs & ~ASF_CLEAR_ALL_MSGS)) {
 		set_err(nv, "policy: clear port 0 or unknown message bits %04x", p->clear_msgs);
 		return RMC_EINVAL;
 	}
@@ -920,33 +920,10 @@ nvram_policy_set(struct nvram *nv, const struct nvram_policy *p)
 	return RMC_OK;
 }
 
-/* ASF request types (DSP0136 §3.2.4) to their enum nvram_clear_msg bit. */
-static unsigned
-clear_msg_bit(uint8_t asf_type)
-{
-	switch (asf_type) {
-	case ASF_PRESENCE_PING:
-		return NVRAM_CLEAR_PRESENCE_PING;
-	case ASF_CAPABILITIES_REQ:
-		return NVRAM_CLEAR_CAPABILITIES;
-	case ASF_SYSTEM_STATE_REQ:
-		return NVRAM_CLEAR_SYSTEM_STATE;
-	case ASF_RESET:
-		return NVRAM_CLEAR_RESET;
-	case ASF_POWER_UP:
-		return NVRAM_CLEAR_POWER_UP;
-	case ASF_POWER_DOWN:
-		return NVRAM_CLEAR_POWER_DOWN;
-	case ASF_POWER_CYCLE:
-		return NVRAM_CLEAR_POWER_CYCLE;
-	}
-	return 0;
-}
-
 bool
 nvram_clear_request_allowed(const struct nvram_policy *p, uint16_t udp_port, uint8_t asf_type)
 {
-	unsigned bit = clear_msg_bit(asf_type);
+	unsigned bit = asf_clear_bit(asf_type); /* requests and commands only */
 	return p->clear_allowed && udp_port == p->clear_port && bit && (p->clear_msgs & bit);
 }
 

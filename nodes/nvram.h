@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/rmcp.h"
+
 enum nvram_limits {
 	NVRAM_IMAGE_SIZE = 768,
 	NVRAM_VERSION = 2,	  /* 1: one key set per SA, refused */
@@ -36,23 +38,11 @@ enum nvram_limits {
 	NVRAM_ERR_LEN = 160,
 };
 
-/* Which clear (UDP 623) ASF messages the NIC may answer (DSP0136 §3.2.4). */
-enum nvram_clear_msg {
-	NVRAM_CLEAR_PRESENCE_PING = 1u << 0,
-	NVRAM_CLEAR_CAPABILITIES = 1u << 1,
-	NVRAM_CLEAR_SYSTEM_STATE = 1u << 2,
-	NVRAM_CLEAR_RESET = 1u << 3,
-	NVRAM_CLEAR_POWER_UP = 1u << 4,
-	NVRAM_CLEAR_POWER_DOWN = 1u << 5,
-	NVRAM_CLEAR_POWER_CYCLE = 1u << 6,
-	NVRAM_CLEAR_ALL_MSGS = 0x7f,
-};
-
 /* The configuration bits (patent Fig. 6 rows 6, 8, 9). */
 struct nvram_policy {
 	bool clear_allowed;  /* false: secure-only, nothing answered in the clear */
 	uint16_t clear_port; /* RMCP's 623 by default */
-	uint16_t clear_msgs; /* enum nvram_clear_msg bits */
+	uint16_t clear_msgs; /* enum asf_clear_msg bits (proto/rmcp.h, from ASF_TYPES) */
 };
 
 /*

@@ -12,7 +12,7 @@
 #include "proto/err.h"
 #include "proto/rmcp.h"
 
-#define ASF_TYPE_VALUE_(name, value, text) value,
+#define ASF_TYPE_VALUE_(name, value, text, word, clear, response) value,
 static const uint8_t asf_types[] = {ASF_TYPES(ASF_TYPE_VALUE_)};
 #undef ASF_TYPE_VALUE_
 

@@ -44,14 +44,13 @@ commit_wire_decode(const struct rmcp_msg *m, struct commit_wire *w)
 const char *
 commit_wire_name(uint8_t type)
 {
+#define COMMIT_TYPE_WORD_(name, value, word)                                                       \
+	case name:                                                                                 \
+		return word;
 	switch (type) {
-	case ASF_COMMIT_READY:
-		return "sa_ready";
-	case ASF_COMMIT_ACK:
-		return "sa_ack";
-	case ASF_COMMIT_CONFIRM:
-		return "sa_confirm";
+		COMMIT_TYPES(COMMIT_TYPE_WORD_)
 	default:
 		return "?";
 	}
+#undef COMMIT_TYPE_WORD_
 }

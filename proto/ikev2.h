@@ -39,13 +39,19 @@ enum ikev2_flags {
 	IKEV2_F_RESPONSE = 0x20,
 };
 
-/* §3.1 exchange types */
-enum ikev2_exch {
-	IKEV2_EXCH_IKE_SA_INIT = 34,
-	IKEV2_EXCH_IKE_AUTH = 35,
-	IKEV2_EXCH_CREATE_CHILD_SA = 36,
-	IKEV2_EXCH_INFORMATIONAL = 37,
-};
+/*
+ * §3.1 exchange types, the one list: X(enum name, value, RFC 7296's name,
+ * the word scenario files use).
+ */
+#define IKEV2_EXCHANGES(X)                                                                         \
+	X(IKEV2_EXCH_IKE_SA_INIT, 34, "IKE_SA_INIT", "ike_sa_init")                                \
+	X(IKEV2_EXCH_IKE_AUTH, 35, "IKE_AUTH", "ike_auth")                                         \
+	X(IKEV2_EXCH_CREATE_CHILD_SA, 36, "CREATE_CHILD_SA", "create_child_sa")                    \
+	X(IKEV2_EXCH_INFORMATIONAL, 37, "INFORMATIONAL", "informational")
+
+#define IKEV2_EXCH_ENUM_(name, value, text, word) name = value,
+enum ikev2_exch { IKEV2_EXCHANGES(IKEV2_EXCH_ENUM_) };
+#undef IKEV2_EXCH_ENUM_
 
 /* §3.2 payload types */
 enum ikev2_pld_type {

@@ -522,16 +522,13 @@ ikev2_put_ts(struct ikev2_wr *b, uint8_t pld, const struct ikev2_ts_entry *ts, s
 const char *
 ikev2_exch_name(uint8_t exch)
 {
+#define IKEV2_EXCH_NAME_(name, value, text, word)                                                  \
+	case name:                                                                                 \
+		return text;
 	switch (exch) {
-	case IKEV2_EXCH_IKE_SA_INIT:
-		return "IKE_SA_INIT";
-	case IKEV2_EXCH_IKE_AUTH:
-		return "IKE_AUTH";
-	case IKEV2_EXCH_CREATE_CHILD_SA:
-		return "CREATE_CHILD_SA";
-	case IKEV2_EXCH_INFORMATIONAL:
-		return "INFORMATIONAL";
+		IKEV2_EXCHANGES(IKEV2_EXCH_NAME_)
 	}
+#undef IKEV2_EXCH_NAME_
 	return "unknown";
 }
 

@@ -23,14 +23,52 @@ enum {
 	RMCP_CLASS_OEM = 0x08,
 };
 
-#define ASF_TYPE_NAME_(name, value, text) [value] = text,
+#define ASF_TYPE_NAME_(name, value, text, word, clear, response) [value] = text,
 static const char *const asf_names[256] = {ASF_TYPES(ASF_TYPE_NAME_)};
 #undef ASF_TYPE_NAME_
+#define ASF_TYPE_WORD_(name, value, text, word, clear, response) [value] = word,
+static const char *const asf_words[256] = {ASF_TYPES(ASF_TYPE_WORD_)};
+#undef ASF_TYPE_WORD_
+#define ASF_TYPE_CLEAR_(name, value, text, word, clear, response) [value] = clear,
+static const uint16_t asf_clear_bits[256] = {ASF_TYPES(ASF_TYPE_CLEAR_)};
+#undef ASF_TYPE_CLEAR_
+#define ASF_TYPE_RESPONSE_(name, value, text, word, clear, response) [value] = response,
+static const uint8_t asf_responses[256] = {ASF_TYPES(ASF_TYPE_RESPONSE_)};
+#undef ASF_TYPE_RESPONSE_
 
 const char *
 asf_type_name(uint8_t type)
 {
 	return asf_names[type] ? asf_names[type] : "unknown";
+}
+
+const char *
+asf_type_word(uint8_t type)
+{
+	return asf_words[type] ? asf_words[type] : "unknown";
+}
+
+int
+asf_type_by_word(const char *word, uint8_t *type)
+{
+	for (unsigned t = 0; t < 256; t++)
+		if (asf_words[t] && strcmp(asf_words[t], word) == 0) {
+			*type = (uint8_t)t;
+			return RMC_OK;
+		}
+	return RMC_EINVAL;
+}
+
+unsigned
+asf_clear_bit(uint8_t type)
+{
+	return asf_clear_bits[type];
+}
+
+uint8_t
+asf_response(uint8_t type)
+{
+	return asf_responses[type];
 }
 
 static int

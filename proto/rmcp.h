@@ -31,32 +31,60 @@ enum {
 };
 
 /*
+ * Which requests and commands a NIC may answer in the clear: one bit each in
+ * its configuration (nodes/nvram.h `clear_msgs`; the bit numbers are part of
+ * the NVRAM image, docs/nvram.md). Types a NIC sends have none.
+ */
+enum asf_clear_msg {
+	ASF_CLEAR_PRESENCE_PING = 1u << 0,
+	ASF_CLEAR_CAPABILITIES = 1u << 1,
+	ASF_CLEAR_SYSTEM_STATE = 1u << 2,
+	ASF_CLEAR_RESET = 1u << 3,
+	ASF_CLEAR_POWER_UP = 1u << 4,
+	ASF_CLEAR_POWER_DOWN = 1u << 5,
+	ASF_CLEAR_POWER_CYCLE = 1u << 6,
+	ASF_CLEAR_ALL_MSGS = 0x7f,
+};
+
+/*
  * The one list of ASF message types (DSP0136 §3.2.2.3 table "General RMCP
- * ASF Data"): the enum and asf_type_name's table are both generated from it.
- * Names as Wireshark's packet-asf.c prints them.
+ * ASF Data"), expanded wherever the vocabulary is needed:
+ *   X(enum name, type, name as Wireshark's packet-asf.c prints it,
+ *     the word scenario files use, the NIC's clear-permission bit (0: none),
+ *     the response a request gets (0: a command, answered by an RMCP ACK only))
  */
 #define ASF_TYPES(X)                                                                               \
-	X(ASF_RESET, 0x10, "Reset")                                                                \
-	X(ASF_POWER_UP, 0x11, "Power-up")                                                          \
-	X(ASF_POWER_DOWN, 0x12, "Unconditional Power-down")                                        \
-	X(ASF_POWER_CYCLE, 0x13, "Power Cycle Reset")                                              \
-	X(ASF_PRESENCE_PONG, 0x40, "Presence Pong")                                                \
-	X(ASF_CAPABILITIES_RESP, 0x41, "Capabilities Response")                                    \
-	X(ASF_SYSTEM_STATE_RESP, 0x42, "System State Response")                                    \
-	X(ASF_PRESENCE_PING, 0x80, "Presence Ping")                                                \
-	X(ASF_CAPABILITIES_REQ, 0x81, "Capabilities Request")                                      \
-	X(ASF_SYSTEM_STATE_REQ, 0x82, "System State Request")
+	X(ASF_RESET, 0x10, "Reset", "reset", ASF_CLEAR_RESET, 0)                                   \
+	X(ASF_POWER_UP, 0x11, "Power-up", "power_up", ASF_CLEAR_POWER_UP, 0)                       \
+	X(ASF_POWER_DOWN, 0x12, "Unconditional Power-down", "power_down", ASF_CLEAR_POWER_DOWN, 0) \
+	X(ASF_POWER_CYCLE, 0x13, "Power Cycle Reset", "power_cycle", ASF_CLEAR_POWER_CYCLE, 0)     \
+	X(ASF_PRESENCE_PONG, 0x40, "Presence Pong", "presence_pong", 0, 0)                         \
+	X(ASF_CAPABILITIES_RESP, 0x41, "Capabilities Response", "capabilities_response", 0, 0)     \
+	X(ASF_SYSTEM_STATE_RESP, 0x42, "System State Response", "system_state_response", 0, 0)     \
+	X(ASF_PRESENCE_PING, 0x80, "Presence Ping", "presence_ping", ASF_CLEAR_PRESENCE_PING,      \
+	  ASF_PRESENCE_PONG)                                                                       \
+	X(ASF_CAPABILITIES_REQ, 0x81, "Capabilities Request", "capabilities_request",              \
+	  ASF_CLEAR_CAPABILITIES, ASF_CAPABILITIES_RESP)                                           \
+	X(ASF_SYSTEM_STATE_REQ, 0x82, "System State Request", "system_state_request",              \
+	  ASF_CLEAR_SYSTEM_STATE, ASF_SYSTEM_STATE_RESP)
 
-#define ASF_TYPE_ENUM_(name, value, text) name = value,
+#define ASF_TYPE_ENUM_(name, value, text, word, clear, response) name = value,
 enum asf_type { ASF_TYPES(ASF_TYPE_ENUM_) };
 #undef ASF_TYPE_ENUM_
 
-/* Commit handshake types, only under IANA ASF_IANA_COMMIT (DESIGN §3). */
-enum commit_type {
-	ASF_COMMIT_READY = 0x01,
-	ASF_COMMIT_ACK = 0x02,
-	ASF_COMMIT_CONFIRM = 0x03,
-};
+/*
+ * The refresh commit's message types, only under IANA ASF_IANA_COMMIT
+ * (proto/commit_wire.h): X(enum name, type, the word scenario files and
+ * logs use).
+ */
+#define COMMIT_TYPES(X)                                                                            \
+	X(ASF_COMMIT_READY, 0x01, "sa_ready")                                                      \
+	X(ASF_COMMIT_ACK, 0x02, "sa_ack")                                                          \
+	X(ASF_COMMIT_CONFIRM, 0x03, "sa_confirm")
+
+#define COMMIT_TYPE_ENUM_(name, value, word) name = value,
+enum commit_type { COMMIT_TYPES(COMMIT_TYPE_ENUM_) };
+#undef COMMIT_TYPE_ENUM_
 
 struct rmcp_msg {
 	uint8_t seq;
@@ -82,7 +110,15 @@ int rmcp_encode(const struct rmcp_msg *m, uint8_t *out, size_t cap, size_t *outl
 /* Builds the ACK for a received message (echoes its sequence number). */
 int rmcp_encode_ack(uint8_t seq, uint8_t *out, size_t cap, size_t *outlen);
 
+/* From ASF_TYPES: Wireshark's name ("unknown" for none), the scenario word ("unknown"). */
 const char *asf_type_name(uint8_t type);
+const char *asf_type_word(uint8_t type);
+/* The type a scenario word names: RMC_OK, or RMC_EINVAL for a word not in ASF_TYPES. */
+int asf_type_by_word(const char *word, uint8_t *type);
+/* The clear-permission bit of a request or command (enum asf_clear_msg), 0 for others. */
+unsigned asf_clear_bit(uint8_t type);
+/* The response type a request gets, 0 for a command or a type that is no request. */
+uint8_t asf_response(uint8_t type);
 
 /*
  * ASF message bodies (DSP0136 §3.2.4; data byte numbers from 1 as there).

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "proto/err.h"
+#include "proto/rmcp.h"
 
 enum { DUT_MAX_ARGS = 8 };
 
@@ -183,11 +184,10 @@ parse_clients(json_t *cl, struct dut_state *st, char *err, size_t errlen)
 static int
 parse_executed(json_t *ex, struct dut_state *st, char *err, size_t errlen)
 {
-	static const char *const names[4] = {"reset", "power_up", "power_down", "power_cycle"};
 	if (!json_is_object(ex))
 		return bad(err, errlen, "executed", "want {\"reset\": N, ...}");
-	for (size_t i = 0; i < 4; i++) {
-		json_t *v = json_object_get(ex, names[i]);
+	for (size_t i = 0; i < 4; i++) { /* the commands, ASF_RESET .. ASF_POWER_CYCLE */
+		json_t *v = json_object_get(ex, asf_type_word((uint8_t)(ASF_RESET + i)));
 		if (v && parse_count(v, "executed", &st->executed[i], err, errlen))
 			return RMC_EINVAL;
 	}

@@ -45,8 +45,11 @@ void
 fault_rule_defaults(struct fault_rule *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->m = (struct fault_match){
-	    .from = FAULT_ANY_NODE, .to = FAULT_ANY_NODE, .type = -1, .response = -1, .msg_id = -1};
+	r->m = (struct fault_match){.from = FAULT_ANY_NODE,
+				    .to = FAULT_ANY_NODE,
+				    .msg = {0, -1},
+				    .response = -1,
+				    .msg_id = -1};
 	r->g = (struct fault_gate){.until = UINT64_MAX, .p = 1.0};
 	r->copies = 1;
 	r->after = 1;
@@ -132,22 +135,13 @@ dir_ok(const struct fault_engine *fe, uint8_t dir, int to)
 static bool
 msg_ok(const struct fault_match *m, const struct obs *o)
 {
-	if (m->kinds && !(m->kinds & (1u << o->kind)))
+	if (!msg_sel_match(&m->msg, o))
 		return false;
-	if (m->type >= 0) {
-		int type = o->kind == OBS_IKE ? o->ike_exch : o->asf_type;
-		if (type != m->type)
-			return false;
-	}
 	if (m->response >= 0 && (o->kind != OBS_IKE || o->ike_response != (m->response == 1)))
 		return false;
 	if (m->msg_id >= 0 && (o->kind != OBS_IKE || o->ike_msgid != (uint64_t)m->msg_id))
 		return false;
-	if (m->via == SCN_VIA_SECURE && o->prot == OBS_CLEAR)
-		return false;
-	if (m->via == SCN_VIA_CLEAR && o->prot != OBS_CLEAR)
-		return false;
-	return true;
+	return scn_via_admits((enum scn_via)m->via, o->prot);
 }
 
 static bool

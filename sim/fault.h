@@ -5,9 +5,9 @@
  * should happen to it, and carries the verdict out: drop it, deliver
  * several copies after given delays, hold it back (reorder), flip bits
  * or cut it short. Messages are matched by the harness's own
- * classification (sim/observe), so a rule can name the ASF message inside
- * ESP or the IKE exchange. Node faults (crash, hang, clock jump, power
- * loss) are declared here and applied by the run.
+ * classification (sim/frame_class.h, made by sim/observe), so a rule can
+ * name the ASF message inside ESP or the IKE exchange. Node faults (crash,
+ * hang, clock jump, power loss) are declared here and applied by the run.
  *
  * Randomness comes only from the engine's own PRNG stream, seeded from
  * the run's seed, so a fault schedule replays exactly. Every fault applied
@@ -21,8 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/observe.h"
+#include "sim/frame_class.h"
 #include "sim/rng.h"
+#include "sim/scn_words.h"
 
 enum fault_action {
 	/* link faults: fault_decide */
@@ -69,13 +70,12 @@ enum {
 
 /* What a rule looks at. Unset fields match everything. */
 struct fault_match {
-	int from, to;	/* node index or FAULT_ANY_NODE */
-	uint8_t dir;	/* enum fault_dir */
-	uint32_t kinds; /* bit (1 << enum obs_kind); 0: any kind */
-	int type;	/* ASF type, commit type or IKE exchange; -1: any */
-	int response;	/* IKE: 0 request, 1 response, -1 either */
-	int64_t msg_id; /* IKE message ID; -1: any */
-	uint8_t via;	/* enum scn_via: DEFAULT either, SECURE, CLEAR */
+	int from, to;	    /* node index or FAULT_ANY_NODE */
+	uint8_t dir;	    /* enum fault_dir */
+	struct msg_sel msg; /* `msg:` (sim/scn_words.h) */
+	int response;	    /* IKE: 0 request, 1 response, -1 either */
+	int64_t msg_id;	    /* IKE message ID; -1: any */
+	uint8_t via;	    /* enum scn_via: DEFAULT either, SECURE, CLEAR */
 };
 
 /* Which of the matching frames the rule acts on. */

@@ -209,15 +209,11 @@ obs_match(const struct obs *o, const struct scn_pattern *p)
 		return 0;
 	if (p->to >= 0 && o->to != p->to)
 		return 0;
-	if (p->kind != OBS_ANY && o->kind != p->kind)
-		return 0;
-	if (p->asf_type >= 0 && o->asf_type != p->asf_type)
+	if (!msg_sel_match(&p->msg, o))
 		return 0;
 	if (p->port >= 0 && o->sport != p->port && o->dport != p->port)
 		return 0;
-	if (p->via == SCN_VIA_SECURE && o->prot == OBS_CLEAR)
-		return 0;
-	if (p->via == SCN_VIA_CLEAR && o->prot != OBS_CLEAR)
+	if (!scn_via_admits(p->via, o->prot))
 		return 0;
 	if (p->sa && o->sa != p->sa)
 		return 0;

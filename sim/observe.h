@@ -1,7 +1,9 @@
 /*
  * What the harness saw on the LAN, frame by frame, decoded on its own from
  * the bytes (not from anything a node reported). Verdicts about traffic are
- * computed from this log only.
+ * computed from this log only. What one frame was classified as (struct
+ * obs) is in sim/frame_class.h; this log adds the SAs the harness opens
+ * protected frames with.
  */
 #ifndef RMCPSEC_SIM_OBSERVE_H
 #define RMCPSEC_SIM_OBSERVE_H
@@ -10,34 +12,8 @@
 #include <stdint.h>
 
 #include "nodes/secure.h"
+#include "sim/frame_class.h"
 #include "sim/scenario.h"
-
-struct obs {
-	uint64_t t;
-	uint32_t frame_no; /* 1-based, as Wireshark numbers frames */
-	int16_t from;	   /* node index by source MAC, -1 unknown */
-	int16_t to;	   /* node index by destination MAC, -1 broadcast/unknown */
-	uint8_t kind;	   /* enum obs_kind */
-	uint8_t asf_type;  /* OBS_ASF: ASF type; OBS_COMMIT: enum commit_type */
-	uint16_t sport, dport;
-	uint8_t rmcp_seq;
-	uint8_t tag;
-	uint8_t prot; /* enum obs_prot: how the packet was protected */
-	bool opened;  /* protected, and the harness removed the protection */
-	uint32_t spi; /* outermost IPsec header's SPI and sequence number */
-	uint32_t seq;
-	uint16_t sa;	   /* opened with the client's Nth SA of the run (0: not opened) */
-	uint8_t ike_exch;  /* OBS_IKE: exchange type (RFC 7296 §3.1) */
-	bool ike_response; /* OBS_IKE: the Response flag */
-	uint32_t ike_msgid;
-};
-
-enum obs_prot {
-	OBS_CLEAR = 0,
-	OBS_ESP,
-	OBS_AH,
-	OBS_AH_ESP,
-};
 
 /*
  * The harness holds every SA of the run (its own copies, built from the

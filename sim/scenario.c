@@ -1,7 +1,6 @@
 #include "sim/scenario.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,151 +11,23 @@
 #include "nodes/secure.h"
 #include "proto/rmcp.h"
 #include "sim/scenario_fault.h"
+#include "sim/scn_rd.h"
 
-/* Loader state: the parsed document and where to report the first error. */
+/* Loader state: the parsed document, its reader and the scenario it fills. */
 struct ld {
 	yaml_document_t doc;
-	const char *path;
-	char *err;
-	size_t errlen;
+	struct scn_rd rd;
 	struct scenario *sc;
 	size_t action_cap;
 };
-
-static const struct {
-	const char *name;
-	uint8_t type;
-} ASF_NAMES[] = {
-    {"reset", ASF_RESET},
-    {"power_up", ASF_POWER_UP},
-    {"power_down", ASF_POWER_DOWN},
-    {"power_cycle", ASF_POWER_CYCLE},
-    {"presence_pong", ASF_PRESENCE_PONG},
-    {"capabilities_response", ASF_CAPABILITIES_RESP},
-    {"system_state_response", ASF_SYSTEM_STATE_RESP},
-    {"presence_ping", ASF_PRESENCE_PING},
-    {"capabilities_request", ASF_CAPABILITIES_REQ},
-    {"system_state_request", ASF_SYSTEM_STATE_REQ},
-};
-
-static const char *OBS_NAMES[] = {
-    [OBS_ANY] = "any",
-    [OBS_ARP_REQUEST] = "arp_request",
-    [OBS_ARP_REPLY] = "arp_reply",
-    [OBS_RMCP_ACK] = "rmcp_ack",
-    [OBS_ASF] = "asf",
-    [OBS_OTHER] = "other",
-    [OBS_MALFORMED] = "malformed",
-    [OBS_IKE] = "ike",
-    [OBS_COMMIT] = "commit",
-};
-
-/* Messages a pattern can name besides the ASF types: IKE exchanges and commit steps. */
-static const struct {
-	const char *name;
-	enum obs_kind kind;
-	uint8_t type;
-} MSG_NAMES[] = {
-    {"ike_sa_init", OBS_IKE, 34},   {"ike_auth", OBS_IKE, 35},	 {"create_child_sa", OBS_IKE, 36},
-    {"informational", OBS_IKE, 37}, {"sa_ready", OBS_COMMIT, 1}, {"sa_ack", OBS_COMMIT, 2},
-    {"sa_confirm", OBS_COMMIT, 3},
-};
-
-const char *
-scn_asf_name(uint8_t type)
-{
-	for (size_t i = 0; i < sizeof(ASF_NAMES) / sizeof(ASF_NAMES[0]); i++)
-		if (ASF_NAMES[i].type == type)
-			return ASF_NAMES[i].name;
-	return "unknown";
-}
-
-static int
-asf_parse(const char *s, uint8_t *type)
-{
-	for (size_t i = 0; i < sizeof(ASF_NAMES) / sizeof(ASF_NAMES[0]); i++)
-		if (strcmp(ASF_NAMES[i].name, s) == 0) {
-			*type = ASF_NAMES[i].type;
-			return 0;
-		}
-	return -1;
-}
-
-const char *
-obs_kind_name(enum obs_kind k)
-{
-	return (unsigned)k < sizeof(OBS_NAMES) / sizeof(OBS_NAMES[0]) ? OBS_NAMES[k] : "?";
-}
-
-static int
-fail(struct ld *ld, const yaml_node_t *n, const char *field, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(ld->err, ld->errlen, "%s:%lu: field '%s': %s", ld->path,
-		 n ? (unsigned long)n->start_mark.line + 1 : 0UL, field, msg);
-	return RMC_EINVAL;
-}
-
-static yaml_node_t *
-node_at(struct ld *ld, int i)
-{
-	return yaml_document_get_node(&ld->doc, i);
-}
-
-static const char *
-scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-/* Looks up key in a mapping; NULL if absent. */
-static yaml_node_t *
-get(struct ld *ld, yaml_node_t *map, const char *key)
-{
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		const char *k = scalar(node_at(ld, p->key));
-		if (k && strcmp(k, key) == 0)
-			return node_at(ld, p->value);
-	}
-	return NULL;
-}
 
 /* Refuses keys not in allowed (NULL-terminated): typos must not pass silently. */
 static int
 check_keys(struct ld *ld, yaml_node_t *map, const char *where, const char *const *allowed)
 {
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return fail(ld, map, where, "expected a mapping");
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *kn = node_at(ld, p->key);
-		const char *k = scalar(kn);
-		if (!k)
-			return fail(ld, kn, where, "keys must be plain words");
-		bool ok = false;
-		for (const char *const *a = allowed; *a; a++)
-			ok = ok || strcmp(*a, k) == 0;
-		if (!ok)
-			return fail(ld, kn, k, "unknown field in %s", where);
-	}
-	return RMC_OK;
-}
-
-static int
-want_str(struct ld *ld, yaml_node_t *map, const char *key, bool required, const char **out)
-{
-	yaml_node_t *n = get(ld, map, key);
-	*out = NULL;
-	if (!n)
-		return required ? fail(ld, map, key, "missing") : RMC_OK;
-	if (!(*out = scalar(n)) || !**out)
-		return fail(ld, n, key, "expected a value");
-	return RMC_OK;
+	char unknown[64];
+	snprintf(unknown, sizeof(unknown), "unknown field in %s", where);
+	return scn_rd_keys(&ld->rd, map, where, unknown, allowed, NULL);
 }
 
 int
@@ -197,23 +68,6 @@ scn_parse_duration(const char *s, uint64_t *ns)
 		return 0;
 	}
 	return -1;
-}
-
-static int
-want_duration(struct ld *ld, yaml_node_t *map, const char *key, bool required, uint64_t *out)
-{
-	const char *s;
-	int rc = want_str(ld, map, key, required, &s);
-	if (rc || !s)
-		return rc;
-	if (strcmp(s, "never") == 0) {
-		*out = UINT64_MAX;
-		return RMC_OK;
-	}
-	if (scn_parse_duration(s, out) != 0)
-		return fail(ld, get(ld, map, key), key,
-			    "bad time '%s' (a number with a unit: ns, us, ms, s, m, h)", s);
-	return RMC_OK;
 }
 
 static int
@@ -270,68 +124,24 @@ load_link(struct ld *ld, yaml_node_t *n)
 	const char *s;
 	int rc = check_keys(ld, n, "link", keys);
 	if (!rc)
-		rc = want_duration(ld, n, "latency", false, &l->latency_ns);
+		rc = scn_rd_time_or_never(&ld->rd, n, "latency", false, &l->latency_ns);
 	if (!rc)
-		rc = want_str(ld, n, "bandwidth", false, &s);
+		rc = scn_rd_str(&ld->rd, n, "bandwidth", false, &s);
 	if (!rc && s && parse_rate(s, &l->bits_per_s) != 0)
-		rc = fail(ld, get(ld, n, "bandwidth"), "bandwidth",
-			  "bad rate '%s' (e.g. 1Gbps, 100Mbps)", s);
+		rc = scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "bandwidth"), "bandwidth",
+				 "bad rate '%s' (e.g. 1Gbps, 100Mbps)", s);
 	if (!rc)
-		rc = want_str(ld, n, "mtu", false, &s);
+		rc = scn_rd_str(&ld->rd, n, "mtu", false, &s);
 	if (!rc && s) {
 		char *end;
 		long v = strtol(s, &end, 10);
 		if (*end || v < 576 || v > 1500)
-			rc = fail(ld, get(ld, n, "mtu"), "mtu", "expected 576..1500, got '%s'", s);
+			rc = scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "mtu"), "mtu",
+					 "expected 576..1500, got '%s'", s);
 		else
 			l->mtu = (uint16_t)v;
 	}
 	return rc;
-}
-
-static const struct {
-	const char *name;
-	uint16_t bit;
-} CLEAR_MSGS[] = {
-    {"presence_ping", NVRAM_CLEAR_PRESENCE_PING},
-    {"capabilities_request", NVRAM_CLEAR_CAPABILITIES},
-    {"system_state_request", NVRAM_CLEAR_SYSTEM_STATE},
-    {"reset", NVRAM_CLEAR_RESET},
-    {"power_up", NVRAM_CLEAR_POWER_UP},
-    {"power_down", NVRAM_CLEAR_POWER_DOWN},
-    {"power_cycle", NVRAM_CLEAR_POWER_CYCLE},
-};
-
-static int
-want_uint(struct ld *ld, yaml_node_t *map, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	const char *s;
-	int rc = want_str(ld, map, key, false, &s);
-	if (rc || !s)
-		return rc;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end || *s == '-' || v < lo || v > hi)
-		return fail(ld, get(ld, map, key), key,
-			    "expected an integer in %llu..%llu, got '%s'", (unsigned long long)lo,
-			    (unsigned long long)hi, s);
-	*out = v;
-	return RMC_OK;
-}
-
-static int
-want_bool(struct ld *ld, yaml_node_t *map, const char *key, bool *out)
-{
-	const char *s;
-	int rc = want_str(ld, map, key, false, &s);
-	if (rc || !s)
-		return rc;
-	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-		*out = s[0] == 't';
-		return RMC_OK;
-	}
-	return fail(ld, get(ld, map, key), key, "expected true or false, got '%s'", s);
 }
 
 static int
@@ -341,34 +151,33 @@ load_clear(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 	uint64_t port = sec->clear_port;
 	int rc = check_keys(ld, n, "clear", keys);
 	if (!rc)
-		rc = want_bool(ld, n, "allowed", &sec->clear_allowed);
+		rc = scn_rd_bool(&ld->rd, n, "allowed", &sec->clear_allowed);
 	if (!rc)
-		rc = want_uint(ld, n, "port", 1, 65535, &port);
+		rc = scn_rd_uint(&ld->rd, n, "port", 1, 65535, &port);
 	if (rc)
 		return rc;
 	if (port == 664)
-		return fail(ld, get(ld, n, "port"), "port", "664 is the secured port");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "port"), "port",
+				   "664 is the secured port");
 	sec->clear_port = (uint16_t)port;
-	yaml_node_t *msgs = get(ld, n, "messages");
+	yaml_node_t *msgs = scn_rd_get(&ld->rd, n, "messages");
 	if (!msgs)
 		return RMC_OK;
 	if (msgs->type != YAML_SEQUENCE_NODE)
-		return fail(ld, msgs, "messages", "expected a list of ASF message names");
+		return scn_rd_fail(&ld->rd, msgs, "messages",
+				   "expected a list of ASF message names");
 	sec->clear_msgs = 0;
 	for (yaml_node_item_t *it = msgs->data.sequence.items.start;
 	     it < msgs->data.sequence.items.top; it++) {
-		yaml_node_t *m = node_at(ld, *it);
-		const char *name = scalar(m);
-		size_t i;
-		for (i = 0; name && i < sizeof(CLEAR_MSGS) / sizeof(CLEAR_MSGS[0]); i++)
-			if (strcmp(CLEAR_MSGS[i].name, name) == 0)
-				break;
-		if (!name || i == sizeof(CLEAR_MSGS) / sizeof(CLEAR_MSGS[0]))
-			return fail(
-			    ld, m, "messages",
+		yaml_node_t *m = scn_rd_item(&ld->rd, *it);
+		const char *name = scn_rd_scalar(m);
+		uint8_t type = 0;
+		if (!name || asf_type_by_word(name, &type) != RMC_OK || !asf_clear_bit(type))
+			return scn_rd_fail(
+			    &ld->rd, m, "messages",
 			    "'%s' is not a request or command the NIC can allow in the clear",
 			    name ? name : "?");
-		sec->clear_msgs |= CLEAR_MSGS[i].bit;
+		sec->clear_msgs |= (uint16_t)asf_clear_bit(type);
 	}
 	return RMC_OK;
 }
@@ -380,43 +189,47 @@ load_mechanism(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 	const char *s;
 	uint64_t tries = sec->timing.ready_tries;
 	int rc;
-	if ((rc = want_str(ld, n, "key_exchange", false, &s)))
+	if ((rc = scn_rd_str(&ld->rd, n, "key_exchange", false, &s)))
 		return rc;
 	if (s && strcmp(s, "ike") != 0 && strcmp(s, "provisioned") != 0)
-		return fail(ld, get(ld, n, "key_exchange"), "key_exchange",
-			    "expected ike or provisioned, got '%s'", s);
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "key_exchange"), "key_exchange",
+				   "expected ike or provisioned, got '%s'", s);
 	sec->ike = s && strcmp(s, "ike") == 0;
 	if (sec->ike && (sec->suite == MGMT_AH_ESP || sec->esn))
-		return fail(ld, get(ld, n, "key_exchange"), "key_exchange",
-			    "IKE negotiates one protocol per CHILD_SA without ESN here: use an "
-			    "ESP or AH suite without esn (docs/ikev2.md)");
-	if ((rc = want_str(ld, n, "profile", false, &s)))
+		return scn_rd_fail(
+		    &ld->rd, scn_rd_get(&ld->rd, n, "key_exchange"), "key_exchange",
+		    "IKE negotiates one protocol per CHILD_SA without ESN here: use an "
+		    "ESP or AH suite without esn (docs/ikev2.md)");
+	if ((rc = scn_rd_str(&ld->rd, n, "profile", false, &s)))
 		return rc;
 	if (s && commit_profile_parse(s, &sec->profile) != 0)
-		return fail(ld, get(ld, n, "profile"), "profile",
-			    "expected strict or robust, got '%s'", s);
-	if ((rc = want_duration(ld, n, "refresh", false, &sec->timing.refresh)) ||
-	    (rc = want_duration(ld, n, "lifetime", false, &sec->lifetime)) ||
-	    (rc = want_duration(ld, n, "max_downtime", false, &sec->max_downtime)) ||
-	    (rc = want_duration(ld, n, "commit_rto", false, &sec->timing.rto)) ||
-	    (rc = want_duration(ld, n, "ready_wait", false, &sec->timing.ready_wait)) ||
-	    (rc = want_duration(ld, n, "poll", false, &sec->poll_ns)) ||
-	    (rc = want_uint(ld, n, "ready_tries", 1, 100, &tries)))
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "profile"), "profile",
+				   "expected strict or robust, got '%s'", s);
+	if ((rc = scn_rd_time_or_never(&ld->rd, n, "refresh", false, &sec->timing.refresh)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "lifetime", false, &sec->lifetime)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "max_downtime", false, &sec->max_downtime)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "commit_rto", false, &sec->timing.rto)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "ready_wait", false, &sec->timing.ready_wait)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "poll", false, &sec->poll_ns)) ||
+	    (rc = scn_rd_uint(&ld->rd, n, "ready_tries", 1, 100, &tries)))
 		return rc;
 	sec->timing.ready_tries = (unsigned)tries;
 	if (sec->timing.refresh == 0 || sec->timing.refresh == UINT64_MAX)
-		return fail(ld, get(ld, n, "refresh"), "refresh", "must be finite and above 0");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "refresh"), "refresh",
+				   "must be finite and above 0");
 	if (sec->timing.rto == 0 || sec->timing.ready_wait == 0)
-		return fail(ld, n, sec->timing.rto ? "ready_wait" : "commit_rto",
-			    "must be above 0");
+		return scn_rd_fail(&ld->rd, n, sec->timing.rto ? "ready_wait" : "commit_rto",
+				   "must be above 0");
 	if (sec->poll_ns == UINT64_MAX)
 		sec->poll_ns = 0;
 	/* DESIGN §1: refresh << lifetime, and lifetime - refresh >= the longest downtime */
 	if (sec->lifetime != UINT64_MAX &&
 	    (sec->max_downtime >= sec->lifetime ||
 	     sec->timing.refresh >= sec->lifetime - sec->max_downtime))
-		return fail(
-		    ld, get(ld, n, "refresh") ? get(ld, n, "refresh") : n, "refresh",
+		return scn_rd_fail(
+		    &ld->rd,
+		    scn_rd_get(&ld->rd, n, "refresh") ? scn_rd_get(&ld->rd, n, "refresh") : n,
+		    "refresh",
 		    "the refresh interval must be smaller than lifetime minus max_downtime");
 	return RMC_OK;
 }
@@ -432,24 +245,24 @@ load_security(struct ld *ld, yaml_node_t *n)
 	const char *s;
 	uint64_t v;
 	int rc = check_keys(ld, n, "security", keys);
-	if (rc || (rc = want_str(ld, n, "suite", true, &s)))
+	if (rc || (rc = scn_rd_str(&ld->rd, n, "suite", true, &s)))
 		return rc;
 	if (mgmt_suite_parse(s, &sec->suite) != 0)
-		return fail(ld, get(ld, n, "suite"), "suite",
-			    "unknown suite '%s' (esp-aes-gcm-128, esp-aes-gcm-256, "
-			    "esp-aes-cbc-hmac-sha256, ah-hmac-sha256, ah+esp)",
-			    s);
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "suite"), "suite",
+				   "unknown suite '%s' (esp-aes-gcm-128, esp-aes-gcm-256, "
+				   "esp-aes-cbc-hmac-sha256, ah-hmac-sha256, ah+esp)",
+				   s);
 	sec->enabled = true;
 	sec->clear_allowed = false; /* secure-only unless the file says otherwise */
-	if ((rc = want_bool(ld, n, "esn", &sec->esn)))
+	if ((rc = scn_rd_bool(&ld->rd, n, "esn", &sec->esn)))
 		return rc;
 	v = sec->replay_window;
-	if ((rc = want_uint(ld, n, "replay_window", 32, 1024, &v)))
+	if ((rc = scn_rd_uint(&ld->rd, n, "replay_window", 32, 1024, &v)))
 		return rc;
 	sec->replay_window = (uint32_t)v;
-	if ((rc = want_uint(ld, n, "reservation", 1, 1u << 30, &sec->reservation)))
+	if ((rc = scn_rd_uint(&ld->rd, n, "reservation", 1, 1u << 30, &sec->reservation)))
 		return rc;
-	yaml_node_t *clear = get(ld, n, "clear");
+	yaml_node_t *clear = scn_rd_get(&ld->rd, n, "clear");
 	if (clear && (rc = load_clear(ld, clear, sec)))
 		return rc;
 	return load_mechanism(ld, n, sec);
@@ -460,7 +273,7 @@ static int
 load_ha(struct ld *ld, yaml_node_t *n, struct scn_node *nd)
 {
 	const char *s;
-	int rc = want_str(ld, n, "role", false, &s);
+	int rc = scn_rd_str(&ld->rd, n, "role", false, &s);
 	nd->heartbeat_ns = NS_PER_S;
 	nd->takeover_ns = 3ULL * NS_PER_S;
 	if (rc)
@@ -472,16 +285,19 @@ load_ha(struct ld *ld, yaml_node_t *n, struct scn_node *nd)
 	else if (strcmp(s, "secondary") == 0)
 		nd->ha = 2;
 	else
-		return fail(ld, get(ld, n, "role"), "role",
-			    "expected primary or secondary, got '%s'", s);
-	if ((rc = want_duration(ld, n, "heartbeat", false, &nd->heartbeat_ns)) ||
-	    (rc = want_duration(ld, n, "takeover", false, &nd->takeover_ns)))
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "role"), "role",
+				   "expected primary or secondary, got '%s'", s);
+	if ((rc = scn_rd_time_or_never(&ld->rd, n, "heartbeat", false, &nd->heartbeat_ns)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "takeover", false, &nd->takeover_ns)))
 		return rc;
 	if (nd->heartbeat_ns == 0 || nd->heartbeat_ns == UINT64_MAX)
-		return fail(ld, get(ld, n, "heartbeat"), "heartbeat", "must be finite and above 0");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "heartbeat"), "heartbeat",
+				   "must be finite and above 0");
 	if (nd->takeover_ns == UINT64_MAX || nd->takeover_ns <= nd->heartbeat_ns)
-		return fail(ld, get(ld, n, "takeover") ? get(ld, n, "takeover") : n, "takeover",
-			    "must be finite and longer than the heartbeat interval");
+		return scn_rd_fail(
+		    &ld->rd,
+		    scn_rd_get(&ld->rd, n, "takeover") ? scn_rd_get(&ld->rd, n, "takeover") : n,
+		    "takeover", "must be finite and longer than the heartbeat interval");
 	return RMC_OK;
 }
 
@@ -493,16 +309,16 @@ static int
 load_commit(struct ld *ld, yaml_node_t *n, struct scn_node *nd)
 {
 	const char *s;
-	int rc = want_str(ld, n, "commit", false, &s);
+	int rc = scn_rd_str(&ld->rd, n, "commit", false, &s);
 	if (rc || !s)
 		return rc;
 	if (strcmp(s, "none") != 0 && strcmp(s, "handshake") != 0)
-		return fail(ld, get(ld, n, "commit"), "commit",
-			    "expected none or handshake, got '%s'", s);
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "commit"), "commit",
+				   "expected none or handshake, got '%s'", s);
 	nd->no_commit = s[0] == 'n';
 	if (nd->no_commit && !ld->sc->security.ike)
-		return fail(
-		    ld, get(ld, n, "commit"), "commit",
+		return scn_rd_fail(
+		    &ld->rd, scn_rd_get(&ld->rd, n, "commit"), "commit",
 		    "none needs security with key_exchange: ike (only IKE SAs are committed)");
 	return RMC_OK;
 }
@@ -526,13 +342,14 @@ load_node(struct ld *ld, yaml_node_t *n, enum scn_role role, size_t index)
 	nd->line = (int)n->start_mark.line + 1;
 	nd->power = PWR_OS_UP;
 	nd->boot_ns = 30ULL * NS_PER_S;
-	if ((rc = want_str(ld, n, "name", true, &s)))
+	if ((rc = scn_rd_str(&ld->rd, n, "name", true, &s)))
 		return rc;
 	if (strlen(s) >= SCN_NAME)
-		return fail(ld, get(ld, n, "name"), "name", "longer than %d characters",
-			    SCN_NAME - 1);
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "name"), "name",
+				   "longer than %d characters", SCN_NAME - 1);
 	if (scenario_node(sc, s) >= 0)
-		return fail(ld, get(ld, n, "name"), "name", "'%s' is defined twice", s);
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "name"), "name",
+				   "'%s' is defined twice", s);
 	snprintf(nd->name, sizeof(nd->name), "%s", s);
 	/* Defaults: locally administered MACs, TEST-NET-1 (RFC 5737) addresses. */
 	nd->mac[0] = 0x02;
@@ -540,28 +357,31 @@ load_node(struct ld *ld, yaml_node_t *n, enum scn_role role, size_t index)
 	nd->mac[5] = (uint8_t)(index + 1);
 	nd->ip = (192u << 24) | (0u << 16) | (2u << 8) |
 		 (uint32_t)((role == SCN_SERVER ? 1 : 101) + index);
-	if ((rc = want_str(ld, n, "mac", false, &s)))
+	if ((rc = scn_rd_str(&ld->rd, n, "mac", false, &s)))
 		return rc;
 	if (s && (parse_mac(s, nd->mac) != 0 || (nd->mac[0] & 1)))
-		return fail(ld, get(ld, n, "mac"), "mac", "bad unicast MAC '%s'", s);
-	if ((rc = want_str(ld, n, "ip", false, &s)))
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "mac"), "mac",
+				   "bad unicast MAC '%s'", s);
+	if ((rc = scn_rd_str(&ld->rd, n, "ip", false, &s)))
 		return rc;
 	if (s && parse_ip(s, &nd->ip) != 0)
-		return fail(ld, get(ld, n, "ip"), "ip", "bad IPv4 address '%s'", s);
-	if ((rc = want_str(ld, n, "power", false, &s)))
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "ip"), "ip",
+				   "bad IPv4 address '%s'", s);
+	if ((rc = scn_rd_str(&ld->rd, n, "power", false, &s)))
 		return rc;
 	if (s && power_state_parse(s, &nd->power) != 0)
-		return fail(ld, get(ld, n, "power"), "power", "unknown power state '%s'", s);
-	if ((rc = want_duration(ld, n, "boot_time", false, &nd->boot_ns)))
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "power"), "power",
+				   "unknown power state '%s'", s);
+	if ((rc = scn_rd_time_or_never(&ld->rd, n, "boot_time", false, &nd->boot_ns)))
 		return rc;
 	uint64_t retries = 3;
 	nd->retx_ns = NS_PER_S;
-	if ((rc = want_duration(ld, n, "retransmit", false, &nd->retx_ns)) ||
-	    (rc = want_uint(ld, n, "retries", 0, 10, &retries)))
+	if ((rc = scn_rd_time_or_never(&ld->rd, n, "retransmit", false, &nd->retx_ns)) ||
+	    (rc = scn_rd_uint(&ld->rd, n, "retries", 0, 10, &retries)))
 		return rc;
 	if (nd->retx_ns == 0 || nd->retx_ns == UINT64_MAX)
-		return fail(ld, get(ld, n, "retransmit"), "retransmit",
-			    "must be finite and above 0");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "retransmit"), "retransmit",
+				   "must be finite and above 0");
 	nd->retries = (uint8_t)retries;
 	if ((rc = load_ha(ld, n, nd)) || (rc = load_commit(ld, n, nd)))
 		return rc;
@@ -576,31 +396,14 @@ load_nodes(struct ld *ld, yaml_node_t *seq, enum scn_role role)
 	if (!seq)
 		return RMC_OK;
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return fail(ld, seq, field, "expected a list");
+		return scn_rd_fail(&ld->rd, seq, field, "expected a list");
 	size_t index = 0;
 	for (yaml_node_item_t *it = seq->data.sequence.items.start;
 	     it < seq->data.sequence.items.top; it++, index++) {
-		int rc = load_node(ld, node_at(ld, *it), role, index);
+		int rc = load_node(ld, scn_rd_item(&ld->rd, *it), role, index);
 		if (rc)
 			return rc;
 	}
-	return RMC_OK;
-}
-
-static int
-want_node(struct ld *ld, yaml_node_t *map, const char *key, enum scn_role role, bool required,
-	  int *idx)
-{
-	const char *s;
-	int rc = want_str(ld, map, key, required, &s);
-	*idx = -1;
-	if (rc || !s)
-		return rc;
-	int i = scenario_node(ld->sc, s);
-	if (i < 0 || ld->sc->nodes[i].role != role)
-		return fail(ld, get(ld, map, key), key, "unknown %s '%s'",
-			    role == SCN_SERVER ? "server" : "client", s);
-	*idx = i;
 	return RMC_OK;
 }
 
@@ -614,7 +417,7 @@ push_actions(struct ld *ld, const struct scn_action *a, uint64_t count, uint64_t
 			size_t cap = ld->action_cap * 2 + 16;
 			struct scn_action *v = realloc(sc->actions, cap * sizeof(*v));
 			if (!v)
-				return fail(ld, n, "timeline", "out of memory");
+				return scn_rd_fail(&ld->rd, n, "timeline", "out of memory");
 			sc->actions = v;
 			ld->action_cap = cap;
 		}
@@ -622,9 +425,9 @@ push_actions(struct ld *ld, const struct scn_action *a, uint64_t count, uint64_t
 		*b = *a;
 		b->at = a->at + k * every;
 		if (b->at > sc->duration || b->at < a->at)
-			return fail(ld, get(ld, n, "count"), "count",
-				    "repetition %llu falls after the scenario's duration",
-				    (unsigned long long)k + 1);
+			return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "count"), "count",
+					   "repetition %llu falls after the scenario's duration",
+					   (unsigned long long)k + 1);
 	}
 	return RMC_OK;
 }
@@ -632,18 +435,12 @@ push_actions(struct ld *ld, const struct scn_action *a, uint64_t count, uint64_t
 static int
 load_via(struct ld *ld, yaml_node_t *n, enum scn_via *via)
 {
-	const char *s;
-	int rc = want_str(ld, n, "via", false, &s);
-	if (rc || !s)
+	int rc = scn_rd_via(&ld->rd, n, via);
+	if (rc)
 		return rc;
-	if (strcmp(s, "secure") == 0)
-		*via = SCN_VIA_SECURE;
-	else if (strcmp(s, "clear") == 0)
-		*via = SCN_VIA_CLEAR;
-	else
-		return fail(ld, get(ld, n, "via"), "via", "expected secure or clear, got '%s'", s);
 	if (*via == SCN_VIA_SECURE && !ld->sc->security.enabled)
-		return fail(ld, get(ld, n, "via"), "via", "secure needs a security section");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "via"), "via",
+				   "secure needs a security section");
 	return RMC_OK;
 }
 
@@ -651,19 +448,19 @@ static int
 load_cut(struct ld *ld, yaml_node_t *n, struct scn_action *a)
 {
 	const char *s;
-	int rc = want_str(ld, n, "nvram_cut", false, &s);
+	int rc = scn_rd_str(&ld->rd, n, "nvram_cut", false, &s);
 	a->nvram_cut = SCN_CUT_NONE;
 	if (rc || !s)
 		return rc;
 	if (a->verb != SCN_DO_POWER || a->cause != PC_POWER_LOSS)
-		return fail(ld, get(ld, n, "nvram_cut"), "nvram_cut",
-			    "only a power_loss can cut an NVRAM write");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "nvram_cut"), "nvram_cut",
+				   "only a power_loss can cut an NVRAM write");
 	if (strcmp(s, "random") == 0) {
 		a->nvram_cut = SCN_CUT_RANDOM;
 		return RMC_OK;
 	}
 	uint64_t v;
-	if ((rc = want_uint(ld, n, "nvram_cut", 0, NVRAM_IMAGE_SIZE, &v)))
+	if ((rc = scn_rd_uint(&ld->rd, n, "nvram_cut", 0, NVRAM_IMAGE_SIZE, &v)))
 		return rc;
 	a->nvram_cut = (long)v;
 	return RMC_OK;
@@ -683,38 +480,42 @@ load_action(struct ld *ld, yaml_node_t *n)
 		return rc;
 	memset(a, 0, sizeof(*a));
 	a->line = (int)n->start_mark.line + 1;
-	if ((rc = want_duration(ld, n, "at", true, &a->at)) ||
-	    (rc = want_str(ld, n, "do", true, &verb)))
+	if ((rc = scn_rd_time_or_never(&ld->rd, n, "at", true, &a->at)) ||
+	    (rc = scn_rd_str(&ld->rd, n, "do", true, &verb)))
 		return rc;
 	if (a->at > sc->duration)
-		return fail(ld, get(ld, n, "at"), "at", "after the scenario's duration");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "at"), "at",
+				   "after the scenario's duration");
 	if (strcmp(verb, "power") == 0) {
 		a->verb = SCN_DO_POWER;
-		bool on_server = get(ld, n, "server") != NULL;
+		bool on_server = scn_rd_get(&ld->rd, n, "server") != NULL;
 		a->server = a->client = -1;
-		if ((rc = on_server ? want_node(ld, n, "server", SCN_SERVER, true, &a->server)
-				    : want_node(ld, n, "client", SCN_CLIENT, true, &a->client)) ||
-		    (rc = want_str(ld, n, "cause", true, &s)))
+		if ((rc = on_server
+			      ? scn_rd_node(&ld->rd, n, "server", SCN_RD_SERVER, true, &a->server)
+			      : scn_rd_node(&ld->rd, n, "client", SCN_RD_CLIENT, true,
+					    &a->client)) ||
+		    (rc = scn_rd_str(&ld->rd, n, "cause", true, &s)))
 			return rc;
-		if (on_server && get(ld, n, "client"))
-			return fail(ld, get(ld, n, "client"), "client",
-				    "a power event happens to one machine: server or client");
+		if (on_server && scn_rd_get(&ld->rd, n, "client"))
+			return scn_rd_fail(
+			    &ld->rd, scn_rd_get(&ld->rd, n, "client"), "client",
+			    "a power event happens to one machine: server or client");
 		if (power_cause_parse(s, &a->cause) != 0)
-			return fail(ld, get(ld, n, "cause"), "cause", "unknown power cause '%s'",
-				    s);
+			return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "cause"), "cause",
+					   "unknown power cause '%s'", s);
 	} else if (strcmp(verb, "discover") == 0) {
 		a->verb = SCN_DO_DISCOVER;
-		if ((rc = want_node(ld, n, "server", SCN_SERVER, true, &a->server)))
+		if ((rc = scn_rd_node(&ld->rd, n, "server", SCN_RD_SERVER, true, &a->server)))
 			return rc;
 		a->client = -1;
-	} else if (asf_parse(verb, &a->asf_type) == 0) {
+	} else if (asf_type_by_word(verb, &a->asf_type) == RMC_OK) {
 		a->verb = SCN_DO_ASF;
-		if ((rc = want_node(ld, n, "server", SCN_SERVER, true, &a->server)) ||
-		    (rc = want_node(ld, n, "client", SCN_CLIENT, true, &a->client)))
+		if ((rc = scn_rd_node(&ld->rd, n, "server", SCN_RD_SERVER, true, &a->server)) ||
+		    (rc = scn_rd_node(&ld->rd, n, "client", SCN_RD_CLIENT, true, &a->client)))
 			return rc;
 	} else {
-		return fail(
-		    ld, get(ld, n, "do"), "do",
+		return scn_rd_fail(
+		    &ld->rd, scn_rd_get(&ld->rd, n, "do"), "do",
 		    "unknown action '%s' (discover, power, or an ASF request/command such as "
 		    "system_state_request, reset)",
 		    verb);
@@ -722,43 +523,21 @@ load_action(struct ld *ld, yaml_node_t *n)
 	if ((rc = load_via(ld, n, &a->via)) || (rc = load_cut(ld, n, a)))
 		return rc;
 	if (a->via != SCN_VIA_DEFAULT && a->verb == SCN_DO_POWER)
-		return fail(ld, get(ld, n, "via"), "via",
-			    "a power event does not travel the network");
-	if ((rc = want_duration(ld, n, "every", false, &every)) ||
-	    (rc = want_uint(ld, n, "count", 1, 1000000, &count)))
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "via"), "via",
+				   "a power event does not travel the network");
+	if ((rc = scn_rd_time_or_never(&ld->rd, n, "every", false, &every)) ||
+	    (rc = scn_rd_uint(&ld->rd, n, "count", 1, 1000000, &count)))
 		return rc;
-	if ((get(ld, n, "every") != NULL) != (get(ld, n, "count") != NULL))
-		return fail(ld, n, get(ld, n, "every") ? "count" : "every",
-			    "every and count go together");
+	if ((scn_rd_get(&ld->rd, n, "every") != NULL) != (scn_rd_get(&ld->rd, n, "count") != NULL))
+		return scn_rd_fail(&ld->rd, n, scn_rd_get(&ld->rd, n, "every") ? "count" : "every",
+				   "every and count go together");
 	return push_actions(ld, a, count, every, n);
 }
 
 const char *
 scn_msg_name(const struct scn_pattern *p)
 {
-	if (p->kind == OBS_ASF)
-		return scn_asf_name((uint8_t)p->asf_type);
-	for (size_t i = 0; p->asf_type >= 0 && i < sizeof(MSG_NAMES) / sizeof(MSG_NAMES[0]); i++)
-		if (MSG_NAMES[i].kind == p->kind && MSG_NAMES[i].type == p->asf_type)
-			return MSG_NAMES[i].name;
-	return p->kind < OBS__COUNT && OBS_NAMES[p->kind] ? OBS_NAMES[p->kind] : "unknown";
-}
-
-static int
-msg_kind(const char *s, struct scn_pattern *p)
-{
-	for (size_t i = 0; i < sizeof(MSG_NAMES) / sizeof(MSG_NAMES[0]); i++)
-		if (strcmp(MSG_NAMES[i].name, s) == 0) {
-			p->kind = MSG_NAMES[i].kind;
-			p->asf_type = MSG_NAMES[i].type;
-			return 0;
-		}
-	for (int k = OBS_ANY; k < OBS__COUNT; k++)
-		if (k != OBS_ASF && strcmp(OBS_NAMES[k], s) == 0) { /* ike, commit: any of them */
-			p->kind = (enum obs_kind)k;
-			return 0;
-		}
-	return -1;
+	return scn_msg_word(&p->msg);
 }
 
 static int
@@ -773,39 +552,27 @@ load_pattern(struct ld *ld, yaml_node_t *n, struct scn_pattern *p)
 		return rc;
 	*p = (struct scn_pattern){.from = -1,
 				  .to = -1,
-				  .asf_type = -1,
+				  .msg = {0, -1},
 				  .port = -1,
 				  .before = UINT64_MAX,
 				  .line = (int)n->start_mark.line + 1};
-	if ((rc = want_uint(ld, n, "sa", 1, 1000000, &sa)) ||
-	    (rc = want_duration(ld, n, "after", false, &p->after)) ||
-	    (rc = want_duration(ld, n, "before", false, &p->before)))
+	if ((rc = scn_rd_uint(&ld->rd, n, "sa", 1, 1000000, &sa)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "after", false, &p->after)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "before", false, &p->before)))
 		return rc;
 	p->sa = (unsigned)sa;
-	const char *ends[2] = {"from", "to"};
-	int *idx[2] = {&p->from, &p->to};
-	for (int i = 0; i < 2; i++) {
-		if ((rc = want_str(ld, n, ends[i], false, &s)))
-			return rc;
-		if (s && (*idx[i] = scenario_node(ld->sc, s)) < 0)
-			return fail(ld, get(ld, n, ends[i]), ends[i], "unknown node '%s'", s);
-	}
-	if ((rc = want_str(ld, n, "msg", true, &s)))
+	if ((rc = scn_rd_node(&ld->rd, n, "from", SCN_RD_NODE, false, &p->from)) ||
+	    (rc = scn_rd_node(&ld->rd, n, "to", SCN_RD_NODE, false, &p->to)) ||
+	    (rc = scn_rd_msg(&ld->rd, n, true, &p->msg)))
 		return rc;
-	uint8_t t;
-	if (asf_parse(s, &t) == 0) {
-		p->kind = OBS_ASF;
-		p->asf_type = t;
-	} else if ((rc = msg_kind(s, p)) != 0) {
-		return fail(ld, get(ld, n, "msg"), "msg", "unknown message '%s'", s);
-	}
-	if ((rc = want_str(ld, n, "port", false, &s)))
+	if ((rc = scn_rd_str(&ld->rd, n, "port", false, &s)))
 		return rc;
 	if (s) {
 		char *end;
 		long v = strtol(s, &end, 10);
 		if (*end || v < 0 || v > 65535)
-			return fail(ld, get(ld, n, "port"), "port", "bad UDP port '%s'", s);
+			return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "port"), "port",
+					   "bad UDP port '%s'", s);
 		p->port = (int)v;
 	}
 	return load_via(ld, n, &p->via);
@@ -819,12 +586,13 @@ load_patterns(struct ld *ld, yaml_node_t *n, const char *field, struct scn_expec
 		return load_pattern(ld, n, &e->pat[0]);
 	}
 	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(ld, n, field, "expected a message or a list of messages");
+		return scn_rd_fail(&ld->rd, n, field, "expected a message or a list of messages");
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		if (e->npat == SCN_MAX_PATTERNS)
-			return fail(ld, n, field, "more than %d messages", SCN_MAX_PATTERNS);
-		int rc = load_pattern(ld, node_at(ld, *it), &e->pat[e->npat++]);
+			return scn_rd_fail(&ld->rd, n, field, "more than %d messages",
+					   SCN_MAX_PATTERNS);
+		int rc = load_pattern(ld, scn_rd_item(&ld->rd, *it), &e->pat[e->npat++]);
 		if (rc)
 			return rc;
 	}
@@ -836,31 +604,32 @@ static int
 load_sa_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 {
 	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start !=
-	    2 + (get(ld, n, "req") != NULL))
-		return fail(ld, n, get(ld, n, "sas") ? "sas" : "in_sync",
-			    "goes with client only, in its own expectation");
-	if (get(ld, n, "sas")) {
+	    2 + (scn_rd_get(&ld->rd, n, "req") != NULL))
+		return scn_rd_fail(&ld->rd, n, scn_rd_get(&ld->rd, n, "sas") ? "sas" : "in_sync",
+				   "goes with client only, in its own expectation");
+	if (scn_rd_get(&ld->rd, n, "sas")) {
 		e->kind = SCN_EXPECT_SAS;
-		return want_uint(ld, n, "sas", 0, 1000000, &e->count);
+		return scn_rd_uint(&ld->rd, n, "sas", 0, 1000000, &e->count);
 	}
 	e->kind = SCN_EXPECT_IN_SYNC;
-	return want_bool(ld, n, "in_sync", &e->in_sync);
+	return scn_rd_bool(&ld->rd, n, "in_sync", &e->in_sync);
 }
 
 static int
 req_tag(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 {
-	const char *s = scalar(n);
+	const char *s = scn_rd_scalar(n);
 	if (!s || !*s)
-		return fail(ld, n, "req", "expected a requirement id");
+		return scn_rd_fail(&ld->rd, n, "req", "expected a requirement id");
 	int k = req_index(s);
 	if (k < 0)
-		return fail(ld, n, "req", "unknown requirement '%s'", s);
+		return scn_rd_fail(&ld->rd, n, "req", "unknown requirement '%s'", s);
 	for (size_t i = 0; i < e->nreq; i++)
 		if (e->req[i] == k)
-			return fail(ld, n, "req", "'%s' given twice", s);
+			return scn_rd_fail(&ld->rd, n, "req", "'%s' given twice", s);
 	if (e->nreq == SCN_MAX_REQ_TAGS)
-		return fail(ld, n, "req", "more than %d requirements", SCN_MAX_REQ_TAGS);
+		return scn_rd_fail(&ld->rd, n, "req", "more than %d requirements",
+				   SCN_MAX_REQ_TAGS);
 	e->req[e->nreq++] = (uint8_t)k;
 	return RMC_OK;
 }
@@ -875,12 +644,12 @@ load_req_tags(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 		return req_tag(ld, n, e);
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		int rc = req_tag(ld, node_at(ld, *it), e);
+		int rc = req_tag(ld, scn_rd_item(&ld->rd, *it), e);
 		if (rc)
 			return rc;
 	}
 	if (e->nreq == 0)
-		return fail(ld, n, "req", "an empty list");
+		return scn_rd_fail(&ld->rd, n, "req", "an empty list");
 	return RMC_OK;
 }
 
@@ -902,23 +671,26 @@ load_not_applicable(struct ld *ld, yaml_node_t *n)
 	if (!n)
 		return RMC_OK;
 	if (n->type != YAML_MAPPING_NODE)
-		return fail(ld, n, "not_applicable", "expected a mapping REQ-ID: reason");
+		return scn_rd_fail(&ld->rd, n, "not_applicable",
+				   "expected a mapping REQ-ID: reason");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *kn = node_at(ld, p->key), *vn = node_at(ld, p->value);
-		const char *id = scalar(kn), *why = scalar(vn);
+		yaml_node_t *kn = scn_rd_item(&ld->rd, p->key),
+			    *vn = scn_rd_item(&ld->rd, p->value);
+		const char *id = scn_rd_scalar(kn), *why = scn_rd_scalar(vn);
 		int k = id ? req_index(id) : -1;
 		if (k < 0)
-			return fail(ld, kn, "not_applicable", "unknown requirement '%s'",
-				    id ? id : "");
+			return scn_rd_fail(&ld->rd, kn, "not_applicable",
+					   "unknown requirement '%s'", id ? id : "");
 		if (!why || !*why)
-			return fail(ld, vn, "not_applicable", "'%s' needs a reason", id);
+			return scn_rd_fail(&ld->rd, vn, "not_applicable", "'%s' needs a reason",
+					   id);
 		if (checked_at(ld->sc, k))
-			return fail(ld, kn, "not_applicable",
-				    "'%s' is checked by the expectation at line %d", id,
-				    checked_at(ld->sc, k));
+			return scn_rd_fail(&ld->rd, kn, "not_applicable",
+					   "'%s' is checked by the expectation at line %d", id,
+					   checked_at(ld->sc, k));
 		if (ld->sc->na[k].line)
-			return fail(ld, kn, "not_applicable", "'%s' given twice", id);
+			return scn_rd_fail(&ld->rd, kn, "not_applicable", "'%s' given twice", id);
 		ld->sc->na[k].line = (int)kn->start_mark.line + 1;
 		snprintf(ld->sc->na[k].reason, sizeof(ld->sc->na[k].reason), "%s", why);
 	}
@@ -940,43 +712,45 @@ load_expect(struct ld *ld, yaml_node_t *n)
 	memset(e, 0, sizeof(*e));
 	e->line = (int)n->start_mark.line + 1;
 	e->node = -1;
-	if ((v = get(ld, n, "seen")) || (v = get(ld, n, "not_seen"))) {
-		const char *field = get(ld, n, "seen") ? "seen" : "not_seen";
+	if ((v = scn_rd_get(&ld->rd, n, "seen")) || (v = scn_rd_get(&ld->rd, n, "not_seen"))) {
+		const char *field = scn_rd_get(&ld->rd, n, "seen") ? "seen" : "not_seen";
 		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start !=
-		    1 + (get(ld, n, "req") != NULL))
-			return fail(ld, n, field, "stands alone in its expectation");
+		    1 + (scn_rd_get(&ld->rd, n, "req") != NULL))
+			return scn_rd_fail(&ld->rd, n, field, "stands alone in its expectation");
 		e->kind = strcmp(field, "seen") == 0 ? SCN_EXPECT_SEEN : SCN_EXPECT_NOT_SEEN;
 		rc = load_patterns(ld, v, field, e);
 	} else {
-		if ((rc = want_node(ld, n, "client", SCN_CLIENT, true, &e->node)))
+		if ((rc = scn_rd_node(&ld->rd, n, "client", SCN_RD_CLIENT, true, &e->node)))
 			return rc;
-		if ((rc = want_str(ld, n, "power", false, &s)))
+		if ((rc = scn_rd_str(&ld->rd, n, "power", false, &s)))
 			return rc;
-		if (get(ld, n, "in_sync") || get(ld, n, "sas")) {
+		if (scn_rd_get(&ld->rd, n, "in_sync") || scn_rd_get(&ld->rd, n, "sas")) {
 			rc = load_sa_expect(ld, n, e);
 		} else if (s) {
 			e->kind = SCN_EXPECT_POWER;
 			if (power_state_parse(s, &e->power) != 0)
-				return fail(ld, get(ld, n, "power"), "power",
-					    "unknown power state '%s'", s);
-			if (get(ld, n, "executed"))
-				return fail(ld, get(ld, n, "executed"), "executed",
-					    "give power and executed as separate expectations");
+				return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "power"),
+						   "power", "unknown power state '%s'", s);
+			if (scn_rd_get(&ld->rd, n, "executed"))
+				return scn_rd_fail(
+				    &ld->rd, scn_rd_get(&ld->rd, n, "executed"), "executed",
+				    "give power and executed as separate expectations");
 		} else {
-			if ((rc = want_str(ld, n, "executed", true, &s)))
+			if ((rc = scn_rd_str(&ld->rd, n, "executed", true, &s)))
 				return rc;
 			e->kind = SCN_EXPECT_EXECUTED;
-			if (asf_parse(s, &e->asf_type) != 0 || e->asf_type > ASF_POWER_CYCLE)
-				return fail(ld, get(ld, n, "executed"), "executed",
-					    "not a command: '%s'", s);
+			if (asf_type_by_word(s, &e->asf_type) != RMC_OK ||
+			    e->asf_type > ASF_POWER_CYCLE)
+				return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "executed"),
+						   "executed", "not a command: '%s'", s);
 			/* times: exactly this often (0 = never); without it, at least once */
-			if ((rc = want_uint(ld, n, "times", 0, 1000000, &e->count)))
+			if ((rc = scn_rd_uint(&ld->rd, n, "times", 0, 1000000, &e->count)))
 				return rc;
-			e->exact = get(ld, n, "times") != NULL;
+			e->exact = scn_rd_get(&ld->rd, n, "times") != NULL;
 		}
 	}
 	if (!rc)
-		rc = load_req_tags(ld, get(ld, n, "req"), e);
+		rc = load_req_tags(ld, scn_rd_get(&ld->rd, n, "req"), e);
 	if (!rc)
 		sc->nexpects++;
 	return rc;
@@ -989,10 +763,10 @@ load_list(struct ld *ld, yaml_node_t *seq, const char *field,
 	if (!seq)
 		return RMC_OK;
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return fail(ld, seq, field, "expected a list");
+		return scn_rd_fail(&ld->rd, seq, field, "expected a list");
 	for (yaml_node_item_t *it = seq->data.sequence.items.start;
 	     it < seq->data.sequence.items.top; it++) {
-		int rc = one(ld, node_at(ld, *it));
+		int rc = one(ld, scn_rd_item(&ld->rd, *it));
 		if (rc)
 			return rc;
 	}
@@ -1020,16 +794,17 @@ load_timeline(struct ld *ld, yaml_node_t *tl)
 	if (!tl)
 		return RMC_OK;
 	if (tl->type != YAML_SEQUENCE_NODE)
-		return fail(ld, tl, "timeline", "expected a list");
+		return scn_rd_fail(&ld->rd, tl, "timeline", "expected a list");
 	for (yaml_node_item_t *it = tl->data.sequence.items.start; it < tl->data.sequence.items.top;
 	     it++) {
 		size_t before = ld->sc->nactions;
-		int rc = load_action(ld, node_at(ld, *it));
+		int rc = load_action(ld, scn_rd_item(&ld->rd, *it));
 		if (rc)
 			return rc;
 		if (ld->sc->actions[before].at < last)
-			return fail(ld, get(ld, node_at(ld, *it), "at"), "at",
-				    "timeline goes back in time");
+			return scn_rd_fail(&ld->rd,
+					   scn_rd_get(&ld->rd, scn_rd_item(&ld->rd, *it), "at"),
+					   "at", "timeline goes back in time");
 		last = ld->sc->actions[before].at;
 	}
 	qsort(ld->sc->actions, ld->sc->nactions, sizeof(*ld->sc->actions), by_time);
@@ -1057,12 +832,13 @@ check_ha(struct ld *ld, yaml_node_t *srv)
 				second = &ld->sc->nodes[i];
 		}
 	if (n[1] > 1 || n[2] > 1 || (n[1] && n[0]) || (n[2] && n[0]))
-		return fail(ld, srv, "role",
-			    "failover takes exactly one primary and one secondary, and no other "
-			    "server");
+		return scn_rd_fail(
+		    &ld->rd, srv, "role",
+		    "failover takes exactly one primary and one secondary, and no other "
+		    "server");
 	if (second && !n[1]) {
-		snprintf(ld->err, ld->errlen,
-			 "%s:%d: field 'role': a secondary needs a primary to watch", ld->path,
+		snprintf(ld->rd.err, ld->rd.errlen,
+			 "%s:%d: field 'role': a secondary needs a primary to watch", ld->rd.path,
 			 second->line);
 		return RMC_EINVAL;
 	}
@@ -1080,68 +856,73 @@ load_root(struct ld *ld, yaml_node_t *root)
 	int rc = check_keys(ld, root, "scenario", keys);
 	if (rc)
 		return rc;
-	if ((rc = want_str(ld, root, "name", true, &s)))
+	if ((rc = scn_rd_str(&ld->rd, root, "name", true, &s)))
 		return rc;
 	snprintf(sc->name, sizeof(sc->name), "%s", s);
-	if ((rc = want_str(ld, root, "seed", false, &s)))
+	if ((rc = scn_rd_str(&ld->rd, root, "seed", false, &s)))
 		return rc;
 	if (s) {
 		char *end;
 		errno = 0;
 		sc->seed = strtoull(s, &end, 0);
 		if (errno || *end || *s == '-')
-			return fail(ld, get(ld, root, "seed"), "seed", "not an unsigned integer");
+			return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, root, "seed"), "seed",
+					   "not an unsigned integer");
 		sc->has_seed = true;
 	}
-	if ((rc = want_duration(ld, root, "duration", true, &sc->duration)))
+	if ((rc = scn_rd_time_or_never(&ld->rd, root, "duration", true, &sc->duration)))
 		return rc;
 	if (sc->duration == UINT64_MAX)
-		return fail(ld, get(ld, root, "duration"), "duration", "must be finite");
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, root, "duration"), "duration",
+				   "must be finite");
 	sc->link = (struct lan_port_cfg){
 	    .latency_ns = 5 * NS_PER_US, .bits_per_s = 1000000000ULL, .mtu = 1500};
-	yaml_node_t *link = get(ld, root, "link");
+	yaml_node_t *link = scn_rd_get(&ld->rd, root, "link");
 	if (link && (rc = load_link(ld, link)))
 		return rc;
 	sc->security = (struct scn_security){.replay_window = 64,
 					     .reservation = NVRAM_DEFAULT_RESERVATION,
 					     .clear_allowed = true,
 					     .clear_port = 623,
-					     .clear_msgs = NVRAM_CLEAR_ALL_MSGS,
+					     .clear_msgs = ASF_CLEAR_ALL_MSGS,
 					     .profile = COMMIT_ROBUST,
 					     .timing = commit_timing_default(),
 					     .lifetime = UINT64_MAX};
-	yaml_node_t *sec = get(ld, root, "security");
+	yaml_node_t *sec = scn_rd_get(&ld->rd, root, "security");
 	if (sec && (rc = load_security(ld, sec)))
 		return rc;
 
-	yaml_node_t *srv = get(ld, root, "servers"), *cli = get(ld, root, "clients");
-	yaml_node_t *tl = get(ld, root, "timeline"), *ex = get(ld, root, "expect");
+	yaml_node_t *srv = scn_rd_get(&ld->rd, root, "servers"),
+		    *cli = scn_rd_get(&ld->rd, root, "clients");
+	yaml_node_t *tl = scn_rd_get(&ld->rd, root, "timeline"),
+		    *ex = scn_rd_get(&ld->rd, root, "expect");
 	sc->nodes = calloc(count(srv) + count(cli) + 1, sizeof(*sc->nodes));
 	ld->action_cap = count(tl) + 1;
 	sc->actions = calloc(ld->action_cap, sizeof(*sc->actions));
 	sc->expects = calloc(count(ex) + 1, sizeof(*sc->expects));
 	if (!sc->nodes || !sc->actions || !sc->expects)
-		return fail(ld, root, "scenario", "out of memory");
+		return scn_rd_fail(&ld->rd, root, "scenario", "out of memory");
 	if ((rc = load_nodes(ld, srv, SCN_SERVER)) || (rc = load_nodes(ld, cli, SCN_CLIENT)))
 		return rc;
 	if (sc->nnodes == 0)
-		return fail(ld, root, "servers", "a scenario needs at least one node");
+		return scn_rd_fail(&ld->rd, root, "servers", "a scenario needs at least one node");
 	if ((rc = check_ha(ld, srv)))
 		return rc;
 	if ((rc = load_timeline(ld, tl)))
 		return rc;
-	if ((rc = scenario_load_faults(&ld->doc, get(ld, root, "faults"), ld->path, sc, ld->err,
-				       ld->errlen)))
+	if ((rc = scenario_load_faults(&ld->rd, scn_rd_get(&ld->rd, root, "faults"), sc)))
 		return rc;
 	if ((rc = load_list(ld, ex, "expect", load_expect)))
 		return rc;
-	return load_not_applicable(ld, get(ld, root, "not_applicable"));
+	return load_not_applicable(ld, scn_rd_get(&ld->rd, root, "not_applicable"));
 }
 
 int
 scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen)
 {
-	struct ld ld = {.path = path, .err = err, .errlen = errlen, .sc = sc};
+	struct ld ld = {.sc = sc};
+	ld.rd =
+	    (struct scn_rd){.doc = &ld.doc, .path = path, .err = err, .errlen = errlen, .sc = sc};
 	yaml_parser_t parser;
 	int rc = RMC_OK;
 
@@ -1164,7 +945,7 @@ scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen)
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&ld.doc);
 	if (!root)
-		rc = fail(&ld, NULL, "scenario", "the file is empty");
+		rc = scn_rd_fail(&ld.rd, NULL, "scenario", "the file is empty");
 	else
 		rc = load_root(&ld, root);
 	yaml_document_delete(&ld.doc);

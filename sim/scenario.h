@@ -14,12 +14,12 @@
 
 #include "fsm/commit.h"
 #include "fsm/power.h"
+#include "sim/frame_class.h"
 #include "sim/lan.h"
 #include "sim/req.h"
+#include "sim/scn_words.h"
 
 enum { SCN_NAME = 32, SCN_ERR = 512 };
-
-enum scn_role { SCN_SERVER, SCN_CLIENT };
 
 struct scn_node {
 	char name[SCN_NAME];
@@ -41,12 +41,6 @@ enum scn_verb {
 	SCN_DO_DISCOVER, /* server: Presence Ping to every client in its inventory */
 	SCN_DO_ASF,	 /* server: one ASF request or command to one client */
 	SCN_DO_POWER,	 /* client: a power event from outside the network */
-};
-
-enum scn_via {
-	SCN_VIA_DEFAULT = 0, /* secure when the scenario has a security section */
-	SCN_VIA_SECURE,
-	SCN_VIA_CLEAR,
 };
 
 enum { SCN_CUT_NONE = -1, SCN_CUT_RANDOM = -2 };
@@ -75,7 +69,7 @@ struct scn_security {
 	uint64_t reservation; /* NVRAM checkpoint reservation R */
 	bool clear_allowed;
 	uint16_t clear_port;
-	uint16_t clear_msgs; /* enum nvram_clear_msg bits */
+	uint16_t clear_msgs; /* enum asf_clear_msg bits */
 	/* The mechanism (docs/mechanism.md): SAs from IKE, refreshed and committed. */
 	bool ike;		     /* key_exchange: ike (else provisioned at time 0) */
 	enum commit_profile profile; /* strict or robust (default) */
@@ -85,30 +79,15 @@ struct scn_security {
 	uint64_t poll_ns;	     /* server's System State poll per client; 0: none */
 };
 
-/* A message kind as the harness classifies frames it sees on the LAN. */
-enum obs_kind {
-	OBS_ANY = 0,
-	OBS_ARP_REQUEST,
-	OBS_ARP_REPLY,
-	OBS_RMCP_ACK,
-	OBS_ASF,
-	OBS_OTHER,
-	OBS_MALFORMED,
-	OBS_IKE,    /* IKEv2 on UDP 500/4500; asf_type holds the exchange type (RFC 7296 §3.1) */
-	OBS_COMMIT, /* SA_READY / SA_ACK / SA_CONFIRM, ASF IANA 32473; asf_type: the type */
-	OBS__COUNT,
-};
-
 struct scn_pattern {
 	int from; /* node index, or -1 for any */
 	int to;
-	enum obs_kind kind;
-	int asf_type;	  /* -1: any */
-	int port;	  /* -1: any */
-	enum scn_via via; /* DEFAULT: either */
-	unsigned sa;	  /* 0: any; N: opened with the client's Nth SA of the run */
-	uint64_t after;	  /* only frames at or after this time */
-	uint64_t before;  /* only frames before this time (UINT64_MAX: no bound) */
+	struct msg_sel msg; /* `msg:` (sim/scn_words.h) */
+	int port;	    /* -1: any */
+	enum scn_via via;   /* DEFAULT: either */
+	unsigned sa;	    /* 0: any; N: opened with the client's Nth SA of the run */
+	uint64_t after;	    /* only frames at or after this time */
+	uint64_t before;    /* only frames before this time (UINT64_MAX: no bound) */
 	int line;
 };
 
@@ -169,11 +148,8 @@ int scenario_load(const char *path, struct scenario *sc, char *err, size_t errle
 void scenario_free(struct scenario *sc);
 
 int scenario_node(const struct scenario *sc, const char *name);
-/* snake_case names used in scenario files: "presence_ping", "reset", ... */
-const char *scn_asf_name(uint8_t type);
-/* What a pattern's msg names: an ASF type, an IKE exchange, a commit step, or a kind. */
+/* The `msg:` word of a pattern: an ASF type, an IKE exchange, a commit step, or a kind. */
 const char *scn_msg_name(const struct scn_pattern *p);
-const char *obs_kind_name(enum obs_kind k);
 /* Parses "1.5s", "200ms", "50us", "100ns", "2m"; returns 0 or -1. */
 int scn_parse_duration(const char *s, uint64_t *ns);
 

@@ -1,7 +1,7 @@
 /*
  * The `faults:` list of a scenario file and the one-line form a replay
- * command carries (docs/faults.md). Same validation and error style as
- * the rest of the loader: "file:line: field 'x': why".
+ * command carries (docs/faults.md), read with the loader's one YAML reader
+ * (sim/scn_rd.h), so errors read as everywhere: "file:line: field 'x': why".
  */
 #ifndef RMCPSEC_SIM_SCENARIO_FAULT_H
 #define RMCPSEC_SIM_SCENARIO_FAULT_H
@@ -11,13 +11,14 @@
 
 #include "sim/fault.h"
 #include "sim/scenario.h"
+#include "sim/scn_rd.h"
 
 /*
- * Loads `list` (NULL: no faults) into sc->faults. Needs sc's nodes and
- * duration already loaded. Returns 0 or RMC_EINVAL with err filled.
+ * Loads `list` (NULL: no faults) of the document rd reads into sc->faults.
+ * Needs sc's nodes and duration already loaded (rd->sc is sc). Returns 0
+ * or RMC_EINVAL with rd->err filled.
  */
-int scenario_load_faults(yaml_document_t *doc, yaml_node_t *list, const char *path,
-			 struct scenario *sc, char *err, size_t errlen);
+int scenario_load_faults(struct scn_rd *rd, yaml_node_t *list, struct scenario *sc);
 
 /*
  * One rule in YAML flow form, as a command line carries it:

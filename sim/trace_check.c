@@ -3,24 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nodes/nvram.h"
 #include "pcap/keys.h"
 #include "proto/err.h"
 #include "proto/rmcp.h"
-
-/* A clear request type the NIC may answer, and the response it then sends. */
-static const struct {
-	uint16_t bit;
-	uint8_t request, response;
-} CLEAR_TYPES[] = {
-    {NVRAM_CLEAR_PRESENCE_PING, ASF_PRESENCE_PING, ASF_PRESENCE_PONG},
-    {NVRAM_CLEAR_CAPABILITIES, ASF_CAPABILITIES_REQ, ASF_CAPABILITIES_RESP},
-    {NVRAM_CLEAR_SYSTEM_STATE, ASF_SYSTEM_STATE_REQ, ASF_SYSTEM_STATE_RESP},
-    {NVRAM_CLEAR_RESET, ASF_RESET, 0},
-    {NVRAM_CLEAR_POWER_UP, ASF_POWER_UP, 0},
-    {NVRAM_CLEAR_POWER_DOWN, ASF_POWER_DOWN, 0},
-    {NVRAM_CLEAR_POWER_CYCLE, ASF_POWER_CYCLE, 0},
-};
 
 void
 scenario_verify_policy(const struct scenario *sc, struct verify_policy *p)
@@ -32,13 +17,13 @@ scenario_verify_policy(const struct scenario *sc, struct verify_policy *p)
 	p->clear_allowed = sc->security.clear_allowed;
 	for (unsigned t = 0; t < 256; t++)
 		verify_policy_set_type(p, (uint8_t)t, false);
-	for (size_t i = 0;
-	     sc->security.clear_allowed && i < sizeof(CLEAR_TYPES) / sizeof(CLEAR_TYPES[0]); i++) {
-		if (!(sc->security.clear_msgs & CLEAR_TYPES[i].bit))
+	/* A request or command the NIC may answer in the clear, and the response it sends. */
+	for (unsigned t = 0; sc->security.clear_allowed && t < 256; t++) {
+		if (!(sc->security.clear_msgs & asf_clear_bit((uint8_t)t)))
 			continue;
-		verify_policy_set_type(p, CLEAR_TYPES[i].request, true);
-		if (CLEAR_TYPES[i].response)
-			verify_policy_set_type(p, CLEAR_TYPES[i].response, true);
+		verify_policy_set_type(p, (uint8_t)t, true);
+		if (asf_response((uint8_t)t))
+			verify_policy_set_type(p, asf_response((uint8_t)t), true);
 	}
 	/* The scenario's own clear stimuli: allowed on the wire, their answers are not. */
 	for (size_t i = 0; i < sc->nactions; i++) {

@@ -88,7 +88,7 @@ converse(uint64_t now)
 
 Test(nodes, clear_discovery_and_reset, .fini = teardown)
 {
-	setup_with(MGMT_SUITE_NONE, true, NVRAM_CLEAR_ALL_MSGS);
+	setup_with(MGMT_SUITE_NONE, true, ASF_CLEAR_ALL_MSGS);
 	cr_assert_eq(server_send(&sv, 0, 0, ASF_PRESENCE_PING, SERVER_VIA_CLEAR, &o1), 0);
 	cr_assert_eq(o1.nframes, 1, "ARP request first");
 	converse(0);
@@ -127,7 +127,7 @@ Test(nodes, secure_reset_in_every_suite, .fini = teardown)
 
 Test(nodes, clear_udp_664_is_refused, .fini = teardown)
 {
-	setup_with(MGMT_ESP_GCM_128, true, NVRAM_CLEAR_ALL_MSGS);
+	setup_with(MGMT_ESP_GCM_128, true, ASF_CLEAR_ALL_MSGS);
 	uint8_t rmcp[64], *f = node_out_frame_begin(&o1);
 	struct rmcp_msg m = {.seq = 1, .iana = ASF_IANA, .type = ASF_RESET};
 	size_t n, fl;
@@ -191,7 +191,7 @@ Test(nodes, nic_keeps_sa_and_sequence_across_power_loss, .fini = teardown)
 
 Test(nodes, mech_off_nic_is_deaf, .fini = teardown)
 {
-	setup_with(MGMT_SUITE_NONE, true, NVRAM_CLEAR_ALL_MSGS);
+	setup_with(MGMT_SUITE_NONE, true, ASF_CLEAR_ALL_MSGS);
 	client_power_event(&cl, 0, PC_POWER_LOSS, &o2);
 	server_send(&sv, 0, 0, ASF_PRESENCE_PING, SERVER_VIA_CLEAR, &o1);
 	converse(0);

@@ -148,7 +148,7 @@ Test(nvram, layout_matches_documented_offsets)
 	uint64_t seq;
 	config_small_r(&cfg, 100);
 	cfg.policy.clear_allowed = true;
-	cfg.policy.clear_msgs = NVRAM_CLEAR_PRESENCE_PING | NVRAM_CLEAR_RESET;
+	cfg.policy.clear_msgs = ASF_CLEAR_PRESENCE_PING | ASF_CLEAR_RESET;
 	nvram_init(&nv, &cfg);
 	stage_commit(&nv, 1);
 	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
@@ -207,7 +207,7 @@ Test(nvram, round_trip_through_image)
 {
 	struct nvram a, b;
 	struct nvram_config cfg;
-	struct nvram_policy p = {true, 6230, NVRAM_CLEAR_ALL_MSGS}, q;
+	struct nvram_policy p = {true, 6230, ASF_CLEAR_ALL_MSGS}, q;
 	struct nvram_sa want = make_sa(3), pend = make_sa(4), got;
 	uint8_t img[NVRAM_IMAGE_SIZE];
 	uint64_t seq = 0, next, limit;
@@ -232,7 +232,7 @@ Test(nvram, round_trip_through_image)
 	nvram_policy_get(&b, &q);
 	cr_assert(q.clear_allowed);
 	cr_assert_eq(q.clear_port, 6230);
-	cr_assert_eq(q.clear_msgs, NVRAM_CLEAR_ALL_MSGS);
+	cr_assert_eq(q.clear_msgs, ASF_CLEAR_ALL_MSGS);
 	/* 25 handed out, checkpoints at 1, 11, 21 -> persisted limit 31 */
 	cr_assert_eq(nvram_seq_state(&b, want.spi_out, &next, &limit), RMC_OK);
 	cr_assert_eq(limit, 31);
@@ -628,8 +628,7 @@ op_policy(struct nvram *nv, void *arg)
 Test(nvram, power_cut_at_every_byte_of_a_policy_write)
 {
 	struct nvram nv;
-	struct nvram_policy old = {true, 623, NVRAM_CLEAR_PRESENCE_PING}, new = {false, 700, 0},
-			    got;
+	struct nvram_policy old = {true, 623, ASF_CLEAR_PRESENCE_PING}, new = {false, 700, 0}, got;
 	size_t n;
 	for (n = 0;; n++) {
 		nvram_init(&nv, NULL);
@@ -1050,15 +1049,15 @@ Test(nvram, repeated_confirm_with_a_new_refresh_pending)
 
 Test(nvram, clear_request_policy)
 {
-	struct nvram_policy p = {true, 623, NVRAM_CLEAR_PRESENCE_PING | NVRAM_CLEAR_POWER_CYCLE};
+	struct nvram_policy p = {true, 623, ASF_CLEAR_PRESENCE_PING | ASF_CLEAR_POWER_CYCLE};
 	static const struct {
 		uint8_t type;
 		unsigned bit;
 	} map[] = {
-	    {0x80, NVRAM_CLEAR_PRESENCE_PING}, {0x81, NVRAM_CLEAR_CAPABILITIES},
-	    {0x82, NVRAM_CLEAR_SYSTEM_STATE},  {0x10, NVRAM_CLEAR_RESET},
-	    {0x11, NVRAM_CLEAR_POWER_UP},      {0x12, NVRAM_CLEAR_POWER_DOWN},
-	    {0x13, NVRAM_CLEAR_POWER_CYCLE},
+	    {0x80, ASF_CLEAR_PRESENCE_PING}, {0x81, ASF_CLEAR_CAPABILITIES},
+	    {0x82, ASF_CLEAR_SYSTEM_STATE},  {0x10, ASF_CLEAR_RESET},
+	    {0x11, ASF_CLEAR_POWER_UP},	     {0x12, ASF_CLEAR_POWER_DOWN},
+	    {0x13, ASF_CLEAR_POWER_CYCLE},
 	};
 	cr_assert(nvram_clear_request_allowed(&p, 623, 0x80));
 	cr_assert(nvram_clear_request_allowed(&p, 623, 0x13));
@@ -1085,7 +1084,7 @@ Test(nvram, clear_keeps_config_and_wipes_keys)
 	uint8_t img[NVRAM_IMAGE_SIZE];
 	nvram_config_default(&cfg);
 	cfg.policy.clear_allowed = true;
-	cfg.policy.clear_msgs = NVRAM_CLEAR_PRESENCE_PING;
+	cfg.policy.clear_msgs = ASF_CLEAR_PRESENCE_PING;
 	nvram_init(&nv, &cfg);
 	stage_commit(&nv, 1);
 	stage_commit(&nv, 2);
@@ -1119,7 +1118,7 @@ Test(nvram, clear_keeps_config_and_wipes_keys)
 	cr_assert_eq(nvram_sa_active(&nv, &got), RMC_ENOENT, "cold boot");
 	nvram_policy_get(&nv, &p);
 	cr_assert(p.clear_allowed);
-	cr_assert_eq(p.clear_msgs, NVRAM_CLEAR_PRESENCE_PING);
+	cr_assert_eq(p.clear_msgs, ASF_CLEAR_PRESENCE_PING);
 	cr_assert_eq(nvram_stats(&nv)->clears, 1);
 	nvram_wipe(&nv);
 }

@@ -26,7 +26,10 @@ Test(commit_wire, round_trip_through_rmcp_bytes)
 	cr_expect_eq(back.nic_spi_out, w.nic_spi_out);
 	cr_expect_eq(back.txid, w.txid);
 	cr_expect_eq(back.gen, w.gen);
+	cr_expect_str_eq(commit_wire_name(ASF_COMMIT_READY), "sa_ready");
+	cr_expect_str_eq(commit_wire_name(ASF_COMMIT_ACK), "sa_ack");
 	cr_expect_str_eq(commit_wire_name(ASF_COMMIT_CONFIRM), "sa_confirm");
+	cr_expect_str_eq(commit_wire_name(4), "?");
 }
 
 Test(commit_wire, refuses_what_is_not_a_commit_message)

@@ -278,3 +278,14 @@ Test(ikev2_pld, writer_overflow_is_sticky)
 	ikev2_put_nonce(&b, nonce, 2);
 	cr_assert_eq(b.err, RMC_ENOSPC);
 }
+
+/* RFC 7296 §3.1's exchange types by number and name; anything else is unknown. */
+Test(ikev2_pld, exchange_names)
+{
+	cr_expect_str_eq(ikev2_exch_name(34), "IKE_SA_INIT");
+	cr_expect_str_eq(ikev2_exch_name(35), "IKE_AUTH");
+	cr_expect_str_eq(ikev2_exch_name(36), "CREATE_CHILD_SA");
+	cr_expect_str_eq(ikev2_exch_name(37), "INFORMATIONAL");
+	cr_expect_str_eq(ikev2_exch_name(33), "unknown");
+	cr_expect_str_eq(ikev2_exch_name(38), "unknown");
+}

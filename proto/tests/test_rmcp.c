@@ -345,9 +345,53 @@ Test(rmcp, every_type_has_its_name)
 	for (unsigned t = 0; t < 256; t++)
 		named += strcmp(asf_type_name((uint8_t)t), "unknown") != 0;
 	cr_assert_eq(named, sizeof(names) / sizeof(names[0]));
-#define COUNT_(name, value, text) +1
+#define COUNT_(name, value, text, word, clear, response) +1
 	cr_assert_eq(named, 0 ASF_TYPES(COUNT_));
 #undef COUNT_
+}
+
+/* The scenario word, the NIC's clear-permission bit and the response of every type. */
+Test(rmcp, every_type_has_its_word_bit_and_response)
+{
+	static const struct {
+		uint8_t type;
+		const char *word;
+		unsigned bit;
+		uint8_t response;
+	} want[] = {
+	    {0x10, "reset", ASF_CLEAR_RESET, 0},
+	    {0x11, "power_up", ASF_CLEAR_POWER_UP, 0},
+	    {0x12, "power_down", ASF_CLEAR_POWER_DOWN, 0},
+	    {0x13, "power_cycle", ASF_CLEAR_POWER_CYCLE, 0},
+	    {0x40, "presence_pong", 0, 0},
+	    {0x41, "capabilities_response", 0, 0},
+	    {0x42, "system_state_response", 0, 0},
+	    {0x80, "presence_ping", ASF_CLEAR_PRESENCE_PING, 0x40},
+	    {0x81, "capabilities_request", ASF_CLEAR_CAPABILITIES, 0x41},
+	    {0x82, "system_state_request", ASF_CLEAR_SYSTEM_STATE, 0x42},
+	};
+	unsigned bits = 0;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		uint8_t t = 0;
+		cr_assert_str_eq(asf_type_word(want[i].type), want[i].word);
+		cr_assert_eq(asf_type_by_word(want[i].word, &t), RMC_OK, "%s", want[i].word);
+		cr_assert_eq(t, want[i].type, "%s", want[i].word);
+		cr_assert_eq(asf_clear_bit(want[i].type), want[i].bit, "%s", want[i].word);
+		cr_assert_eq(asf_response(want[i].type), want[i].response, "%s", want[i].word);
+		cr_assert_eq(bits & want[i].bit, 0, "%s: bit given twice", want[i].word);
+		bits |= want[i].bit;
+	}
+	cr_assert_eq(bits, ASF_CLEAR_ALL_MSGS, "every bit belongs to one request or command");
+	for (unsigned t = 0; t < 256; t++)
+		if (strcmp(asf_type_name((uint8_t)t), "unknown") == 0)
+			cr_assert(strcmp(asf_type_word((uint8_t)t), "unknown") == 0 &&
+				      asf_clear_bit((uint8_t)t) == 0 &&
+				      asf_response((uint8_t)t) == 0,
+				  "type %u", t);
+	uint8_t t = 0;
+	cr_assert_eq(asf_type_by_word("unknown", &t), RMC_EINVAL);
+	cr_assert_eq(asf_type_by_word("Presence Ping", &t), RMC_EINVAL,
+		     "Wireshark's name is no word");
 }
 
 /*

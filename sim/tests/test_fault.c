@@ -62,8 +62,8 @@ Test(fault, matches_link_direction_and_message)
 	struct fault_rule *r = rule(0, FAULT_DROP);
 	r->m.from = C1;
 	r->m.to = SRV;
-	r->m.kinds = 1u << OBS_ASF;
-	r->m.type = ASF_PRESENCE_PONG;
+	r->m.msg.kinds = 1u << OBS_ASF;
+	r->m.msg.type = ASF_PRESENCE_PONG;
 	start(1, 1);
 	cr_expect(dropped(0, C1, SRV, asf(ASF_PRESENCE_PONG)));
 	cr_expect(!dropped(0, SRV, C1, asf(ASF_PRESENCE_PONG)), "other direction");
@@ -90,8 +90,8 @@ Test(fault, matches_link_direction_and_message)
 Test(fault, ike_exchange_response_and_message_id)
 {
 	struct fault_rule *r = rule(0, FAULT_DROP);
-	r->m.kinds = 1u << OBS_IKE;
-	r->m.type = IKEV2_EXCH_IKE_AUTH;
+	r->m.msg.kinds = 1u << OBS_IKE;
+	r->m.msg.type = IKEV2_EXCH_IKE_AUTH;
 	r->m.response = 1;
 	r->m.msg_id = 1;
 	start(1, 1);
@@ -106,8 +106,8 @@ Test(fault, ike_exchange_response_and_message_id)
 Test(fault, commit_messages_by_type)
 {
 	struct fault_rule *r = rule(0, FAULT_DROP);
-	r->m.kinds = 1u << OBS_COMMIT;
-	r->m.type = 3; /* SA_CONFIRM */
+	r->m.msg.kinds = 1u << OBS_COMMIT;
+	r->m.msg.type = 3; /* SA_CONFIRM */
 	start(1, 1);
 	struct obs o = {.frame_no = ++frame_no, .kind = OBS_COMMIT, .asf_type = 3};
 	cr_expect(dropped(0, C1, SRV, o));

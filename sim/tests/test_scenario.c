@@ -201,10 +201,31 @@ Test(scenario, kind_names_match_any_message_of_the_kind)
 					&sc, err),
 		     0, "%s", err);
 	cr_assert_eq(sc.nexpects, 3);
-	cr_expect_eq(sc.expects[0].pat[0].kind, OBS_COMMIT);
-	cr_expect_eq(sc.expects[0].pat[0].asf_type, -1, "any commit step");
+	cr_expect_eq(sc.expects[0].pat[0].msg.kinds, 1u << OBS_COMMIT);
+	cr_expect_eq(sc.expects[0].pat[0].msg.type, -1, "any commit step");
 	cr_expect_str_eq(scn_msg_name(&sc.expects[0].pat[0]), "commit");
-	cr_expect_eq(sc.expects[1].pat[0].kind, OBS_IKE);
+	cr_expect_eq(sc.expects[1].pat[0].msg.kinds, 1u << OBS_IKE);
 	cr_expect_str_eq(scn_msg_name(&sc.expects[2].pat[0]), "sa_ack");
+	scenario_free(&sc);
+}
+
+/* Integers are decimal everywhere in the file, faults included: no hex, no octal. */
+Test(scenario, integers_are_decimal)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	expect_error("name: t\nduration: 5s\nsecurity:\n  suite: esp-aes-gcm-128\n"
+		     "  replay_window: 0x40\nservers:\n  - name: s\n",
+		     5, "replay_window");
+	expect_error("name: t\nduration: 5s\nservers:\n  - name: s\nfaults:\n"
+		     "  - {do: drop, nth: 0x10}\n",
+		     6, "nth");
+	cr_assert_eq(load_text("name: t\nduration: 5s\nsecurity:\n  suite: esp-aes-gcm-128\n"
+			       "  replay_window: 0100\nservers:\n  - name: s\nfaults:\n"
+			       "  - {do: drop, nth: 010}\n",
+			       &sc, err),
+		     0, "%s", err);
+	cr_expect_eq(sc.security.replay_window, 100);
+	cr_expect_eq(sc.faults[0].g.nth, 10);
 	scenario_free(&sc);
 }

@@ -61,8 +61,8 @@ Test(scenario_fault, link_rules_load)
 	cr_expect_eq(r[0].line, 9);
 	cr_expect_eq(r[0].m.from, 1);
 	cr_expect_eq(r[0].m.to, 0);
-	cr_expect_eq(r[0].m.kinds, 1u << OBS_ASF);
-	cr_expect_eq(r[0].m.type, ASF_PRESENCE_PONG);
+	cr_expect_eq(r[0].m.msg.kinds, 1u << OBS_ASF);
+	cr_expect_eq(r[0].m.msg.type, ASF_PRESENCE_PONG);
 	cr_expect_eq(r[0].g.nth, 1);
 	cr_expect_eq(r[1].delay_ns, 2000000);
 	cr_expect_eq(r[1].jitter_ns, 1000000);
@@ -70,19 +70,19 @@ Test(scenario_fault, link_rules_load)
 	cr_expect_eq(r[1].g.from, 1000000000ULL);
 	cr_expect_eq(r[1].g.until, 2000000000ULL);
 	cr_expect_eq(r[2].copies, 2);
-	cr_expect_eq(r[2].m.kinds, 1u << OBS_COMMIT);
-	cr_expect_eq(r[2].m.type, 2);
+	cr_expect_eq(r[2].m.msg.kinds, 1u << OBS_COMMIT);
+	cr_expect_eq(r[2].m.msg.type, 2);
 	cr_expect_eq(r[2].g.every, 3);
 	cr_expect_eq(r[2].g.count, 4);
 	cr_expect_eq(r[3].after, 2);
 	cr_expect_eq(r[3].max_hold_ns, 50000000);
-	cr_expect_eq(r[3].m.kinds, 1u << OBS_ARP_REQUEST | 1u << OBS_ARP_REPLY);
+	cr_expect_eq(r[3].m.msg.kinds, 1u << OBS_ARP_REQUEST | 1u << OBS_ARP_REPLY);
 	cr_expect_eq(r[4].bits, 3);
 	cr_expect_eq(r[4].offset, 42);
 	cr_expect_eq(r[4].m.via, SCN_VIA_SECURE);
 	cr_expect_eq(r[4].g.p, 0.25);
 	cr_expect_eq(r[5].truncate_to, 20);
-	cr_expect_eq(r[5].m.type, IKEV2_EXCH_IKE_AUTH);
+	cr_expect_eq(r[5].m.msg.type, IKEV2_EXCH_IKE_AUTH);
 	cr_expect_eq(r[5].m.response, 1);
 	cr_expect_eq(r[5].m.msg_id, 1);
 	cr_expect(r[6].g.gilbert);
@@ -217,13 +217,13 @@ Test(scenario_fault, command_line_form)
 		     0, "%s", err);
 	cr_expect_eq(r.action, FAULT_DROP);
 	cr_expect_eq(r.line, 0);
-	cr_expect_eq(r.m.kinds, 1u << OBS_COMMIT);
-	cr_expect_eq(r.m.type, 3);
+	cr_expect_eq(r.m.msg.kinds, 1u << OBS_COMMIT);
+	cr_expect_eq(r.m.msg.type, 3);
 	cr_expect_eq(r.g.nth, 1);
 	cr_expect_eq(r.m.from, 1);
 	cr_assert_eq(scenario_fault_append(&sc, &r), 0);
 	cr_assert_eq(sc.nfaults, 2);
-	cr_expect_eq(sc.faults[1].m.type, 3);
+	cr_expect_eq(sc.faults[1].m.msg.type, 3);
 
 	cr_expect_neq(fault_rule_parse_cli(&sc, "{do: drop, msg: nonsense}", &r, err, sizeof(err)),
 		      0);
