@@ -1,5 +1,5 @@
 #!/bin/bash
-# DUT mode (issue 9, docs/dut.md) against a foreign device: rmcpsec's reference client as a
+# DUT mode (issue 9, docs/users/dut.md) against a foreign device: rmcpsec's reference client as a
 # separate process (`rmcpsec node client --tap`) holding a TAP device's descriptor, as a VM
 # does, the harness on the TAP's link; the reference server as a process in a namespace of
 # its own behind a veth pair; both driven through examples/dut/node_adapter.py and their

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end: fault injection (docs/faults.md).
+# End to end: fault injection (docs/users/faults.md).
 # (1) pong_lost: the dropped Presence Pong is in the trace (captured as c1
 #     sent it), the console's retransmitted Ping and the second Pong follow,
 #     and results.json logs the drop with its time, rule line and frame;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# --net tap (issue 9, docs/tap.md): real frames between the nodes, each on a TAP device in
+# --net tap (issue 9, docs/testing/tap.md): real frames between the nodes, each on a TAP device in
 # a network namespace of its own, in real time.
 # - `rmcpsec suite` over Fig. 6 (rows 2-9 and the long transitions) plus a subset of the
 #   commit, fault, IPsec and generated scenarios passes in tap mode;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wireshark integration (issue 8 item 2, docs/wireshark.md):
+# Wireshark integration (issue 8 item 2, docs/users/wireshark.md):
 # (a) hand-built SA_READY / SA_ACK / SA_CONFIRM frames, in clear UDP 664 RMCP
 #     and inside ESP AES-GCM (encrypted by scapy, not by our code), decode
 #     with tshark and pcap/wireshark/rmcpsec_commit.lua to the exact values
@@ -76,7 +76,7 @@ want="1,0x0a000001,0x0b000002,0xc0ffee01,7
 2,0x0b000002,0x0a000001,0xc0ffee01,7
 3,0x0a000001,0x0b000002,0xc0ffee01,8"
 
-# (a1) Clear frames, with the plain one-liner of docs/wireshark.md.
+# (a1) Clear frames, with the plain one-liner of docs/users/wireshark.md.
 ts_clear() { tshark -n -r "$work/clear/trace.pcap" -d udp.port==664,rmcp -X "lua_script:$lua" "$@" 2>"$work/ts.err"; }
 got=$(ts_clear -Y 'rmcpsec.commit.gen && !rmcpsec.commit.unknown_type' "${fields[@]}")
 [ "$got" = "$want" ] || fail "clear commit fields: got
