@@ -1,5 +1,5 @@
 #!/bin/bash
-# The UML client DUT (docs/testing/dut-uml.md) on its own, before rmcpsec's DUT mode drives it:
+# The UML client DUT (docs/testing/real-kernel.md) on its own, before rmcpsec's DUT mode drives it:
 #  - tests/dut/dut_config.py: the client's address, MAC and IKE PSK from a scenario; the
 #    PSK derivation cross-checked against sim/rng.c (and `rmcpsec dut-config` if present);
 #  - tests/dut/uml-dut.sh start: the guest comes up behind a fresh netns + TAP;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# rmcpsec's DUT mode against the UML client DUT (issue 9 item 4b, docs/testing/dut-uml.md):
+# rmcpsec's DUT mode against the UML client DUT (issue 9 item 4b, docs/testing/real-kernel.md):
 # strongSwan's charon and the guest kernel's XFRM, a plain IPsec host reached only over
 # its TAP, played as scenario client c1 (`commit: none`) by
 #   rmcpsec run tests/dut/scenarios/uml-client.yaml --dut client --iface TAP

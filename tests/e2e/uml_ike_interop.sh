@@ -1,6 +1,6 @@
 #!/bin/bash
 # rmcpsec's IKEv2 endpoint against strongSwan's charon on a real kernel (issue 5 item 5,
-# docs/testing/ike-interop.md). In one UML guest: netns h1 runs rmcpsec_ike_peer (nodes/ike.c on
+# docs/testing/real-kernel.md). In one UML guest: netns h1 runs rmcpsec_ike_peer (nodes/ike.c on
 # a UDP 500 socket, CHILD_SAs installed into h1's XFRM with `ip xfrm`), netns h2 runs
 # charon (tests/uml/charon.sh, kernel-netlink); veth v1/v2, 192.0.2.1/192.0.2.2.
 #  (a) we initiate: CHILD_SA (ESP AES-GCM-16), UDP 664 both ways through both kernels;

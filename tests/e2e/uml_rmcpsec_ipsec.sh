@@ -1,6 +1,6 @@
 #!/bin/bash
 # Our IPsec code (proto/esp.c, proto/ah.c through tests/tools/rmcpsec_ipsec_pkt) against the
-# Linux 6.1 kernel in a UML guest (issue 4 item 6; docs/testing/uml-ipsec.md). One guest boot, one
+# Linux 6.1 kernel in a UML guest (issue 4 item 6; docs/testing/real-kernel.md). One guest boot, one
 # round per suite (pkt.py's round driver, via tests/tools/uml_rounds_batched.py): namespaces
 # h1/h2 hold transport-mode SAs with our keys for UDP 664, and
 #   kernel -> us   h1's kernel sends three datagrams (out/sent) and h2's kernel echoes every
