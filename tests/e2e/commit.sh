@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The commit profiles on a lost SA_CONFIRM (issue 6, DESIGN §5):
+# The commit profiles on a lost SA_CONFIRM (docs/internals/fsm.md, profiles):
 # - robust (the scenario's default) passes: the server repeats SA_ACK and
 #   both ends finish on the new SA;
 # - `--profile strict` on the same scenario shows the desynchronisation as a

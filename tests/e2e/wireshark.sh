@@ -21,7 +21,7 @@ export TMPDIR=$work/tmp # where rmcpsec wireshark makes its profile
 
 # Commit messages: RMCP (06 00 FF 06) + ASF header (IANA 32473, type, tag,
 # reserved, length) + 16-byte body: inbound SPI, outbound SPI, txid, NVRAM
-# generation, all big-endian (DESIGN §3).
+# generation, all big-endian (docs/internals/mechanism.md, the commit on the wire).
 /usr/bin/python3 - "$work" <<'EOF'
 import struct, sys
 from scapy.all import Ether, IP, UDP, Raw, wrpcap
