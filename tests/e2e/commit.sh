@@ -7,11 +7,10 @@
 #   the NIC on one SPI and the server on another;
 # - the printed replay command reproduces the same failure and trace.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-commit.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir commit
 scn=$src/scenarios/commit/lost-confirm.yaml
 
 "$bin" run "$scn" --out "$work/robust" >"$work/robust.log" || { cat "$work/robust.log"; fail "robust does not pass"; }
