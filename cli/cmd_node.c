@@ -2,7 +2,7 @@
  * `rmcpsec node client|server --iface IF --config SCENARIO [--node NAME]`:
  * one reference node of a scenario as a process of its own on a real
  * interface, with the keys and configuration the scenario and seed give it,
- * until `{"cmd": "stop"}` on its control socket or a signal (docs/dut.md).
+ * until `{"cmd": "stop"}` on its control socket or a signal (docs/users/dut.md).
  */
 #include <getopt.h>
 #include <stdio.h>

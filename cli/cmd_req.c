@@ -1,4 +1,4 @@
-/* `rmcpsec requirements [--json]`: the requirement catalogue (sim/req.h, docs/requirements.md). */
+/* `rmcpsec requirements [--json]`: the requirement catalogue (sim/req.h, docs/users/requirements.md). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * rmcpsec verify TRACE --keys FILE [--keys FILE ...] [--policy FILE|SCENARIO.yaml] [--json]
- * The independent trace verifier (pcap/verify.h, docs/verify.md).
+ * The independent trace verifier (pcap/verify.h, docs/users/verify.md).
  */
 #include <getopt.h>
 #include <stdio.h>

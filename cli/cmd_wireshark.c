@@ -1,5 +1,5 @@
 /* rmcpsec wireshark TRACE [--tshark [ARGS...]]: open a trace with its keys, the commit
- * dissector and "decode UDP 664 as RMCP" (DESIGN §3, docs/wireshark.md).
+ * dissector and "decode UDP 664 as RMCP" (docs/users/wireshark.md).
  *
  * Wireshark reads ESP keys (esp_sa) and IKEv2 keys (ikev2_decryption_table) only from a
  * configuration profile, so the keys written beside the trace are copied into a fresh

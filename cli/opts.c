@@ -78,7 +78,7 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 			enum mutant m;
 			if (mutant_parse(optarg, &m) != 0) {
 				fprintf(stderr,
-					"rmcpsec %s: unknown mutant '%s' (docs/mutants.md)\n", cmd,
+					"rmcpsec %s: unknown mutant '%s' (docs/testing/mutants.md)\n", cmd,
 					optarg);
 				return EXIT_USAGE;
 			}

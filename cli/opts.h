@@ -17,7 +17,7 @@ struct cli_opts {
 	size_t nfaults;
 	int net;       /* enum run_net: --net virtual|tap */
 	unsigned jobs; /* suite: scenarios run at once (--jobs N; tap mode only) */
-	/* DUT mode (docs/dut.md): --dut client|server, --iface, --dut-control, --dut-node */
+	/* DUT mode (docs/users/dut.md): --dut client|server, --iface, --dut-control, --dut-node */
 	int dut_role; /* 0: none; 1 + enum scn_role */
 	const char *iface;
 	const char *dut_control;

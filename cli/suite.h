@@ -2,7 +2,7 @@
  * `rmcpsec suite`: what one run of the suite leaves for its reports —
  * summary.json with the per-requirement aggregate, junit.xml (one
  * testsuite per scenario, one testcase per scenario × requirement) and the
- * requirement table on the terminal. Formats: docs/results.md.
+ * requirement table on the terminal. Formats: docs/users/results.md.
  */
 #ifndef RMCPSEC_CLI_SUITE_H
 #define RMCPSEC_CLI_SUITE_H

@@ -1,6 +1,6 @@
 /*
  * Patent Fig. 6, one entry per row. The texts are the third column of the
- * figure, verbatim; docs/fsm.md §2 gives the reading of each field.
+ * figure, verbatim; docs/internals/fsm.md §2 gives the reading of each field.
  */
 #include "fsm/policy.h"
 

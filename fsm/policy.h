@@ -1,7 +1,7 @@
 /*
  * Patent Fig. 6 as data: for a (client state, server state) pair, what the
  * management traffic between them may do. Rows 2-9 are the patent's; rows
- * numbered 10 and up are derived here (docs/fsm.md §2) so that every pair
+ * numbered 10 and up are derived here (docs/internals/fsm.md §2) so that every pair
  * of the seven power states matches exactly one row.
  */
 #ifndef RMCPSEC_FSM_POLICY_H

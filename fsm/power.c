@@ -1,7 +1,7 @@
 /*
  * System power states and their one transition gate (patent
  * Fig. 6 state descriptions). The table below is the whole policy; the
- * reasoning for each edge is in docs/fsm.md.
+ * reasoning for each edge is in docs/internals/fsm.md.
  */
 #include <string.h>
 

@@ -88,7 +88,7 @@ host_output(struct client *c, uint64_t now, struct ike_out *o, struct node_out *
 			c->st.ike_sas++;
 			node_out_note(out, "host: IKE SA up");
 		} else if (e->type == IKE_EV_CHILD_UP) {
-			/* txid on the wire: the new SA's SPI into the NIC (docs/mechanism.md) */
+			/* txid on the wire: the new SA's SPI into the NIC (docs/internals/mechanism.md) */
 			uint32_t txid = e->child.spi_in;
 			if (ike_child_to_nvram(&e->child, true, c->cfg.ike.server_ip, txid,
 					       &c->host_sa) != RMC_OK)

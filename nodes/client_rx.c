@@ -8,7 +8,7 @@
  *
  * Answers leave the way the request came: under the same SA, or in the
  * clear on the clear port. Outbound sequence numbers come from NVRAM, so
- * none is ever sent twice across power losses (docs/nvram.md).
+ * none is ever sent twice across power losses (docs/internals/nvram.md).
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * The NIC's emulated EEPROM; format, atomicity and checkpoint arguments
- * in docs/nvram.md. Every record is written whole into the copy (or slot)
+ * in docs/internals/nvram.md. Every record is written whole into the copy (or slot)
  * that is not current, and only a record with a good CRC is believed, so
  * a write cut at any byte leaves the last committed state decodable.
  */
@@ -15,7 +15,7 @@
 #include "proto/rd.h"
 #include "proto/rmcp.h"
 
-/* Image layout (docs/nvram.md, "Layout"); all fields big-endian. */
+/* Image layout (docs/internals/nvram.md, "Layout"); all fields big-endian. */
 enum nvram_layout {
 	HDR_LEN = 16,
 	CFG_OFF = 0x010,

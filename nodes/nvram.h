@@ -1,8 +1,8 @@
 /*
- * The client NIC's emulated EEPROM (DESIGN §4): a fixed 768-byte image
+ * The client NIC's emulated EEPROM (docs/internals/nvram.md): a fixed 768-byte image
  * holding the NIC's configuration bits, two SA slots (active and pending)
  * and per-SA outbound sequence checkpoints. Format and arguments are in
- * docs/nvram.md; the short version:
+ * docs/internals/nvram.md; the short version:
  *
  *   - every record ends with a CRC-32 and lives in one of two copies;
  *     a write always goes to the copy that is NOT the current one, so a
@@ -48,7 +48,7 @@ struct nvram_policy {
 /*
  * One stored SA pair. suite is the proto/ suite id, opaque here (0 = none).
  * gen and the slot are assigned by nvram_sa_stage; gen is what the commit
- * handshake reports as "the NIC's NVRAM generation" (DESIGN §3).
+ * handshake reports as "the NIC's NVRAM generation" (docs/internals/mechanism.md).
  *
  * Each direction has its own key set (RFC 7296 §2.17 derives separate
  * keys per direction): with one AES-GCM key and salt both ends would

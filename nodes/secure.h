@@ -1,5 +1,5 @@
 /*
- * The secured management path (DESIGN §3, the patent's TCO-port policy):
+ * The secured management path (docs/internals/ipsec.md, the patent's TCO-port policy):
  * RMCP/ASF on UDP 664 in IPsec transport mode, under one SA pair per
  * client. A sec_pair is both directions of that pair as one node holds
  * them, built from the SA as the NIC stores it in NVRAM (nvram_sa: spi_out

@@ -114,7 +114,7 @@ client_deadline(const struct server *s, const struct server_client *c)
 /*
  * Arms the one client timer at the earliest deadline of all clients. A scan
  * per event: fine for a console of thousands; a fleet of 100,000 wants a
- * heap here (docs/mechanism.md, limits).
+ * heap here (docs/internals/mechanism.md, limits).
  */
 static void
 server_rearm(struct server *s, struct node_out *out)

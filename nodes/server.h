@@ -140,7 +140,7 @@ int server_set_client_psk(struct server *s, size_t ci, const uint8_t *psk, size_
 /*
  * Client ci has no commit handshake (a plain IPsec host, scenario `commit:
  * none`): each CHILD_SA IKE brings up is used at once, as if the client had
- * sent SA_READY and SA_CONFIRM, and no SA_ACK goes to it (docs/mechanism.md).
+ * sent SA_READY and SA_CONFIRM, and no SA_ACK goes to it (docs/internals/mechanism.md).
  */
 int server_set_client_no_commit(struct server *s, size_t ci, bool no_commit);
 /* Running its management software: OS up, or cold boot (no context, clear mode). */

@@ -1,6 +1,6 @@
 /*
  * The server's SA store over SQLite. Schema, pragmas and the reasons for
- * them are in docs/store.md. Every write is one SQL statement run in
+ * them are in docs/internals/store.md. Every write is one SQL statement run in
  * autocommit mode, so it is one transaction; statements are prepared
  * once in store_open (store_seq_reserve runs for every block of outbound
  * sequence numbers).

@@ -1,4 +1,4 @@
-/* The SA blob of the server's store; the layout is in docs/store.md. */
+/* The SA blob of the server's store; the layout is in docs/internals/store.md. */
 #include "nodes/store_blob.h"
 
 #include <string.h>

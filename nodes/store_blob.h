@@ -1,6 +1,6 @@
 /*
  * The fixed encoding of one struct nvram_sa in the store's sa.sa column
- * (docs/store.md, "SA blob"): a version byte, then every field in a fixed
+ * (docs/internals/store.md, "SA blob"): a version byte, then every field in a fixed
  * order, big-endian, key arrays at their full size, then a CRC-32. Never
  * the struct's raw bytes: those change with the compiler and padding.
  */

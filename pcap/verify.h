@@ -1,8 +1,8 @@
 /*
- * The independent trace verifier (DESIGN §7): re-checks a trace with no
+ * The independent trace verifier (docs/users/verify.md): re-checks a trace with no
  * help from the node code, only the frames, the exported keys and a policy.
  * Every finding names its frame number (from 1, as in Wireshark) and a
- * stable id; docs/verify.md lists the ids and the checks behind them.
+ * stable id; docs/users/verify.md lists the ids and the checks behind them.
  *
  * Use: verify_policy_default (then adjust, or fill it from a scenario or
  * a policy file), verifier_new, verify_frame for each frame in order,
@@ -60,7 +60,8 @@ struct verify_policy {
 	size_t nclear_windows;
 	uint64_t *allowed_dups; /* frame numbers of copies the fault injector made */
 	size_t nallowed_dups;
-	bool commit_under_new_sa; /* DESIGN §3: a commit message travels under an SA it names */
+	/* A commit message travels under an SA it names (docs/internals/mechanism.md). */
+	bool commit_under_new_sa;
 };
 
 /* Clear RMCP on 623 with every standard ASF type, any time; no duplicates; commit under new SA. */
@@ -71,7 +72,7 @@ bool verify_policy_type_allowed(const struct verify_policy *p, uint8_t type);
 int verify_policy_add_window(struct verify_policy *p, uint64_t from_ns, uint64_t to_ns);
 int verify_policy_add_dup(struct verify_policy *p, uint64_t frame);
 /*
- * A tiny key=value file (docs/verify.md): clear, clear_port, clear_types,
+ * A tiny key=value file (docs/users/verify.md): clear, clear_port, clear_types,
  * clear_window, allow_dup, commit_under_new_sa. Applied over what p holds.
  */
 int verify_policy_load(struct verify_policy *p, const char *path, char *err, size_t errlen);

@@ -1,6 +1,6 @@
 /*
  * UDP in the clear. Port 664 is the secured port: nothing may cross it
- * unprotected (the patent's policy, DESIGN §1). RMCP in the clear is
+ * unprotected (the patent's policy, Fig. 6: "Destination port = 298h"). RMCP in the clear is
  * allowed only on the policy's clear port (623, DSP0136 §3.2, unless a
  * NIC is configured for another), only while the policy allows clear
  * traffic, and only with the ASF message types the policy lists.

@@ -1,12 +1,12 @@
 /*
- * The commit handshake (DESIGN §3, patent Figs. 4 and 5): for one
+ * The commit handshake (docs/internals/mechanism.md, patent Figs. 4 and 5): for one
  * transaction, SA_READY comes before SA_ACK, and SA_ACK before
  * SA_CONFIRM. Retransmissions of any step are allowed, also after a later
  * step (the capture point may see a message that a fault then drops). A
  * transaction is keyed by its id and the unordered pair of new SPIs, so
  * either end's view of "inbound" and "outbound" falls on the same key.
  *
- * Body, all big-endian (docs/verify.md): new inbound SPI (4), new outbound
+ * Body, all big-endian (docs/users/verify.md): new inbound SPI (4), new outbound
  * SPI (4), transaction id (4), NVRAM generation (4).
  */
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * The verifier's policy: defaults, setters (the hook a scenario fills)
- * and a tiny key=value file for the command line (docs/verify.md).
+ * and a tiny key=value file for the command line (docs/users/verify.md).
  */
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * The refresh commit's three messages on the wire (DESIGN §3, docs/verify.md
+ * The refresh commit's three messages on the wire (docs/internals/mechanism.md, docs/users/verify.md
  * "Commit message body"): an ASF message with IANA enterprise 32473, type
  * 1 SA_READY, 2 SA_ACK or 3 SA_CONFIRM, 16 data bytes, big-endian: the new
  * SA's SPI into the NIC, its SPI out of the NIC, the transaction id and

@@ -33,7 +33,7 @@ enum {
 /*
  * Which requests and commands a NIC may answer in the clear: one bit each in
  * its configuration (nodes/nvram.h `clear_msgs`; the bit numbers are part of
- * the NVRAM image, docs/nvram.md). Types a NIC sends have none.
+ * the NVRAM image, docs/internals/nvram.md). Types a NIC sends have none.
  */
 enum asf_clear_msg {
 	ASF_CLEAR_PRESENCE_PING = 1u << 0,

@@ -2,7 +2,7 @@
 
 A scenario names row N by its path (scenarios/fig6/rowN<anything not a digit>.yaml,
 e.g. scenarios/fig6/row4-reset-preboot.yaml) or by a name starting with fig6-rowN
-(again not followed by another digit).  See docs/report.md.
+(again not followed by another digit).  See docs/users/report.md.
 """
 
 import re

@@ -47,7 +47,7 @@ def matrix_section(rows, fig6_note):
         parts.append('<p class="note">%s</p>' % esc(fig6_note))
     parts.append('<p class="note">A scenario counts for row N when its path is '
                  "<code>scenarios/fig6/rowN*.yaml</code> or its name starts with "
-                 "<code>fig6-rowN</code> (docs/report.md).</p>")
+                 "<code>fig6-rowN</code> (docs/users/report.md).</p>")
     body = []
     for r in rows:
         spec = r["spec"] or {}

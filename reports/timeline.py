@@ -35,7 +35,7 @@ _POWER_RE = re.compile(r"^power (\w+) -> (\w+)")
 
 
 def default_addresses(nodes):
-    """The scenario loader's default addresses (docs/scenarios.md): servers
+    """The scenario loader's default addresses (docs/users/scenarios.md): servers
     192.0.2.(1+i), clients 192.0.2.(101+i).  Used only when results.json
     carries no "ip" for a node; the page says so."""
     out = {}

@@ -1,5 +1,5 @@
 /*
- * When clear management was permitted during a run (docs/verify.md): after
+ * When clear management was permitted during a run (docs/users/verify.md): after
  * every node step the run asks whether some client and the server serving
  * it share no security context (Fig. 6 rows 6, 8, 9), and records the
  * intervals in which that held. The trace verifier then finds clear RMCP

@@ -1,5 +1,5 @@
 /*
- * The device-under-test adapter (docs/dut.md): a command the vendor writes,
+ * The device-under-test adapter (docs/users/dut.md): a command the vendor writes,
  * run as `CMD VERB ARGS...` with the DUT's scenario context in the
  * environment. Verbs: `begin SCENARIO NODE SEED PROFILE` before a run,
  * `power EVENT` at each of the timeline's power events for the DUT,

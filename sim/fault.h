@@ -1,5 +1,5 @@
 /*
- * Fault injection rules (DESIGN §6) and the engine that applies them: a
+ * Fault injection rules (docs/users/faults.md) and the engine that applies them: a
  * pure decision procedure, no I/O and no clock of its own. The caller
  * (sim/link for the LAN) asks, for every frame crossing a link, what
  * should happen to it, and carries the verdict out: drop it, deliver
@@ -12,7 +12,7 @@
  * Randomness comes only from the engine's own PRNG stream, seeded from
  * the run's seed, so a fault schedule replays exactly. Every fault applied
  * is logged with its virtual time, rule and frame. The scenario syntax is
- * in docs/faults.md.
+ * in docs/users/faults.md.
  */
 #ifndef RMCPSEC_SIM_FAULT_H
 #define RMCPSEC_SIM_FAULT_H

@@ -75,7 +75,7 @@ void link_fini(struct link *l);
 int link_schedule_node_faults(struct link *l, link_node_fault_fn fn, void *ctx);
 /*
  * `"faults": [...]`, one object per fault applied, and `"fault_rules": [...]`,
- * how often each rule matched and acted (docs/faults.md); no trailing newline.
+ * how often each rule matched and acted (docs/users/faults.md); no trailing newline.
  */
 void link_write_faults_json(FILE *f, const struct link *l, const struct scenario *sc);
 

@@ -7,7 +7,7 @@
  *         holds the TAP descriptors, and its forwarder (sim/tap) reads every
  *         frame, captures it, offers it to the fault applier and forwards
  *         it. A device under test is one more port: a packet socket on the
- *         interface it is reached on (docs/dut.md).
+ *         interface it is reached on (docs/users/dut.md).
  *   wire  one node alone on a real interface (a packet socket) or attached
  *         to a persistent TAP's descriptor, as a VM would be (`rmcpsec
  *         node`); it traces its own link.

@@ -1,5 +1,5 @@
 /*
- * The control socket of `rmcpsec node` (docs/dut.md): a Unix stream socket
+ * The control socket of `rmcpsec node` (docs/users/dut.md): a Unix stream socket
  * speaking JSON lines. Each line a client sends is one request object; the
  * node answers each with one line, {"ok": true, ...} or {"ok": false,
  * "error": "..."}. A line longer than NODE_CTL_LINE, or one that is not a

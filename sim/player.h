@@ -4,7 +4,7 @@
  *
  *   - the reference implementation (nodes/client, nodes/server), in this
  *     process: it steps on frames, timers and the timeline's actions;
- *   - a device under test (docs/dut.md): its frames travel on an interface
+ *   - a device under test (docs/users/dut.md): its frames travel on an interface
  *     (the backend's device port), the timeline's actions for it and its
  *     state at the end go through the vendor's adapter command;
  *   - nobody here: `rmcpsec node` runs one node, the others are elsewhere.
@@ -71,7 +71,7 @@ struct player_ops {
 	/* One action of the timeline that names this node. */
 	void (*act)(struct simnode *sn, uint64_t now, const struct scn_action *a,
 		    struct node_out *out);
-	/* A node fault of the scenario (docs/faults.md): true when applied (or recovered from). */
+	/* A node fault of the scenario (docs/users/faults.md): true when applied (or recovered from). */
 	bool (*fault)(struct simnode *sn, uint64_t now, const struct fault_rule *f, bool recover,
 		      struct node_out *out);
 	/*

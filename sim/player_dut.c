@@ -1,5 +1,5 @@
 /*
- * A device under test as a player (docs/dut.md): one node of the scenario
+ * A device under test as a player (docs/users/dut.md): one node of the scenario
  * is a device outside rmcpsec, its frames on the backend's device port, the
  * timeline's actions for it and its state through the vendor's adapter
  * command (sim/dut.h): `begin` before the run's clock starts, `power EVENT`

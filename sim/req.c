@@ -100,13 +100,13 @@ static const struct req REQS[] = {
     {"REQ-COMMIT-ORDER",
      "US 09/472314 claim 9: \"logic for sending a signal acknowledging the successful "
      "execution of another set of key exchange processes; and logic for sending a signal "
-     "confirming receipt of the acknowledgement signal\"; DESIGN §3: the commit messages are "
-     "\"each protected by the new SA\"",
+     "confirming receipt of the acknowledgement signal\"; docs/internals/mechanism.md: the "
+     "commit messages are \"each protected by the new SA\"",
      "Commit messages of one transaction go SA_READY, then SA_ACK, then SA_CONFIRM, each under "
      "an SA its body names.",
      "commit"},
     {"REQ-COMMIT-SHARED-SA",
-     "rmcpsec DESIGN §5 (robust profile): \"Under every fault schedule of the exploration, "
+     "docs/internals/fsm.md (robust profile): \"Under every fault schedule of the exploration, "
      "client and server always share an SA that both accept.\"",
      "Whatever commit messages are lost, duplicated or delayed, the client and the server end "
      "holding an SA that both accept: management still works afterwards.",
@@ -114,8 +114,8 @@ static const struct req REQS[] = {
     {"REQ-NIC-SEQ-NO-REUSE",
      "RFC 4303 §3.3.3: \"the sender MUST NOT send a packet on an SA if doing so would cause "
      "the sequence number to cycle\"; RFC 4106 §3.1: \"For a given key, the IV MUST NOT "
-     "repeat.\"; DESIGN §4: \"After any reset the NIC must never reuse an outbound (SPI, "
-     "sequence) pair\"",
+     "repeat.\"; docs/internals/nvram.md: \"it never hands out an outbound (SPI, sequence "
+     "number) pair twice, across any number of resets\"",
      "No (SPI, sequence number) pair, and no AES-GCM nonce under one key, is ever sent twice, "
      "across resets and power losses included.",
      "nic"},
@@ -144,8 +144,8 @@ static const struct req REQS[] = {
      "executes a command twice because of a copy.",
      "nic"},
     {"REQ-NVRAM-ATOMIC",
-     "rmcpsec DESIGN §4: \"Writes are atomic (write the other slot, then flip the "
-     "generation) ... a power loss can cut any write at any byte.\"",
+     "docs/internals/nvram.md: \"after any power loss, at any byte of any write, the image "
+     "decodes to the last committed state\"",
      "A power loss at any byte of an NVRAM write leaves either the old or the new SA and "
      "checkpoint, never a torn mix; the NIC stays manageable.",
      "nic"},
@@ -174,7 +174,8 @@ static const struct req REQS[] = {
      "A server that restarts restores the SAs in use from its persistent store and manages "
      "its clients under them again.",
      "server"},
-    {"REQ-TRACE-VERIFIES", "rmcpsec DESIGN §7 and docs/verify.md: the independent trace verifier",
+    {"REQ-TRACE-VERIFIES",
+     "docs/users/verify.md: \"A trace is re-checked with no help from the node code\"",
      "The run's trace, re-checked by pcap/verify with only the exported keys and the "
      "scenario's policy, has no finding.",
      "harness"},

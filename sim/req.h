@@ -1,9 +1,9 @@
 /*
- * The requirement catalogue (issue 7, DESIGN §6): every requirement the
+ * The requirement catalogue (docs/users/requirements.md): every requirement the
  * suite judges, each citing the patent figure, row or claim, the RFC
- * section or the design section it comes from. Scenario expectations name
+ * section or the repository page it comes from. Scenario expectations name
  * these ids (`req:`); a run folds its checks into one verdict per
- * requirement; the suite aggregates them. docs/requirements.md is the
+ * requirement; the suite aggregates them. docs/users/requirements.md is the
  * human form of the same table (a test keeps the two in step).
  */
 #ifndef RMCPSEC_SIM_REQ_H

@@ -1,5 +1,5 @@
 /*
- * results.json, beside a run's trace (docs/results.md): the scenario, seed,
+ * results.json, beside a run's trace (docs/users/results.md): the scenario, seed,
  * backend, verdicts, requirement outcomes, nodes, the run's notes and the
  * faults applied. Deterministic: nothing in it depends on the output
  * directory or the wall clock.

@@ -135,7 +135,7 @@ export_ike(struct run *r, char *err, size_t errlen)
 /*
  * Key files beside the trace: esp_sa (Wireshark's ESP SA table, one line per
  * SA and direction), ah_sa (the same form for AH, for `rmcpsec verify`) and
- * ikev2_decryption_table (docs/wireshark.md).
+ * ikev2_decryption_table (docs/users/wireshark.md).
  */
 static int
 export_keys(struct run *r, char *err, size_t errlen)
@@ -284,7 +284,7 @@ run_judge(struct run *r, struct verdict *v, struct trace_findings *tf, struct ru
 		judge(r, &sc->expects[i], &v[i]);
 	/* One more verdict on every run: the trace, re-checked with no help from the nodes. */
 	struct verdict *tv = &v[sc->nexpects];
-	snprintf(tv->what, sizeof(tv->what), "trace verifies independently (docs/verify.md)");
+	snprintf(tv->what, sizeof(tv->what), "trace verifies independently (docs/users/verify.md)");
 	clear_track_end(r);
 	int rc = trace_check_windows(sc, r->opts->outdir, &r->clear.w, &tv->pass, tv->detail,
 				     sizeof(tv->detail), tf);

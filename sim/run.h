@@ -14,7 +14,7 @@
 #include "sim/req.h"
 #include "sim/scenario.h"
 
-/* What carries the frames (docs/tap.md). */
+/* What carries the frames (docs/testing/tap.md). */
 enum run_net {
 	RUN_NET_VIRTUAL = 0, /* sim/lan in virtual time: deterministic, byte-identical traces */
 	RUN_NET_TAP,	     /* each node on a TAP in its own namespace, real time (root) */
@@ -35,7 +35,7 @@ struct run_opts {
 	enum run_net net;
 	/*
 	 * RUN_NET_NODE: `node` is the one node that runs, on `iface`, driven through
-	 * the JSON-lines socket at `control` (docs/dut.md); the timeline is not played.
+	 * the JSON-lines socket at `control` (docs/users/dut.md); the timeline is not played.
 	 * dut (RUN_NET_TAP): node `node` is a device under test reachable on `iface`,
 	 * its power events and state through the adapter command `dut_control`.
 	 */

@@ -1,5 +1,5 @@
 /*
- * `rmcpsec node`'s answers on its control socket (docs/dut.md): the state
+ * `rmcpsec node`'s answers on its control socket (docs/users/dut.md): the state
  * a harness judges, power events from outside the network, a server's
  * management commands, stop. Runs between two steps of the node, so what
  * a request changes goes out like any other step of the node.

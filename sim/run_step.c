@@ -140,12 +140,12 @@ run_flush(struct run *r, struct simnode *sn)
 	node_out_reset(o);
 	clear_track_step(r);
 	if (stop) {
-		/* a crash or hang right after this SA_ACK left (docs/faults.md) */
+		/* a crash or hang right after this SA_ACK left (docs/users/faults.md) */
 		sn->ops->fault(sn, run_node_now(r, sn), stop, false, o);
 		run_flush(r, sn);
 	}
 	if (loss) {
-		/* a power_loss fault at this commit step (docs/faults.md) */
+		/* a power_loss fault at this commit step (docs/users/faults.md) */
 		sn->ops->power(sn, run_node_now(r, sn), PC_POWER_LOSS, o);
 		run_flush(r, sn);
 	}
@@ -199,7 +199,7 @@ run_net_hooks(struct run *r)
 	    .deliver = on_deliver, .capture = on_capture, .failed = has_failed, .ctx = r};
 }
 
-/* The scenario's node faults (docs/faults.md), each logged by sim/link as it is handed over. */
+/* The scenario's node faults (docs/users/faults.md), each logged by sim/link as it is handed over. */
 static void
 on_node_fault(void *ctx, uint64_t now, const struct fault_rule *f, bool recover)
 {

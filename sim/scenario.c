@@ -182,7 +182,7 @@ load_clear(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 	return RMC_OK;
 }
 
-/* key_exchange, profile and the refresh timing (docs/mechanism.md). */
+/* key_exchange, profile and the refresh timing (docs/internals/mechanism.md). */
 static int
 load_mechanism(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 {
@@ -199,7 +199,7 @@ load_mechanism(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 		return scn_rd_fail(
 		    &ld->rd, scn_rd_get(&ld->rd, n, "key_exchange"), "key_exchange",
 		    "IKE negotiates one protocol per CHILD_SA without ESN here: use an "
-		    "ESP or AH suite without esn (docs/ikev2.md)");
+		    "ESP or AH suite without esn (docs/internals/ikev2.md)");
 	if ((rc = scn_rd_str(&ld->rd, n, "profile", false, &s)))
 		return rc;
 	if (s && commit_profile_parse(s, &sec->profile) != 0)
@@ -222,7 +222,7 @@ load_mechanism(struct ld *ld, yaml_node_t *n, struct scn_security *sec)
 				   "must be above 0");
 	if (sec->poll_ns == UINT64_MAX)
 		sec->poll_ns = 0;
-	/* DESIGN §1: refresh << lifetime, and lifetime - refresh >= the longest downtime */
+	/* Patent Fig. 4: refresh << lifetime, and lifetime - refresh >= the longest downtime */
 	if (sec->lifetime != UINT64_MAX &&
 	    (sec->max_downtime >= sec->lifetime ||
 	     sec->timing.refresh >= sec->lifetime - sec->max_downtime))
@@ -303,7 +303,7 @@ load_ha(struct ld *ld, yaml_node_t *n, struct scn_node *nd)
 
 /*
  * Clients: `commit: none` is a plain IPsec host without the patent's commit
- * handshake (docs/mechanism.md); `commit: handshake`, the default, has it.
+ * handshake (docs/internals/mechanism.md); `commit: handshake`, the default, has it.
  */
 static int
 load_commit(struct ld *ld, yaml_node_t *n, struct scn_node *nd)

@@ -3,7 +3,7 @@
  * and expectations. The loader validates everything before a run starts,
  * so a bad file never produces partial results; every error names the
  * file, the line and the field. The format is documented in
- * docs/scenarios.md.
+ * docs/users/scenarios.md.
  */
 #ifndef RMCPSEC_SIM_SCENARIO_H
 #define RMCPSEC_SIM_SCENARIO_H
@@ -58,7 +58,7 @@ struct scn_action {
 };
 
 /*
- * The secured management of DESIGN §3-4: the suite every client's SA uses
+ * The secured management of docs/internals/ipsec.md: the suite every client's SA uses
  * (keys derived from the run's seed), and the NIC's configuration bits.
  */
 struct scn_security {
@@ -70,7 +70,7 @@ struct scn_security {
 	bool clear_allowed;
 	uint16_t clear_port;
 	uint16_t clear_msgs; /* enum asf_clear_msg bits */
-	/* The mechanism (docs/mechanism.md): SAs from IKE, refreshed and committed. */
+	/* The mechanism (docs/internals/mechanism.md): SAs from IKE, refreshed and committed. */
 	bool ike;		     /* key_exchange: ike (else provisioned at time 0) */
 	enum commit_profile profile; /* strict or robust (default) */
 	struct commit_timing timing; /* refresh, commit rto, READY wait, READY sends */
@@ -139,7 +139,7 @@ struct scenario {
 	struct scn_expect *expects;
 	size_t nexpects;
 	struct scn_na na[REQ_MAX]; /* indexed like req_table */
-	struct fault_rule *faults; /* sim/scenario_fault.c, docs/faults.md */
+	struct fault_rule *faults; /* sim/scenario_fault.c, docs/users/faults.md */
 	size_t nfaults;
 };
 

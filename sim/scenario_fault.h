@@ -1,6 +1,6 @@
 /*
  * The `faults:` list of a scenario file and the one-line form a replay
- * command carries (docs/faults.md), read with the loader's one YAML reader
+ * command carries (docs/users/faults.md), read with the loader's one YAML reader
  * (sim/scn_rd.h), so errors read as everywhere: "file:line: field 'x': why".
  */
 #ifndef RMCPSEC_SIM_SCENARIO_FAULT_H

@@ -22,7 +22,7 @@ static const struct {
     /* clang-format off */
     ASF_TYPES(ASF_WORD_)
     {"asf", {1u << OBS_ASF, -1}},
-    COMMIT_TYPES(COMMIT_WORD_) /* the refresh commit: docs/verify.md, IANA 32473 */
+    COMMIT_TYPES(COMMIT_WORD_) /* the refresh commit: docs/users/verify.md, IANA 32473 */
     {"commit", {1u << OBS_COMMIT, -1}},
     IKEV2_EXCHANGES(IKE_WORD_) /* RFC 7296 §3.1 exchange types */
     {"ike", {1u << OBS_IKE, -1}},

@@ -2,7 +2,7 @@
  * Words of the scenario language that more than one part of it uses: a
  * node's role, how a message travels (`via:`), and which frames a `msg:`
  * names — one table of message words, for `expect:` patterns and `faults:`
- * alike (docs/scenarios.md). The ASF, commit and IKE words come from
+ * alike (docs/users/scenarios.md). The ASF, commit and IKE words come from
  * proto's lists (ASF_TYPES, COMMIT_TYPES, IKEV2_EXCHANGES). The pure fault
  * engine takes these too, so this header stays as light as
  * sim/frame_class.h.

@@ -28,7 +28,7 @@ int trace_check(const struct scenario *sc, const char *dir, bool *pass, char *de
 		struct trace_findings *tf);
 
 /*
- * When clear management was permitted during a run (docs/verify.md): the
+ * When clear management was permitted during a run (docs/users/verify.md): the
  * intervals [from, to) in which some client and its server shared no
  * security context (Fig. 6 rows 6, 8, 9), plus the scenario's own clear
  * stimuli. A run fills one; with known set, clear RMCP outside every

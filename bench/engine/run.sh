@@ -1,5 +1,5 @@
 #!/bin/bash
-# Engine benchmark (issue 2): self-rescheduling timers on sim/engine and on
+# Engine benchmark: self-rescheduling timers on sim/engine and on
 # ns-3.37 (MapScheduler, PriorityQueueScheduler), 10,000 and 1 pending.
 # Builds what is missing, runs each program BENCH_REPEATS times, keeps the
 # best events/s of each (the machine may be shared; the best run is the one

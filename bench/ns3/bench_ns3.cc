@@ -1,4 +1,4 @@
-// The bench/engine workload on ns-3.37 (issue 2): P self-rescheduling
+// The bench/engine workload on ns-3.37: P self-rescheduling
 // timers, each firing reschedules itself at now + a uniform 1-100 us, for
 // a fixed number of dispatches; printed as events per second of wall-clock
 // time (CPU time beside it), one line per (scheduler, pending), pending

@@ -1,5 +1,5 @@
 #!/bin/bash
-# TAP benchmark (issue 9): frames/s between two TAP devices through a Linux
+# TAP benchmark: frames/s between two TAP devices through a Linux
 # bridge (raw) and through the harness's forwarder (sim/tap: read, trace,
 # switch, write), measured in the same run, interleaved, BENCH_REPEATS times
 # each; keeps each mode's best frames/s (the machine may be shared), prints

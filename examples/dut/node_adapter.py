@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A DUT adapter (docs/dut.md) for rmcpsec's own reference node run as a separate
+"""A DUT adapter (docs/users/dut.md) for rmcpsec's own reference node run as a separate
 process: `rmcpsec node client|server` in a network namespace, driven through its
 JSON-lines control socket. It shows a vendor what an adapter does:
 

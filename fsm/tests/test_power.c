@@ -1,4 +1,4 @@
-/* fsm/power: the transition table edge by edge (docs/fsm.md §1), the
+/* fsm/power: the transition table edge by edge (docs/internals/fsm.md §1), the
  * capabilities of each state (patent Fig. 6 discussion) and the names. */
 #include <criterion/criterion.h>
 

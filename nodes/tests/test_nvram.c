@@ -1,7 +1,7 @@
 /*
  * nodes/nvram: format, decoding of damaged images, atomicity under a power
  * cut at every byte, the sequence checkpoint argument, endurance. The
- * layout offsets checked here are the ones docs/nvram.md documents.
+ * layout offsets checked here are the ones docs/internals/nvram.md documents.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -138,7 +138,7 @@ Test(nvram, fresh_image_is_cold_boot_with_defaults)
 	cr_assert_eq(nvram_stats(&nv)->writes, 0, "factory programming is not counted");
 }
 
-/* Pins the documented layout: if this fails, docs/nvram.md is wrong too. */
+/* Pins the documented layout: if this fails, docs/internals/nvram.md is wrong too. */
 Test(nvram, layout_matches_documented_offsets)
 {
 	struct nvram nv;
@@ -438,7 +438,7 @@ Test(nvram, both_config_copies_bad_is_secure_only)
 
 /*
  * Records whose CRC is right but whose fields the format forbids: each is
- * rejected like a torn one and reported. Offsets from docs/nvram.md.
+ * rejected like a torn one and reported. Offsets from docs/internals/nvram.md.
  */
 Test(nvram, well_sealed_records_with_forbidden_fields)
 {

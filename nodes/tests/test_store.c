@@ -3,7 +3,7 @@
  * both slots; promote, ack, drop, clear and reopen do what store.h says;
  * reservations only grow; damaged, foreign and unopenable files are
  * refused with a message; and a writer SIGKILLed at seeded random points
- * never loses what it reported committed (docs/store.md).
+ * never loses what it reported committed (docs/internals/store.md).
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -503,7 +503,7 @@ Test(store, blob_layout_and_every_malformation)
 
 	cr_assert_eq(STORE_BLOB_LEN, 166);
 	store_blob_encode(&sa, b);
-	/* docs/store.md: version, spi_in, spi_out big-endian, then suite, esn, lengths */
+	/* docs/internals/store.md: version, spi_in, spi_out big-endian, then suite, esn, lengths */
 	cr_assert_eq(b[0], 1);
 	cr_assert_eq(b[1], 0x00);
 	cr_assert_eq(b[2], 0x01);
@@ -1225,7 +1225,7 @@ busy_spin(uint64_t n)
 		;
 }
 
-/* How the kills landed: diagnostics for docs/store.md, not assertions. */
+/* How the kills landed: diagnostics for docs/internals/store.md, not assertions. */
 struct crash_stats {
 	unsigned torn_wal;	   /* the -wal ended inside a frame: killed mid-append */
 	unsigned in_flight_landed; /* the unreported call in flight had committed */

@@ -247,7 +247,7 @@ tb_pong(uint8_t seq, uint8_t *out)
 	return n;
 }
 
-/* A commit message (IANA 32473) with the body docs/verify.md defines. */
+/* A commit message (IANA 32473) with the body docs/users/verify.md defines. */
 static inline size_t
 tb_commit(uint8_t type, uint32_t in, uint32_t out_spi, uint32_t txid, uint32_t gen, uint8_t *out)
 {

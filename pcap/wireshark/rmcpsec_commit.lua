@@ -2,7 +2,7 @@
 --
 -- The commit messages are ordinary RMCP/ASF messages (DMTF DSP0136 §3.2) sent
 -- on UDP 664 under the *new* SA, with the RFC 5612 documentation enterprise
--- number 32473 in place of ASF's 4542 (docs/DESIGN.md §3):
+-- number 32473 in place of ASF's 4542 (docs/internals/mechanism.md, the commit on the wire):
 --
 --   RMCP  0: version 0x06 | 1: reserved | 2: sequence | 3: class 0x06 (ASF)
 --   ASF   0-3: IANA enterprise 32473 | 4: type | 5: tag | 6: reserved | 7: data length 16

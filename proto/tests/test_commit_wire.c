@@ -1,4 +1,4 @@
-/* The commit message body of docs/verify.md, both ways, and every refusal. */
+/* The commit message body of docs/users/verify.md, both ways, and every refusal. */
 #include <criterion/criterion.h>
 
 #include "proto/commit_wire.h"

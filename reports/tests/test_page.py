@@ -30,7 +30,7 @@ def make_outdir(tmp_path, truncate=False, extra=None):
     out = tmp_path / "out"
     runs = [("scenarios/fig6/row2-refresh.yaml", "row2-refresh", "PASS", {}),
             ("scenarios/other.yaml", "fig6-row4-preboot", "FAIL",
-             # as sim/run.c writes it (docs/results.md)
+             # as sim/run.c writes it (docs/users/results.md)
              {"requirements": [{"id": "REQ-MGMT-EXECUTED", "verdict": "FAIL", "passed": 0,
                                 "failed": 1, "checks": [12],
                                 "observed": "line 12: c1 executed reset: executed 0 time(s)",

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Generates scenarios/generated/: every Fig. 6 row x each relevant fault on each message of
-the commit, IKE and management exchanges (issue 7). Each scenario is a row's base story
+the commit, IKE and management exchanges. Each scenario is a row's base story
 (the same shape as scenarios/fig6/) plus one fault rule, and expectations that must hold
 under any single fault with the robust profile: the row's command is executed, the
 client and the server end on a shared SA, and what the row forbids never happens.

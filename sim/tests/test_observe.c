@@ -1,7 +1,7 @@
 /*
  * The harness's classification of the kinds fault rules name beyond ASF:
  * IKEv2 headers on UDP 500 and 4500 (RFC 7296 §3.1, RFC 3948 §2.2) and the
- * commit messages (ASF under IANA 32473, docs/verify.md).
+ * commit messages (ASF under IANA 32473, docs/users/verify.md).
  */
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The requirement catalogue: well-formed, in step with docs/requirements.md; verdict folding. */
+/* The requirement catalogue: well-formed, in step with docs/users/requirements.md; verdict folding. */
 #include <criterion/criterion.h>
 #include <regex.h>
 #include <stdio.h>
@@ -63,14 +63,14 @@ Test(req, has_every_id_the_scenarios_use)
 		cr_assert_geq(req_index(MUST_HAVE[i]), 0, "%s missing", MUST_HAVE[i]);
 }
 
-/* docs/requirements.md: one "### ID" heading per entry, and no other id anywhere in it. */
+/* docs/users/requirements.md: one "### ID" heading per entry, and no other id anywhere in it. */
 Test(req, docs_list_exactly_the_catalogue)
 {
 	size_t n;
 	const struct req *t = req_table(&n);
 	int seen[REQ_MAX] = {0};
-	FILE *f = fopen(RMCPSEC_SRC_DIR "/docs/requirements.md", "r");
-	cr_assert(f, "docs/requirements.md missing");
+	FILE *f = fopen(RMCPSEC_SRC_DIR "/docs/users/requirements.md", "r");
+	cr_assert(f, "docs/users/requirements.md missing");
 	char line[4096];
 	regex_t tok;
 	cr_assert_eq(regcomp(&tok, "REQ-[A-Z0-9]+(-[A-Z0-9]+)*", REG_EXTENDED), 0);
@@ -90,7 +90,7 @@ Test(req, docs_list_exactly_the_catalogue)
 	fclose(f);
 	regfree(&tok);
 	for (size_t k = 0; k < n; k++)
-		cr_assert_eq(seen[k], 1, "docs/requirements.md lacks '### %s'", t[k].id);
+		cr_assert_eq(seen[k], 1, "docs/users/requirements.md lacks '### %s'", t[k].id);
 }
 
 Test(req, fail_dominates_and_na_holds_only_without_failures)

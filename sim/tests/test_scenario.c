@@ -133,7 +133,7 @@ Test(scenario, missing_file)
 	cr_assert(strstr(err, "/nonexistent/x.yaml"), "%s", err);
 }
 
-/* docs/mechanism.md: key exchange, profile, refresh timing and failover roles. */
+/* docs/internals/mechanism.md: key exchange, profile, refresh timing and failover roles. */
 Test(scenario, mechanism_errors_are_named)
 {
 	static const char *SRV = "name: t\nduration: 5s\nsecurity:\n  suite: esp-aes-gcm-128\n";
@@ -143,7 +143,7 @@ Test(scenario, mechanism_errors_are_named)
 	expect_error(text, 5, "key_exchange");
 	snprintf(text, sizeof(text), "%s  profile: lax\nservers:\n  - name: s\n", SRV);
 	expect_error(text, 5, "profile");
-	/* DESIGN §1: refresh must be smaller than lifetime minus the longest downtime */
+	/* Patent Fig. 4: refresh must be smaller than lifetime minus the longest downtime */
 	snprintf(text, sizeof(text),
 		 "%s  refresh: 50s\n  lifetime: 60s\n  max_downtime: 20s\nservers:\n  - name: s\n",
 		 SRV);

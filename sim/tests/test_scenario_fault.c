@@ -241,17 +241,17 @@ Test(scenario_fault, faults_must_be_a_list)
 	expect_error("  do: drop\n", 9, "faults");
 }
 
-/* The example at the top of docs/faults.md loads as written. */
+/* The example at the top of docs/users/faults.md loads as written. */
 Test(scenario_fault, documented_example_loads)
 {
 	char doc[16384], text[16384];
-	FILE *f = fopen(RMCPSEC_SRC_DIR "/docs/faults.md", "r");
+	FILE *f = fopen(RMCPSEC_SRC_DIR "/docs/users/faults.md", "r");
 	cr_assert(f);
 	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
 	fclose(f);
 	doc[n] = 0;
 	char *start = strstr(doc, "```yaml\nfaults:\n");
-	cr_assert(start, "no example in docs/faults.md");
+	cr_assert(start, "no example in docs/users/faults.md");
 	start += strlen("```yaml\n");
 	char *end = strstr(start, "```");
 	cr_assert(end);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The vendor adapter of the UML client DUT (docs/dut-uml.md), called by
+# The vendor adapter of the UML client DUT (docs/testing/real-kernel.md), called by
 # `rmcpsec suite --dut client --dut-control CMD`:
 #
 #   CMD begin SCENARIO NODE SEED PROFILE

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A User-mode Linux guest as a foreign client DUT for `rmcpsec suite --dut client`
-# (docs/dut-uml.md). The guest runs tests/uml/guest/dut-client.sh: charon + the kernel's
+# (docs/testing/real-kernel.md). The guest runs tests/uml/guest/dut-client.sh: charon + the kernel's
 # XFRM as the client host's IPsec stack, an RMCP responder. Host side:
 #
 #   RMCPSEC_DUT_DIR=DIR uml-dut.sh start   DIR/dut.json (rmcpsec dut-config) must exist;

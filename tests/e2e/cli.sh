@@ -3,12 +3,10 @@
 # input error; suite writes per-scenario results and a summary; a failure
 # prints the command that replays it.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-cli.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-code() { set +e; "$@" >"$work/out" 2>"$work/err"; echo $?; set -e; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir cli
 
 [ "$(code "$bin" --help)" = 0 ] || fail "--help"
 grep -q 'usage: rmcpsec' "$work/out" || fail "--help prints usage"
@@ -32,9 +30,10 @@ grep -q "replay: rmcpsec run" "$work/out" || fail "suite prints replay"
 [ ! -e "$work/s2" ] || fail "suite with a bad scenario wrote results"
 [ "$(code "$bin" suite "$src/scenarios" --out "$work/s3")" = 0 ] || { cat "$work/out" "$work/err"; fail "suite scenarios/ must pass"; }
 [ -s "$work/s3/summary.json" ] || fail "no summary.json"
-[ -s "$work/s3/smoke/trace.pcap" ] && [ -s "$work/s3/smoke/results.json" ] || fail "suite output layout"
+[ -s "$work/s3/smoke/trace.pcap" ] || fail "suite output layout: no smoke/trace.pcap"
+[ -s "$work/s3/smoke/results.json" ] || fail "suite output layout: no smoke/results.json"
 [ "$(code "$bin" fig6 --json)" = 0 ] || fail "fig6 --json"
-/usr/bin/python3 - "$work/out" <<'PY' || fail "fig6 --json is not the Fig. 6 table"
+"$py" - "$work/out" <<'PY' || fail "fig6 --json is not the Fig. 6 table"
 import json, sys
 rows = json.load(open(sys.argv[1]))
 nums = sorted(r["row"] for r in rows if r["source"] == "patent")

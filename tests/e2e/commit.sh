@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The commit profiles on a lost SA_CONFIRM (issue 6, DESIGN §5):
+# The commit profiles on a lost SA_CONFIRM (docs/internals/fsm.md, profiles):
 # - robust (the scenario's default) passes: the server repeats SA_ACK and
 #   both ends finish on the new SA;
 # - `--profile strict` on the same scenario shows the desynchronisation as a
@@ -7,11 +7,10 @@
 #   the NIC on one SPI and the server on another;
 # - the printed replay command reproduces the same failure and trace.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-commit.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir commit
 scn=$src/scenarios/commit/lost-confirm.yaml
 
 "$bin" run "$scn" --out "$work/robust" >"$work/robust.log" || { cat "$work/robust.log"; fail "robust does not pass"; }

@@ -1,5 +1,5 @@
-#!/bin/bash
-# DUT mode (issue 9, docs/dut.md) against a foreign device: rmcpsec's reference client as a
+#!/usr/bin/env bash
+# DUT mode (docs/users/dut.md) against a foreign device: rmcpsec's reference client as a
 # separate process (`rmcpsec node client --tap`) holding a TAP device's descriptor, as a VM
 # does, the harness on the TAP's link; the reference server as a process in a namespace of
 # its own behind a veth pair; both driven through examples/dut/node_adapter.py and their
@@ -13,40 +13,36 @@
 # - nothing is left: namespace, links, node process.
 # Needs root. Usage (ctest): bash dut.sh RMCPSEC_BINARY SOURCE_DIR
 set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "${2:-.}" && pwd)
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-[ "$(id -u)" = 0 ] || { echo "SKIP: DUT mode over veth needs root"; exit 77; }
-work=$(mktemp -d /tmp/rmcpsec-dut.XXXXXX)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+need_root "DUT mode over veth needs root"
 ns=rmsdut-$$
 host=rmsdh$$
 dev=rmsdd$$
 tap=rmsdt$$
-cleanup() {
-	[ -f "$work/node.pid" ] && kill "$(cat "$work/node.pid")" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
+remove_links() {
+	[ ! -f "$work/node.pid" ] || kill "$(cat "$work/node.pid")" 2>/dev/null
+	netns_del "$ns"
 	ip link del "$host" 2>/dev/null
 	ip link del "$tap" 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
+work_dir dut remove_links
 
 ip netns add "$ns" || fail "cannot create namespace $ns"
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 ip link add "$host" type veth peer name "$dev" || fail "cannot create veth $host"
 ip link set "$dev" netns "$ns"
 sysctl -qw "net.ipv6.conf.$host.disable_ipv6=1"
-ip link set "$host" up && ip -n "$ns" link set "$dev" up || fail "links do not come up"
+ip link set "$host" up || fail "$host does not come up"
+ip -n "$ns" link set "$dev" up || fail "$dev does not come up"
 ip tuntap add dev "$tap" mode tap || fail "cannot create TAP $tap"
 sysctl -qw "net.ipv6.conf.$tap.disable_ipv6=1"
 ip link set "$tap" up || fail "TAP does not come up"
 
 # the client device: a process on the far side of the TAP, the harness on its link
 export RMCPSEC_NODE_BIN=$bin RMCPSEC_NODE_TAP=$tap RMCPSEC_NODE_DIR=$work
-adapter="/usr/bin/python3 $src/examples/dut/node_adapter.py"
+adapter="$py $src/examples/dut/node_adapter.py"
 
 suite=$work/suite
 mkdir -p "$suite"
@@ -64,7 +60,7 @@ grep -q "4 scenarios: 4 passed, 0 failed" "$work/dut.log" || { cat "$work/dut.lo
 # Same verdict per expectation as in virtual time: WANT scenarios, at least LEAST checks
 # judged from the device's own state.
 compare() {
-	/usr/bin/python3 - "$@" <<'EOF'
+	"$py" - "$@" <<'EOF'
 import json, os, sys
 virt, dut, want, least = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 bad = n = dut_checks = 0
@@ -110,7 +106,7 @@ EOF
 	--dut-control "bash $work/nopower.sh" --out "$work/nopower" >"$work/nopower.log" 2>&1
 grep -q "N/A .*cannot do 'power os_hang'" "$work/nopower.log" ||
 	{ cat "$work/nopower.log"; fail "unsupported power event not reported N/A"; }
-grep -q "^  PASS" "$work/nopower.log" && fail "a scenario the DUT could not play passed a check"
+! grep -q "^  PASS" "$work/nopower.log" || fail "a scenario the DUT could not play passed a check"
 
 # The same with the reference server as the device, in its namespace behind a veth pair.
 ssuite=$work/ssuite
@@ -125,7 +121,7 @@ compare "$work/svirtual" "$work/sdut" 2 1 || fail "DUT server and virtual runs d
 
 # The control socket: state, a bad request answered, then stop.
 RMCPSEC_DUT_ROLE=client $adapter begin "$suite/row3-os-hung.yaml" c1 3 robust || fail "adapter begin"
-/usr/bin/python3 - "$work/ctl.sock" <<'EOF' || fail "control socket"
+"$py" - "$work/ctl.sock" <<'EOF' || fail "control socket"
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
 def ask(line):
@@ -143,8 +139,8 @@ print("control socket: state, errors, power answered")
 EOF
 pid=$(cat "$work/node.pid")
 $adapter end || fail "adapter end"
-kill -0 "$pid" 2>/dev/null && fail "the node process did not stop"
-[ -e "$work/ctl.sock" ] && fail "the control socket file was left"
-pgrep -f -- "$work" >/dev/null && fail "a process of the test is still there"
-ip link show "$tap" >/dev/null 2>&1 || fail "the persistent TAP went with the node (it must stay)"
+! kill -0 "$pid" 2>/dev/null || fail "the node process did not stop"
+[ ! -e "$work/ctl.sock" ] || fail "the control socket file was left"
+! process_alive "$work" || fail "a process of the test is still there"
+link_exists "$tap" || fail "the persistent TAP went with the node (it must stay)"
 echo "dut: reference client over a TAP and server over veth as DUTs: verdicts as virtual, wrong keys fail, N/A when it cannot"

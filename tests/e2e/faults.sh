@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end: fault injection (docs/faults.md).
+# End to end: fault injection (docs/users/faults.md).
 # (1) pong_lost: the dropped Presence Pong is in the trace (captured as c1
 #     sent it), the console's retransmitted Ping and the second Pong follow,
 #     and results.json logs the drop with its time, rule line and frame;
@@ -9,18 +9,17 @@
 #     c1 received) and the retransmission is executed;
 # (4) bad fault rules exit 2 naming file:line and field.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-faults.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir faults
 
 "$bin" run "$src/scenarios/faults/pong_lost.yaml" --out "$work/pl" >"$work/pl.log" || { cat "$work/pl.log"; fail "pong_lost"; }
 pongs=$(tshark -r "$work/pl/trace.pcap" -Y 'asf.type == 0x40' | wc -l)
 pings=$(tshark -r "$work/pl/trace.pcap" -Y 'asf.type == 0x80' | wc -l)
 [ "$pongs" -eq 2 ] || fail "want 2 Presence Pongs in the trace (the lost one and the answer to the resend), got $pongs"
 [ "$pings" -eq 2 ] || fail "want the Ping and its retransmission, got $pings"
-python3 - "$work/pl/results.json" <<'PY' || fail "pong_lost: results.json faults"
+"$py" - "$work/pl/results.json" <<'PY' || fail "pong_lost: results.json faults"
 import json, sys
 r = json.load(open(sys.argv[1]))
 f = r["faults"]
@@ -47,7 +46,7 @@ echo "lossy_link seed 3: $drops drops, $dups duplicates"
 grep -q '"ipsec_rejected": 1' "$work/esp/results.json" || fail "the NIC did not refuse the corrupted packet"
 grep -q '"action": "corrupt"' "$work/esp/results.json" || fail "corruption not logged"
 # The sender's capture is intact; c1's own trace holds the copy it received, one bit off.
-python3 - "$work/esp/trace.pcap" "$work/esp/c1.pcap" <<'PY' || fail "c1 did not receive the Reset with exactly one bit flipped"
+"$py" - "$work/esp/trace.pcap" "$work/esp/c1.pcap" <<'PY' || fail "c1 did not receive the Reset with exactly one bit flipped"
 import struct, sys
 def esp_to_c1(path):
     d = open(path, "rb").read()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The mechanism end to end (issue 6), judged from the outputs:
+# The mechanism end to end, judged from the outputs:
 # - `rmcpsec suite scenarios/fig6` passes every row with the robust profile
 #   and prints, per row, what it observed;
 # - row 7: the primary hangs in the middle of a refresh, the secondary
@@ -10,11 +10,10 @@
 #   packet with the exported esp_sa, ICVs good;
 # - the same seed gives byte-identical traces with IKE and the store.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-fig6.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir fig6
 
 "$bin" suite "$src/scenarios/fig6" --out "$work/out" >"$work/suite.log" 2>&1 ||
 	{ cat "$work/suite.log"; fail "the fig6 suite does not pass"; }
@@ -45,11 +44,8 @@ done
 
 # IKE and ESP open with the exported keys, in Wireshark's own dissectors.
 r2=$work/out/row2-refresh
-mkdir -p "$r2/cfg/wireshark"
-cp "$r2/esp_sa" "$r2/ikev2_decryption_table" "$r2/cfg/wireshark/"
-ts() { HOME=$r2 XDG_CONFIG_HOME=$r2/cfg tshark -n -r "$r2/trace.pcap" \
-	-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
-	-d udp.port==664,rmcp "$@" 2>/dev/null; }
+ws_profile "$r2" "$r2/esp_sa" "$r2/ikev2_decryption_table"
+ts() { tshark_keys "$r2" "$r2/trace.pcap" "$@"; }
 auth=$(ts -Y isakmp.auth.method -T fields -e frame.number | wc -l)
 [ "$auth" -ge 2 ] || fail "row 2: tshark did not decrypt IKE_AUTH ($auth frames with AUTH)"
 good=$(ts -Y esp.icv_good==1 -T fields -e frame.number | wc -l)

@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# The generated coverage scenarios (issue 7): every Fig. 6 row x each fault
+# The generated coverage scenarios: every Fig. 6 row x each fault
 # kind on each relevant message of the commit, IKE and management exchanges.
 # - scenarios/generated is in step with scenarios/templates/generate.py;
 # - there are at least 100, and the reference nodes pass all of them;
 # - no fault rule was vacuous: each acted at least once (results.json fault_rules).
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-gen.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir generated
 
-/usr/bin/python3 "$src/scenarios/templates/generate.py" --check || fail "generated scenarios out of date"
+"$py" "$src/scenarios/templates/generate.py" --check || fail "generated scenarios out of date"
 n=$(find "$src/scenarios/generated" -name '*.yaml' | wc -l)
 [ "$n" -ge 100 ] || fail "only $n generated scenarios"
 "$bin" suite "$src/scenarios/generated" --out "$work/out" >"$work/suite.log" 2>&1 ||
 	{ grep -E ' FAIL +[0-9]' "$work/suite.log" | head; fail "generated scenarios fail"; }
-/usr/bin/python3 - "$work/out" <<'PY'
+"$py" - "$work/out" <<'PY'
 import glob, json, sys
 runs = sorted(glob.glob(sys.argv[1] + "/*/results.json"))
 vacuous = [r for r in runs

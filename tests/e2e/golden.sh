@@ -3,6 +3,7 @@
 # trace, a results.json, a key file or the suite's summary fails here until
 # it is re-recorded on purpose (tests/golden/record.sh update).
 set -euo pipefail
-bin=$1
-src=$2
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
 exec bash "$src/tests/golden/record.sh" check "$bin"

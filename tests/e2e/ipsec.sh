@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Secured management end to end (issue 4):
+# Secured management end to end:
 # - every suite's scenario passes (secure ping/pong and reset, across a
 #   pre-boot reset; a clear reset refused by a secure-only NIC);
 # - tshark decrypts each ESP trace with the esp_sa file the run exported,
@@ -7,20 +7,15 @@
 # - 1,000 power losses that tear NVRAM writes: no (SPI, sequence) pair is
 #   ever sent twice, judged from the trace by tshark, not by our code.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-ipsec.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir ipsec
 
-# tshark reads esp_sa from the profile under XDG_CONFIG_HOME/wireshark.
 decrypt() { # DIR -> fields: esp.spi esp.icv_good esp.icv_bad asf.type
-	mkdir -p "$1/cfg/wireshark"
-	cp "$1/esp_sa" "$1/cfg/wireshark/esp_sa"
-	HOME=$1 XDG_CONFIG_HOME=$1/cfg tshark -n -r "$1/trace.pcap" \
-		-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
-		-d udp.port==664,rmcp -T fields -E separator=, \
-		-e esp.spi -e esp.icv_good -e esp.icv_bad -e asf.type 2>/dev/null
+	ws_profile "$1" "$1/esp_sa"
+	tshark_keys "$1" "$1/trace.pcap" -T fields -E separator=, \
+		-e esp.spi -e esp.icv_good -e esp.icv_bad -e asf.type
 }
 
 for s in esp-aes-gcm-128 esp-aes-gcm-256 esp-aes-cbc-hmac-sha256 ah-hmac-sha256 ah-esp; do
@@ -50,8 +45,7 @@ done
 # Without the keys nothing inside ESP can be read: the check above is real.
 out=$work/esp-aes-gcm-128
 rm "$out/cfg/wireshark/esp_sa"
-n=$(HOME=$out XDG_CONFIG_HOME=$out/cfg tshark -n -r "$out/trace.pcap" -o esp.enable_encryption_decode:TRUE \
-	-d udp.port==664,rmcp -Y 'esp && asf' 2>/dev/null | wc -l)
+n=$(tshark_keys "$out" "$out/trace.pcap" -Y 'esp && asf' | wc -l)
 [ "$n" -eq 0 ] || fail "ASF readable inside ESP without keys"
 
 out=$work/power-cuts

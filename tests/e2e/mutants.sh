@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Mutation testing of the conformance suite (issue 7): the reference nodes
+# Mutation testing of the conformance suite: the reference nodes
 # pass every scenario under scenarios/; each mutant (nodes/mutant.h, one
 # requirement broken on purpose) must fail at least one. Prints the score;
 # any surviving mutant fails this test and is named.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-mutants.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir mutants
 
 "$bin" suite "$src/scenarios" --out "$work/ref" >"$work/ref.log" 2>&1 ||
 	{ tail -30 "$work/ref.log"; fail "the reference nodes do not pass the suite"; }

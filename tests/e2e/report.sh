@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# End to end for reports/ (issue 8 item 3): run the reports/ unit tests, run the
+# End to end for reports/: run the reports/ unit tests, run the
 # suite into a temp dir, build the HTML report, open it in headless Chromium and
 # check the screenshot shows the Fig. 6 matrix and a timeline.
 # Needs Debian's python3, python3-matplotlib, python3-pytest and chromium; CI
 # installs them, so a missing one is a failure, not a skip.
 set -euo pipefail
-bin=$1
-src=$2
-py=/usr/bin/python3
-work=$(mktemp -d /tmp/rmcpsec-e2e-report.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir report
 
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium missing (apt-get install chromium)"
 "$py" -c 'import matplotlib, pytest' || fail "$py lacks python3-matplotlib or python3-pytest"

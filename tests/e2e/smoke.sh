@@ -5,11 +5,10 @@
 #     expected RMCP/ASF messages in the expected order,
 # (3) bad scenarios exit 2 naming file:line and the field, and write nothing.
 set -euo pipefail
-bin=$1
-src=$2
-work=$(mktemp -d /tmp/rmcpsec-e2e-smoke.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir smoke
 
 "$bin" run "$src/scenarios/smoke.yaml" --seed 7 --out "$work/A" >"$work/A.log" || { cat "$work/A.log"; fail "run A"; }
 "$bin" run "$src/scenarios/smoke.yaml" --seed 7 --out "$work/B" >"$work/B.log" || fail "run B"

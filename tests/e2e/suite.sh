@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# rmcpsec suite as a CI sees it (issue 7 items 2-3): junit.xml parses and maps
+# rmcpsec suite as a CI sees it: junit.xml parses and maps
 # scenario x requirement, a failure carries what was observed and a replay
 # command, that command reproduces a byte-identical trace and the same
 # failure, summary.json aggregates per requirement, progress only on a TTY.
 set -euo pipefail
-bin=$1
-src=$2
-py=/usr/bin/python3
-work=$(mktemp -d /tmp/rmcpsec-e2e-suite.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir suite
 
 "$bin" requirements --json >"$work/reqs.json" || fail "requirements --json"
 "$bin" requirements >/dev/null || fail "requirements"

@@ -1,5 +1,5 @@
-#!/bin/bash
-# --net tap (issue 9, docs/tap.md): real frames between the nodes, each on a TAP device in
+#!/usr/bin/env bash
+# --net tap (docs/testing/tap.md): real frames between the nodes, each on a TAP device in
 # a network namespace of its own, in real time.
 # - `rmcpsec suite` over Fig. 6 (rows 2-9 and the long transitions) plus a subset of the
 #   commit, fault, IPsec and generated scenarios passes in tap mode;
@@ -10,27 +10,20 @@
 #   no process; an interrupted run (SIGINT) removes its namespaces too and says so.
 # Needs root (CI runs as root). Usage (ctest): bash tap.sh RMCPSEC_BINARY SOURCE_DIR
 set -u
-bin=$1
-src=${2:-.}
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-[ "$(id -u)" = 0 ] || { echo "SKIP: --net tap needs root (network namespaces and TAP devices)"; exit 77; }
-work=$(mktemp -d /tmp/rmcpsec-tap.XXXXXX)
-cleanup() {
-	# a run killed outright cannot clean up: whatever it named goes here
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+need_root "--net tap needs root (network namespaces and TAP devices)"
+# A run killed outright cannot clean up: whatever it named in its results.json goes here.
+remove_named_netns() {
+	local f
 	for f in "$work"/*/*/results.json "$work"/*/*/*/results.json; do
 		[ -f "$f" ] || continue
-		for ns in $(/usr/bin/python3 -c 'import json,sys
-n=json.load(open(sys.argv[1])).get("net",{})
-print(" ".join(l["netns"] for l in n.get("links",[])))' "$f" 2>/dev/null); do
-			ip netns del "$ns" 2>/dev/null
-		done
+		# shellcheck disable=SC2046 # one namespace name per line, no spaces
+		netns_del $(results_netns "$f")
 	done
-	rm -rf "$work"
 }
-trap cleanup EXIT
+work_dir tap remove_named_netns
 
 suite=$work/suite
 mkdir -p "$suite/fig6" "$suite/more"
@@ -56,7 +49,7 @@ grep -q "$total scenarios: $total passed, 0 failed" "$work/tap.log" ||
 	{ cat "$work/tap.log"; fail "not every scenario ran and passed in tap mode"; }
 
 # Same verdicts, same faults, really in tap mode, and nothing left behind.
-/usr/bin/python3 - "$work/virtual" "$work/tap" <<'EOF' || fail "virtual and tap runs differ"
+"$py" - "$work/virtual" "$work/tap" <<'EOF' || fail "virtual and tap runs differ"
 import json, os, subprocess, sys
 virt, tap = sys.argv[1], sys.argv[2]
 netns = set(subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split())
@@ -90,7 +83,7 @@ for root, _, files in os.walk(virt):
 print(f"{n} scenarios compared, {faults} faults applied in tap mode")
 sys.exit(1 if bad or n == 0 or faults == 0 else 0)
 EOF
-pgrep -f -- "$work" >/dev/null && fail "a process of the runs is still there"
+! process_alive "$work" || fail "a process of the runs is still there"
 
 # A failure is the same failure in both modes.
 for mode in virtual tap; do
@@ -100,8 +93,10 @@ for mode in virtual tap; do
 	[ "$rc" = 1 ] || { cat "$work/strict-$mode.log"; fail "strict lost-confirm ($mode): exit $rc, want 1"; }
 	grep "^  FAIL" "$work/strict-$mode.log" | sed 's/ — .*//' >"$work/strict-$mode.fails"
 done
-[ -s "$work/strict-tap.fails" ] && cmp -s "$work/strict-virtual.fails" "$work/strict-tap.fails" ||
-	{ diff "$work/strict-virtual.fails" "$work/strict-tap.fails"; fail "strict lost-confirm fails differently in tap mode"; }
+if ! [ -s "$work/strict-tap.fails" ] || ! cmp -s "$work/strict-virtual.fails" "$work/strict-tap.fails"; then
+	diff "$work/strict-virtual.fails" "$work/strict-tap.fails"
+	fail "strict lost-confirm fails differently in tap mode"
+fi
 grep -q -- "--net tap" "$work/strict-tap.log" || fail "the replay command does not say --net tap"
 
 # Interrupted: the run removes what it made and says why.
@@ -118,5 +113,5 @@ wait "$pid"
 rc=$?
 [ "$rc" = 2 ] || { cat "$work/int.log"; fail "interrupted run: exit $rc, want 2"; }
 grep -q "interrupted by signal" "$work/int.log" || fail "interrupted run does not say so"
-ip netns list | grep -q "^rms-$pid-" && fail "the interrupted run left its namespaces"
+! ip netns list | grep -q "^rms-$pid-" || fail "the interrupted run left its namespaces"
 echo "tap: verdicts as in virtual time, nothing left behind"

@@ -1,5 +1,5 @@
-#!/bin/bash
-# The UML client DUT (docs/dut-uml.md) on its own, before rmcpsec's DUT mode drives it:
+#!/usr/bin/env bash
+# The UML client DUT (docs/testing/real-kernel.md) on its own, before rmcpsec's DUT mode drives it:
 #  - tests/dut/dut_config.py: the client's address, MAC and IKE PSK from a scenario; the
 #    PSK derivation cross-checked against sim/rng.c (and `rmcpsec dut-config` if present);
 #  - tests/dut/uml-dut.sh start: the guest comes up behind a fresh netns + TAP;
@@ -16,40 +16,31 @@
 #  - uml-dut.sh stop leaves no netns, TAP, process or guest behind.
 # Usage (ctest): bash uml_dut_guest.sh RMCPSEC_BINARY SOURCE_DIR
 set -u
-RMCPSEC=${1:-}
-SRC=$(cd "${2:-.}" && pwd)
-PY=/usr/bin/python3
-DUT=$SRC/tests/dut
-T=$(mktemp -d /tmp/rmcpsec-dut-test.XXXXXX)
-export RMCPSEC_DUT_DIR=$T/dut
-mkdir -p "$RMCPSEC_DUT_DIR" "$T/shim"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+DUT=$src/tests/dut
 PEER_PID=""
 STARTED=0
-cleanup() {
+stop_guest() {
 	[ -z "$PEER_PID" ] || kill "$PEER_PID" 2>/dev/null
 	[ $STARTED -eq 0 ] || bash "$DUT/uml-dut.sh" stop >/dev/null 2>&1
-	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-FAILED=0
-fail() {
-	echo "FAIL: $*"
-	FAILED=1
-}
-ok() { echo "ok: $*"; }
+work_dir dut-guest stop_guest
+T=$work
+export RMCPSEC_DUT_DIR=$T/dut
+mkdir -p "$RMCPSEC_DUT_DIR" "$T/shim"
 
-PEER=${RMCPSEC_IKE_PEER:-$SRC/build/tests/rmcpsec_ike_peer}
-[ -x "$PEER" ] || { echo "FAIL: no rmcpsec_ike_peer ($PEER): build the tree first"; exit 1; }
+PEER=${RMCPSEC_IKE_PEER:-$src/build/tests/rmcpsec_ike_peer}
+[ -x "$PEER" ] || fail "no rmcpsec_ike_peer ($PEER): build the tree first"
 
 # --- the scenario's view of the client, and the PSK derivation against the C code
-SCN=$SRC/scenarios/fig6/row2-refresh.yaml
-$PY "$DUT/dut_config.py" "$SCN" --node c1 >"$T/row2.json" || { echo "FAIL: dut_config"; exit 1; }
-field() { $PY -c 'import json,sys; c=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+SCN=$src/scenarios/fig6/row2-refresh.yaml
+"$py" "$DUT/dut_config.py" "$SCN" --node c1 >"$T/row2.json" || fail "dut_config"
+field() { "$py" -c 'import json,sys; c=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 [ "$(field "$T/row2.json" 'c["ip"], c["mac"], c["index"], c["servers"][0]["ip"], c["servers"][0]["mac"]')" = \
 	"('192.0.2.101', '02:00:00:00:02:01', 1, '192.0.2.1', '02:00:00:00:01:01')" ] &&
-	ok "dut_config: c1's address, MAC, node index and server" || fail "dut_config fields: $(cat "$T/row2.json")"
+	ok "dut_config: c1's address, MAC, node index and server" || note_fail "dut_config fields: $(cat "$T/row2.json")"
 cat >"$T/psk.c" <<'C'
 /* sim/run.c derive_psk over the real sim/rng.c */
 #include <stdio.h>
@@ -66,26 +57,26 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-if cc -I"$SRC" -o "$T/psk" "$T/psk.c" "$SRC/sim/rng.c"; then
+if cc -I"$src" -o "$T/psk" "$T/psk.c" "$src/sim/rng.c"; then
 	for sd in 2 0x5eed 18446744073709551615; do
 		want=$("$T/psk" "$sd" 1)
-		$PY "$DUT/dut_config.py" "$SCN" --node c1 --seed "$sd" >"$T/s.json"
+		"$py" "$DUT/dut_config.py" "$SCN" --node c1 --seed "$sd" >"$T/s.json"
 		got=$(field "$T/s.json" 'c["psk_hex"]')
-		[ "$got" = "$want" ] && ok "PSK seed $sd matches sim/rng.c" || fail "PSK seed $sd: $got != $want"
+		[ "$got" = "$want" ] && ok "PSK seed $sd matches sim/rng.c" || note_fail "PSK seed $sd: $got != $want"
 	done
 else
-	fail "cannot compile the derive_psk cross-check"
+	note_fail "cannot compile the derive_psk cross-check"
 fi
-if [ -x "$RMCPSEC" ] && "$RMCPSEC" dut-config "$SCN" --node c1 >"$T/lead.json" 2>/dev/null; then
+if [ -x "$bin" ] && "$bin" dut-config "$SCN" --node c1 >"$T/lead.json" 2>/dev/null; then
 	[ "$(field "$T/lead.json" 'c["psk_hex"], c["ip"], c["mac"]')" = \
 		"$(field "$T/row2.json" 'c["psk_hex"], c["ip"], c["mac"]')" ] &&
-		ok "rmcpsec dut-config agrees" || fail "rmcpsec dut-config differs: $(cat "$T/lead.json")"
+		ok "rmcpsec dut-config agrees" || note_fail "rmcpsec dut-config differs: $(cat "$T/lead.json")"
 fi
 
 # --- the DUT's configuration for this test: row2's client, a text PSK (the IKE tool
 # takes its PSK as text) and a clear port that answers Presence Ping and System State only
 PSK=uml-dut-test-psk-not-secret
-$PY - "$T/row2.json" "$RMCPSEC_DUT_DIR/dut.json" "$PSK" <<'PY' || exit 1
+"$py" - "$T/row2.json" "$RMCPSEC_DUT_DIR/dut.json" "$PSK" <<'PY' || exit 1
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["psk_hex"] = sys.argv[3].encode().hex()
@@ -98,26 +89,26 @@ rc=$?
 STARTED=1
 NS=$(echo "$out" | sed -n 's/^netns=//p')
 TAP=$(echo "$out" | sed -n 's/^iface=//p')
-[ $rc -eq 0 ] && [ -n "$NS" ] && [ -n "$TAP" ] || { echo "FAIL: uml-dut.sh start: $out"; exit 1; }
+[ $rc -eq 0 ] && [ -n "$NS" ] && [ -n "$TAP" ] || fail "uml-dut.sh start: $out"
 ok "guest up: netns $NS, TAP $TAP"
 # the host side of the TAP plays the scenario's server
 ip -n "$NS" link set "$TAP" address 02:00:00:00:01:01 &&
-	ip -n "$NS" addr add 192.0.2.1/24 dev "$TAP" || { echo "FAIL: cannot address the TAP"; exit 1; }
+	ip -n "$NS" addr add 192.0.2.1/24 dev "$TAP" || fail "cannot address the TAP"
 
 A=$DUT/uml-adapter.sh
 s=$(bash "$A" state)
 [ "$s" = '{"power":"os_up","sa":null,"nvram":false}' ] && ok "adapter state before IKE: $s" ||
-	fail "adapter state before IKE: '$s'"
+	note_fail "adapter state before IKE: '$s'"
 for ev in reset os_hang suspend wake power_loss power_restore boot_complete; do
 	bash "$A" power "$ev" 2>/dev/null
 	r=$?
-	[ $r -eq 3 ] || fail "adapter power $ev: exit $r, want 3 (not applicable)"
+	[ $r -eq 3 ] || note_fail "adapter power $ev: exit $r, want 3 (not applicable)"
 done
 bash "$A" power no_such_event 2>/dev/null
-[ $? -eq 2 ] || fail "adapter power with an unknown event: want usage error 2"
+[ $? -eq 2 ] || note_fail "adapter power with an unknown event: want usage error 2"
 
 echo "--- clear"
-ip netns exec "$NS" $PY "$DUT/dut_probe.py" clear --dut "$RMCPSEC_DUT_DIR/dut.json" || fail "clear probe"
+ip netns exec "$NS" "$py" "$DUT/dut_probe.py" clear --dut "$RMCPSEC_DUT_DIR/dut.json" || note_fail "clear probe"
 
 echo "--- IKE: rmcpsec's initiator against charon in the guest"
 # The host kernel has no ESP: a shim `ip` records the keys rmcpsec hands to the kernel.
@@ -149,44 +140,44 @@ ike_round() {
 		s=$(bash "$A" state)
 		want=$(printf '{"power":"os_up","sa":{"spi_in":"0x%s","spi_out":"0x%s"},"nvram":false}' "$spi_out" "$spi_in")
 		[ "$s" = "$want" ] && ok "$n: adapter names the newest CHILD_SA: $s" ||
-			fail "$n: adapter state '$s', want '$want'"
+			note_fail "$n: adapter state '$s', want '$want'"
 		echo "--- $n: ESP"
-		ip netns exec "$NS" $PY "$DUT/dut_probe.py" esp --dut "$RMCPSEC_DUT_DIR/dut.json" \
-			--xfrm-log "$T/xfrm.log" --spi-in "$spi_in" --spi-out "$spi_out" || fail "$n: ESP probe"
+		ip netns exec "$NS" "$py" "$DUT/dut_probe.py" esp --dut "$RMCPSEC_DUT_DIR/dut.json" \
+			--xfrm-log "$T/xfrm.log" --spi-in "$spi_in" --spi-out "$spi_out" || note_fail "$n: ESP probe"
 	else
-		fail "$n: no CHILD_SA from IKE with charon"
+		note_fail "$n: no CHILD_SA from IKE with charon"
 	fi
 	timeout 5 sh -c 'echo quit >"$1"' q "$T/ctl.$n"
 	wait "$PEER_PID"
 	prc=$?
 	PEER_PID=""
-	[ $prc -eq 0 ] || fail "$n: rmcpsec_ike_peer exit status $prc"
-	! grep -q '^error\|^ike-down' "$T/peer.$n" || fail "$n: IKE error event"
+	[ $prc -eq 0 ] || note_fail "$n: rmcpsec_ike_peer exit status $prc"
+	! grep -q '^error\|^ike-down' "$T/peer.$n" || note_fail "$n: IKE error event"
 }
 ike_round first 1
 ike_round refresh 2
 
 D=$RMCPSEC_DUT_DIR
 bash "$DUT/uml-dut.sh" stop
-src=$?
+stop_rc=$?
 STARTED=0
-[ $src -eq 0 ] || fail "uml-dut.sh stop"
+[ $stop_rc -eq 0 ] || note_fail "uml-dut.sh stop"
 L=$D/charon/charon.log
 grep -q 'selected proposal: IKE:AES_GCM_16_128/PRF_HMAC_SHA2_256/CURVE_25519' "$L" &&
 	grep -q 'selected proposal: ESP:AES_GCM_16_128/NO_EXT_SEQ' "$L" &&
-	ok "charon chose rmcpsec's proposals" || fail "charon's proposals (charon.log)"
+	ok "charon chose rmcpsec's proposals" || note_fail "charon's proposals (charon.log)"
 grep -Eq 'CHILD_SA rmcp\{[0-9]+\} established with SPIs .* and TS 192\.0\.2\.101/32\[udp/664\] === 192\.0\.2\.1/32\[udp/664\]' "$L" &&
-	ok "charon: transport CHILD_SA, TS udp/664 both sides" || fail "charon's CHILD_SA selectors (charon.log)"
+	ok "charon: transport CHILD_SA, TS udp/664 both sides" || note_fail "charon's CHILD_SA selectors (charon.log)"
 blk=$(awk '$1 == "XfrmInPolBlock" { print $2 }' "$D/xfrm_stat.txt")
 [ "${blk:-0}" -ge 1 ] && ok "guest kernel: XfrmInPolBlock $blk (clear UDP 664 refused)" ||
-	fail "guest kernel did not block clear UDP 664 (XfrmInPolBlock ${blk:-?})"
+	note_fail "guest kernel did not block clear UDP 664 (XfrmInPolBlock ${blk:-?})"
 rpl=$(awk '$1 == "XfrmInStateSeqError" { print $2 }' "$D/xfrm_stat.txt")
 [ "${rpl:-0}" -ge 1 ] && ok "guest kernel: XfrmInStateSeqError $rpl (the replayed ESP packet)" ||
-	fail "guest kernel saw no replay (XfrmInStateSeqError ${rpl:-?})"
-grep -q "mode transport" "$D/xfrm_state.txt" || fail "no transport-mode state in the guest"
-[ "$(grep -c 'CHILD_SA rmcp{[0-9]*} established' "$L")" -eq 2 ] || fail "charon: want two CHILD_SAs"
-ip netns list | grep -qw "$NS" && fail "netns $NS left behind"
-pgrep -f "UMLWORK=$D " >/dev/null && fail "a UML process is left"
+	note_fail "guest kernel saw no replay (XfrmInStateSeqError ${rpl:-?})"
+grep -q "mode transport" "$D/xfrm_state.txt" || note_fail "no transport-mode state in the guest"
+[ "$(grep -c 'CHILD_SA rmcp{[0-9]*} established' "$L")" -eq 2 ] || note_fail "charon: want two CHILD_SAs"
+ip netns list | grep -qw "$NS" && note_fail "netns $NS left behind"
+pgrep -f "UMLWORK=$D " >/dev/null && note_fail "a UML process is left"
 
 # A supervisor killed with SIGKILL runs no trap: `stop` must still leave nothing behind
 # (and say so by its exit status 1).
@@ -199,20 +190,20 @@ if [ -n "$NS2" ]; then
 	kill -KILL "$(cat "$K/supervisor.pid")"
 	RMCPSEC_DUT_DIR=$K bash "$DUT/uml-dut.sh" stop 2>"$K/stop.err"
 	krc=$?
-	[ $krc -eq 1 ] || fail "stop after SIGKILL: exit $krc, want 1 (it cleaned up)"
-	ip netns list | grep -qw "$NS2" && fail "SIGKILL: netns $NS2 left behind"
-	pgrep -f "UMLWORK=$K " >/dev/null && fail "SIGKILL: a UML process is left"
-	[ -e "$UMLDIR" ] || [ -e "$RAMDIR" ] && fail "SIGKILL: $UMLDIR or $RAMDIR left behind"
+	[ $krc -eq 1 ] || note_fail "stop after SIGKILL: exit $krc, want 1 (it cleaned up)"
+	ip netns list | grep -qw "$NS2" && note_fail "SIGKILL: netns $NS2 left behind"
+	pgrep -f "UMLWORK=$K " >/dev/null && note_fail "SIGKILL: a UML process is left"
+	[ -e "$UMLDIR" ] || [ -e "$RAMDIR" ] && note_fail "SIGKILL: $UMLDIR or $RAMDIR left behind"
 	ok "after SIGKILL of the supervisor, stop removed: $(tr '\n' ' ' <"$K/stop.err")"
 else
-	fail "second start (for the SIGKILL case): $out"
+	note_fail "second start (for the SIGKILL case): $out"
 fi
 
-if [ $FAILED -ne 0 ]; then
+if [ $failed -ne 0 ]; then
 	echo "--- supervisor.log"; tail -n 30 "$D/supervisor.log"
 	echo "--- guest.out"; tail -n 30 "$D/guest.out"
 	echo "--- responder.log"; cat "$D/responder.log"
 	echo "--- charon.log"; tail -n 60 "$L"
 fi
-[ $FAILED -eq 0 ] && echo "PASS: UML client DUT: IKE with rmcpsec's initiator, RMCP under ESP and in the clear, adapter"
-exit $FAILED
+[ $failed -eq 0 ] && echo "PASS: UML client DUT: IKE with rmcpsec's initiator, RMCP under ESP and in the clear, adapter"
+exit $failed

@@ -1,6 +1,6 @@
-#!/bin/bash
-# rmcpsec's IKEv2 endpoint against strongSwan's charon on a real kernel (issue 5 item 5,
-# docs/ike-interop.md). In one UML guest: netns h1 runs rmcpsec_ike_peer (nodes/ike.c on
+#!/usr/bin/env bash
+# rmcpsec's IKEv2 endpoint against strongSwan's charon on a real kernel
+# (docs/testing/real-kernel.md). In one UML guest: netns h1 runs rmcpsec_ike_peer (nodes/ike.c on
 # a UDP 500 socket, CHILD_SAs installed into h1's XFRM with `ip xfrm`), netns h2 runs
 # charon (tests/uml/charon.sh, kernel-netlink); veth v1/v2, 192.0.2.1/192.0.2.2.
 #  (a) we initiate: CHILD_SA (ESP AES-GCM-16), UDP 664 both ways through both kernels;
@@ -123,7 +123,9 @@ if [ -n "${UMLWORK:-}" ] && [ -n "${UMLCMD:-}" ] && [ -f "$UMLWORK/env" ]; then
 fi
 
 # ------------------------------------------------------------------ host side
-SRC=$(cd "${2:-.}" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
 SELF=$(readlink -f "$0")
 T0=$(date +%s)
 
@@ -132,24 +134,19 @@ T0=$(date +%s)
 plain() { [ -x "$1" ] && ! grep -q __asan_init "$1"; }
 find_peer() {
 	local c
-	for c in "${RMCPSEC_IKE_PEER:-}" "$SRC"/build/tests/rmcpsec_ike_peer \
-		$(find "$SRC" -maxdepth 3 -type f -name rmcpsec_ike_peer 2>/dev/null); do
+	for c in "${RMCPSEC_IKE_PEER:-}" "$src"/build/tests/rmcpsec_ike_peer \
+		$(find "$src" -maxdepth 3 -type f -name rmcpsec_ike_peer 2>/dev/null); do
 		[ -n "$c" ] && plain "$c" && { echo "$c"; return 0; }
 	done
 	return 1
 }
-PEER=$(find_peer) || { echo "FAIL: no non-sanitizer rmcpsec_ike_peer (cmake -S . -B build && cmake --build build)"; exit 1; }
+PEER=$(find_peer) || fail "no non-sanitizer rmcpsec_ike_peer (cmake -S . -B build && cmake --build build)"
 echo "tool: $PEER"
 
 UML_TIMEOUT=${UML_TIMEOUT:-150}
-. "$SRC/tests/uml/uml.sh"
+. "$src/tests/uml/uml.sh"
 uml_init || exit 1
 W=$UML_DIR/work
-FAILED=0
-fail() {
-	echo "FAIL: $*"
-	FAILED=1
-}
 printf 'IKE_PEER=%q\nPSK=%q\n' "$PEER" "interop-test-only-psk" >"$W/env"
 
 # UDP 664 on both hosts: `echo` answers every datagram; `send` sends each payload from
@@ -182,7 +179,7 @@ uml_run_guest "$W" "$SELF"
 rc=$?
 echo "guest rc=$rc, wall ${UML_WALL}s"
 cat "$W/guest.out" 2>/dev/null
-[ $rc -eq 0 ] || fail "guest script exit status $rc"
+[ $rc -eq 0 ] || note_fail "guest script exit status $rc"
 
 # pkts FILE SRC DST SPI: packet count of that kernel SA in an `ip -s xfrm state` dump.
 pkts() {
@@ -201,14 +198,14 @@ check_round() {
 	for p in "$@"; do want="${want}ok $p
 "; done
 	[ "$(cat "$d/echo.txt" 2>/dev/null)
-" = "$want" ] || fail "$r: echoes: $(tr '\n' ' ' <"$d/echo.txt" 2>/dev/null)"
+" = "$want" ] || note_fail "$r: echoes: $(tr '\n' ' ' <"$d/echo.txt" 2>/dev/null)"
 	for n in "h1 192.0.2.1 192.0.2.2 $out" "h1 192.0.2.2 192.0.2.1 $in" \
 		"h2 192.0.2.1 192.0.2.2 $out" "h2 192.0.2.2 192.0.2.1 $in"; do
 		set -- $n
 		[ "$(pkts "$d/xfrm_$1.txt" "$2" "$3" "$4")" = 3 ] ||
-			fail "$r: $1's SA $2->$3 spi 0x$4 carried '$(pkts "$d/xfrm_$1.txt" "$2" "$3" "$4")' packets, want 3"
+			note_fail "$r: $1's SA $2->$3 spi 0x$4 carried '$(pkts "$d/xfrm_$1.txt" "$2" "$3" "$4")' packets, want 3"
 	done
-	grep -q 'mode transport' "$d/xfrm_h1.txt" || fail "$r: h1's SAs not in transport mode"
+	grep -q 'mode transport' "$d/xfrm_h1.txt" || note_fail "$r: h1's SAs not in transport mode"
 }
 # child N FILE: "IN OUT" SPIs of the N-th child-up line of the tool's output.
 child() { awk -v n="$1" '$1 == "child-up" && ++k == n { print $4, $6 }' "$2"; }
@@ -221,15 +218,15 @@ tshark_n() {
 
 check_ike_trace() { # DIR NCREATE NKE: CREATE_CHILD_SA messages, those with an X25519 KE
 	local d=$1
-	[ -s "$d/keys.txt" ] || { fail "$(basename "$d"): no IKE keys written"; return; }
+	[ -s "$d/keys.txt" ] || { note_fail "$(basename "$d"): no IKE keys written"; return; }
 	[ "$(tshark_n "$d/ike.pcap" /dev/null 'isakmp.auth.method')" = 0 ] ||
-		fail "$(basename "$d"): IKE_AUTH readable without keys"
+		note_fail "$(basename "$d"): IKE_AUTH readable without keys"
 	[ "$(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==35 && isakmp.auth.method==2')" = 2 ] ||
-		fail "$(basename "$d"): tshark did not decrypt both IKE_AUTH messages"
+		note_fail "$(basename "$d"): tshark did not decrypt both IKE_AUTH messages"
 	[ "$(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==36 && isakmp.nonce')" = "$2" ] ||
-		fail "$(basename "$d"): tshark decrypted $(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==36 && isakmp.nonce') CREATE_CHILD_SA messages, want $2"
+		note_fail "$(basename "$d"): tshark decrypted $(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==36 && isakmp.nonce') CREATE_CHILD_SA messages, want $2"
 	[ "$(tshark_n "$d/ike.pcap" "$d/keys.txt" 'isakmp.exchangetype==36 && isakmp.key_exchange.dh_group==31')" = "$3" ] ||
-		fail "$(basename "$d"): CREATE_CHILD_SA messages with a KE (group 31): want $3"
+		note_fail "$(basename "$d"): CREATE_CHILD_SA messages with a KE (group 31): want $3"
 }
 
 if [ $rc -eq 0 ]; then
@@ -237,44 +234,44 @@ if [ $rc -eq 0 ]; then
 	for d in "$A" "$B"; do
 		echo "--- $(basename "$d"): rmcpsec_ike_peer"
 		cat "$d/peer.out"
-		[ "$(cat "$d/peer.rc")" = 0 ] || fail "$(basename "$d"): ike_peer exit status $(cat "$d/peer.rc")"
-		grep -q '^ike-up' "$d/peer.out" || fail "$(basename "$d"): no IKE SA"
-		grep -qE '^(error|ike-down)' "$d/peer.out" && fail "$(basename "$d"): error event"
+		[ "$(cat "$d/peer.rc")" = 0 ] || note_fail "$(basename "$d"): ike_peer exit status $(cat "$d/peer.rc")"
+		grep -q '^ike-up' "$d/peer.out" || note_fail "$(basename "$d"): no IKE SA"
+		grep -qE '^(error|ike-down)' "$d/peer.out" && note_fail "$(basename "$d"): error event"
 	done
 	# (a) three CHILD_SAs in turn, each pair of SPIs new, each carrying the traffic.
 	a1=$(child 1 "$A/peer.out") a2=$(child 2 "$A/peer.out") a3=$(child 3 "$A/peer.out")
 	echo "a: SPIs (in out): [$a1] -> [$a2] -> [$a3]"
-	[ -n "$a3" ] && [ "$a1" != "$a2" ] && [ "$a2" != "$a3" ] || fail "a: SPIs did not change"
+	[ -n "$a3" ] && [ "$a1" != "$a2" ] && [ "$a2" != "$a3" ] || note_fail "a: SPIs did not change"
 	check_round "$A" 1-established $a1 a-1 a-2 a-3
 	check_round "$A" 2-rekeyed-pfs $a2 a-pfs-1 a-pfs-2 a-pfs-3
 	check_round "$A" 3-rekeyed-nopfs $a3 a-nopfs-1 a-nopfs-2 a-nopfs-3
-	grep -q "rekey ${a1%% *} pfs rc 0" "$A/peer.out" || fail "a: no PFS rekey by us"
-	grep -q "rekey ${a2%% *} nopfs rc 0" "$A/peer.out" || fail "a: no rekey without PFS by us"
+	grep -q "rekey ${a1%% *} pfs rc 0" "$A/peer.out" || note_fail "a: no PFS rekey by us"
+	grep -q "rekey ${a2%% *} nopfs rc 0" "$A/peer.out" || note_fail "a: no rekey without PFS by us"
 	# charon's view: the PFS rekey selected X25519, the other no DH group.
 	grep -q 'selected proposal: ESP:AES_GCM_16_128/CURVE_25519' "$A/ch/charon.log" ||
-		fail "a: charon did not select a PFS proposal"
+		note_fail "a: charon did not select a PFS proposal"
 	grep -q 'selected proposal: ESP:AES_GCM_16_128/NO_EXT_SEQ' "$A/ch/charon.log" ||
-		fail "a: charon selected no proposal without DH"
+		note_fail "a: charon selected no proposal without DH"
 	[ "$(grep -o 'CHILD_SA rmcp{[0-9]*} established' "$A/ch/charon.log" | sort -u | wc -l)" = 3 ] ||
-		fail "a: charon did not establish 3 CHILD_SAs"
+		note_fail "a: charon did not establish 3 CHILD_SAs"
 	# the old SAs are gone from h1's kernel after each rekey
 	for s in $a1 $a2; do grep -q "spi 0x$s" "$A/3-rekeyed-nopfs/xfrm_h1.txt" &&
-		fail "a: old SA 0x$s still in h1's kernel"; done
+		note_fail "a: old SA 0x$s still in h1's kernel"; done
 	check_ike_trace "$A" 4 2 # the PFS rekey carries KE both ways, the other none
 
 	b1=$(child 1 "$B/peer.out") b2=$(child 2 "$B/peer.out")
 	echo "b: SPIs (in out): [$b1] -> [$b2]"
-	[ -n "$b2" ] && [ "$b1" != "$b2" ] || fail "b: SPIs did not change"
-	[ "$(grep -c '^child-up esp-aes128-sha256' "$B/peer.out")" = 2 ] || fail "b: CHILD_SAs not AES-CBC/HMAC-SHA-256"
+	[ -n "$b2" ] && [ "$b1" != "$b2" ] || note_fail "b: SPIs did not change"
+	[ "$(grep -c '^child-up esp-aes128-sha256' "$B/peer.out")" = 2 ] || note_fail "b: CHILD_SAs not AES-CBC/HMAC-SHA-256"
 	check_round "$B" 1-established $b1 b-1 b-2 b-3
 	check_round "$B" 2-rekeyed $b2 b-rk-1 b-rk-2 b-rk-3
 	grep -q 'selected proposal: ESP:AES_CBC_128/HMAC_SHA2_256_128/CURVE_25519' "$B/ch/charon.log" ||
-		fail "b: charon's rekey did not select AES-CBC/HMAC-SHA-256 with X25519"
-	grep -q 'enc cbc(aes)' "$B/1-established/xfrm_h1.txt" || fail "b: h1's SA is not AES-CBC"
+		note_fail "b: charon's rekey did not select AES-CBC/HMAC-SHA-256 with X25519"
+	grep -q 'enc cbc(aes)' "$B/1-established/xfrm_h1.txt" || note_fail "b: h1's SA is not AES-CBC"
 	check_ike_trace "$B" 2 2
 fi
 
-if [ $FAILED -ne 0 ]; then
+if [ $failed -ne 0 ]; then
 	uml_dump_log
 	for d in a b; do
 		echo "--- $d/ch/charon.log"
@@ -283,6 +280,6 @@ if [ $FAILED -ne 0 ]; then
 fi
 dir=$UML_DIR
 uml_cleanup
-uml_check_leftovers "" "" "$dir" || FAILED=1
-[ $FAILED -eq 0 ] && echo "PASS: rmcpsec IKEv2 <-> strongSwan charon in UML: both directions, CHILD_SA rekeys with and without PFS, UDP 664 through XFRM, tshark decrypts (guest ${UML_WALL}s, total $(($(date +%s) - T0))s)"
-exit $FAILED
+uml_check_leftovers "" "" "$dir" || failed=1
+[ $failed -eq 0 ] && echo "PASS: rmcpsec IKEv2 <-> strongSwan charon in UML: both directions, CHILD_SA rekeys with and without PFS, UDP 664 through XFRM, tshark decrypts (guest ${UML_WALL}s, total $(($(date +%s) - T0))s)"
+exit $failed

@@ -1,5 +1,5 @@
-#!/bin/bash
-# The Linux kernel as an independent IPsec verifier (issue 4 item 6): inside one UML guest,
+#!/usr/bin/env bash
+# The Linux kernel as an independent IPsec verifier: inside one UML guest,
 # namespaces h1/h2 on a veth, transport-mode SAs for UDP 664 with ESP rfc4106(gcm(aes)),
 # ESP cbc(aes) + hmac(sha256)-128, AH hmac(sha256)-128 and the AH+ESP bundle. For each suite:
 #   kernel  h1's kernel encrypts three datagrams; h2's socket gets them; h2 echoes them
@@ -11,17 +11,14 @@
 #           an integrity failure
 # Usage (ctest): bash uml_kernel_xfrm.sh RMCPSEC_BINARY SOURCE_DIR
 set -u
-SRC=$(cd "${2:-.}" && pwd)
-. "$SRC/tests/uml/uml.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+. "$src/tests/uml/uml.sh"
 uml_init || exit 1
 UML_TIMEOUT=150
 W=$UML_DIR/work
-REF=(/usr/bin/python3 "$SRC/tests/uml/ipsec_ref.py")
-FAILED=0
-fail() {
-	echo "FAIL: $*"
-	FAILED=1
-}
+REF=("$py" "$src/tests/uml/ipsec_ref.py")
 
 # Test-only keys (AES-128 key + 4-byte salt; HMAC-SHA-256 key), one per direction.
 KE12=000102030405060708090a0b0c0d0e0f10111213
@@ -125,7 +122,7 @@ expect_received() {
 	local got
 	got=$(awk '{ print $3 }' "$r/out/received.txt")
 	[ "$got"$'\n' = "$want" ] || [ -z "$got$want" ] ||
-		fail "$name: received [$(tr '\n' ' ' <"$r/out/received.txt")], want [$*]"
+		note_fail "$name: received [$(tr '\n' ' ' <"$r/out/received.txt")], want [$*]"
 }
 
 # expect_delta ROUND "Counter n" ...: exactly these xfrm_stat counters moved in h2.
@@ -134,7 +131,7 @@ expect_delta() {
 	shift
 	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
 	got=$(sort "$r/out/stat.delta")
-	[ "$got" = "$want" ] || fail "$name: xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
+	[ "$got" = "$want" ] || note_fail "$name: xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
 }
 
 # expect_decoded ROUND SUBDIR SUITE DIR PAYLOAD...: the packets the kernel put on the wire
@@ -144,7 +141,7 @@ expect_decoded() {
 	shift 4
 	local files=("$r/out/$sub"/*.ip)
 	[ ${#files[@]} -eq $# ] && [ -e "${files[0]}" ] || {
-		fail "$name: $sub has ${#files[@]} packets, want $#"
+		note_fail "$name: $sub has ${#files[@]} packets, want $#"
 		return
 	}
 	local lines=() seq sp dp hx port
@@ -157,16 +154,16 @@ expect_decoded() {
 		port=$dp
 		[ "$d" = 21 ] && port=$sp # answers come from port 664
 		[ "$seq" = "$n" ] && [ "$port" = 664 ] && [ "$hx" = "$(hex "$p")" ] ||
-			fail "$name: $sub/$f decoded to [$out], want seq $n, port 664, payload $p"
+			note_fail "$name: $sub/$f decoded to [$out], want seq $n, port 664, payload $p"
 	done
 }
 
-write_rounds || { fail "could not encode the host packets"; exit 1; }
-uml_run_guest "$W" "$SRC/tests/uml/guest-rounds.sh"
+write_rounds || { note_fail "could not encode the host packets"; exit 1; }
+uml_run_guest "$W" "$src/tests/uml/guest-rounds.sh"
 rc=$?
 echo "guest rc=$rc, wall ${UML_WALL}s"
 cat "$W/guest.out" 2>/dev/null
-[ $rc -eq 0 ] || fail "guest script exit status $rc"
+[ $rc -eq 0 ] || note_fail "guest script exit status $rc"
 
 if [ $rc -eq 0 ]; then
 	i=0
@@ -187,9 +184,9 @@ if [ $rc -eq 0 ]; then
 	done
 fi
 
-[ $FAILED -eq 0 ] || uml_dump_log
+[ $failed -eq 0 ] || uml_dump_log
 dir=$UML_DIR
 uml_cleanup
-uml_check_leftovers "" "" "$dir" || FAILED=1
-[ $FAILED -eq 0 ] && echo "PASS: kernel XFRM verified ESP-GCM, ESP-CBC, AH and AH+ESP (wall ${UML_WALL}s)"
-exit $FAILED
+uml_check_leftovers "" "" "$dir" || failed=1
+[ $failed -eq 0 ] && echo "PASS: kernel XFRM verified ESP-GCM, ESP-CBC, AH and AH+ESP (wall ${UML_WALL}s)"
+exit $failed

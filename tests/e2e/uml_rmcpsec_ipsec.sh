@@ -1,6 +1,6 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Our IPsec code (proto/esp.c, proto/ah.c through tests/tools/rmcpsec_ipsec_pkt) against the
-# Linux 6.1 kernel in a UML guest (issue 4 item 6; docs/uml-ipsec.md). One guest boot, one
+# Linux 6.1 kernel in a UML guest (docs/testing/real-kernel.md). One guest boot, one
 # round per suite (pkt.py's round driver, via tests/tools/uml_rounds_batched.py): namespaces
 # h1/h2 hold transport-mode SAs with our keys for UDP 664, and
 #   kernel -> us   h1's kernel sends three datagrams (out/sent) and h2's kernel echoes every
@@ -18,7 +18,9 @@
 # without `flag align4`, 32 with it) while it takes the matching one.
 # Usage (ctest): bash uml_rmcpsec_ipsec.sh RMCPSEC_BINARY SOURCE_DIR
 set -u
-SRC=$(cd "${2:-.}" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
 T0=$(date +%s)
 
 find_tool() {
@@ -27,28 +29,23 @@ find_tool() {
 		[ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
 	done
 	# newest build of the tool under the source tree (build/, build-asan/, ...)
-	c=$(find "$SRC" -maxdepth 4 -type f -name rmcpsec_ipsec_pkt -perm -u+x -printf '%T@ %p\n' \
+	c=$(find "$src" -maxdepth 4 -type f -name rmcpsec_ipsec_pkt -perm -u+x -printf '%T@ %p\n' \
 		2>/dev/null | sort -rn | head -n1 | cut -d' ' -f2-)
 	[ -n "$c" ] && { echo "$c"; return 0; }
 	return 1
 }
-TOOL=$(find_tool "${1:-}") || { echo "FAIL: rmcpsec_ipsec_pkt not built (cmake --build build)"; exit 1; }
+TOOL=$(find_tool "$bin") || fail "rmcpsec_ipsec_pkt not built (cmake --build build)"
 echo "tool: $TOOL"
 
 # A loaded host (other guests, builds) can triple a guest's run time; the test's own
 # budget is under two minutes on a quiet one.
 UML_TIMEOUT=${UML_TIMEOUT:-180}
-. "$SRC/tests/uml/uml.sh"
+. "$src/tests/uml/uml.sh"
 uml_init || exit 1
 W=$UML_DIR/work
 # pkt.py's round driver, with each round's `ip xfrm` lines batched (tests/tools/).
-printf 'exec /usr/bin/python3 %q "$UMLSRC" "$UMLWORK"\n' "$SRC/tests/tools/uml_rounds_batched.py" \
+printf 'exec "$py" %q "$UMLSRC" "$UMLWORK"\n' "$src/tests/tools/uml_rounds_batched.py" \
 	>"$UML_DIR/guest-rounds.sh"
-FAILED=0
-fail() {
-	echo "FAIL: $*"
-	FAILED=1
-}
 
 H1=192.0.2.1
 H2=192.0.2.2
@@ -205,7 +202,7 @@ expect_received() {
 	shift
 	for p in "$@"; do want+="$(hex "$p")"$'\n'; done
 	got=$(awk '{ print $3 }' "$r/out/received.txt" 2>/dev/null)
-	[ "$got"$'\n' = "$want" ] || fail "${r##*/}: h2 received [$(awk '{ print $3 }' "$r/out/received.txt" 2>/dev/null | tr '\n' ' ')], want hex of [$*]"
+	[ "$got"$'\n' = "$want" ] || note_fail "${r##*/}: h2 received [$(awk '{ print $3 }' "$r/out/received.txt" 2>/dev/null | tr '\n' ' ')], want hex of [$*]"
 }
 
 # expect_delta ROUND "Counter n" ...: exactly these xfrm_stat counters moved in h2.
@@ -214,7 +211,7 @@ expect_delta() {
 	shift
 	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
 	got=$(sort "$r/out/stat.delta" 2>/dev/null)
-	[ "$got" = "$want" ] || fail "$n: h2 xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
+	[ "$got" = "$want" ] || note_fail "$n: h2 xfrm_stat delta [$(echo $got)], want [$(echo $want)]"
 }
 
 # expect_opened ROUND SUB DIR FIRSTSEQ PAYLOAD...: our code opens every packet the kernel
@@ -228,12 +225,12 @@ expect_opened() {
 	tool_sa "$n" "${cfg[@]}" "$d"
 	local files=("$r/out/$sub"/*.ip)
 	[ -e "${files[0]}" ] && [ ${#files[@]} -eq $# ] ||
-		{ fail "$n: $sub holds ${#files[@]} packets, want $#"; return; }
+		{ note_fail "$n: $sub holds ${#files[@]} packets, want $#"; return; }
 	local neg=$r/neg-$sub
 	mkdir -p "$neg"
 	cp "${files[1]}" "$neg/replay.ip"
 	"$TOOL" mutate --seq $(((first + $#) & 0xffffffff)) --flip 17 "${files[$# - 1]}" \
-		"$neg/flip.ip" || { fail "$n: mutate"; return; }
+		"$neg/flip.ip" || { note_fail "$n: mutate"; return; }
 	local out rc
 	out=$("$TOOL" open "${SA[@]}" --seq "$first" "${files[@]}" "$neg/replay.ip" "$neg/flip.ip")
 	rc=$?
@@ -247,20 +244,20 @@ expect_opened() {
 		printf -v want_name '%03d.ip' $((i + 1))
 		if [ "$name" != "$want_name" ] || [ "$seq" != $((first + i)) ] ||
 			[ "$port" != 664 ] || [ "$data" != "$(hex "${payloads[$i]}")" ]; then
-			fail "$n: $sub: our code opened [$name $st $seq $sport $dport $data], want seq $((first + i)) payload ${payloads[$i]}"
+			note_fail "$n: $sub: our code opened [$name $st $seq $sport $dport $data], want seq $((first + i)) payload ${payloads[$i]}"
 		fi
 		i=$((i + 1))
 	done <<<"$out"
-	[ $i -eq $# ] || fail "$n: $sub: our code opened $i of $# kernel packets:"$'\n'"$out"
-	[ $rc -eq 1 ] || fail "$n: $sub: our tool exit status $rc with a replay and a flipped packet, want 1"
+	[ $i -eq $# ] || note_fail "$n: $sub: our code opened $i of $# kernel packets:"$'\n'"$out"
+	[ $rc -eq 1 ] || note_fail "$n: $sub: our tool exit status $rc with a replay and a flipped packet, want 1"
 	local nl=$'\n' outer=esp
-	[[ "$nl$out$nl" == *"${nl}replay.ip fail replay$nl"* ]] ||
-		fail "$n: $sub: our code did not refuse the replay:$nl$out"
-	[[ "$nl$out$nl" == *"${nl}flip.ip fail bad_icv$nl"* ]] ||
-		fail "$n: $sub: our code did not refuse the flipped packet:$nl$out"
+	[[ "$nl$out$nl" == *"${nl}replay.ip note_fail replay$nl"* ]] ||
+		note_fail "$n: $sub: our code did not refuse the replay:$nl$out"
+	[[ "$nl$out$nl" == *"${nl}flip.ip note_fail bad_icv$nl"* ]] ||
+		note_fail "$n: $sub: our code did not refuse the flipped packet:$nl$out"
 	[ "${cfg[1]}" != - ] && outer=ah
 	[[ "$nl$out$nl" == *"${nl}stats $outer ok=$# truncated=0 bad_padding=0 bad_icv=1 unknown_spi=0 replay=1 too_old=0$nl"* ]] ||
-		fail "$n: $sub: our $outer counters, want ok=$# bad_icv=1 replay=1:$nl$out"
+		note_fail "$n: $sub: our $outer counters, want ok=$# bad_icv=1 replay=1:$nl$out"
 }
 
 round_cfg() { # NAME: prints "ESP AH ESN" from the round table
@@ -271,13 +268,13 @@ round_cfg() { # NAME: prints "ESP AH ESN" from the round table
 	done
 }
 
-write_rounds || { fail "our tool could not seal the packets"; exit 1; }
+write_rounds || { note_fail "our tool could not seal the packets"; exit 1; }
 echo "host: packets sealed in $(($(date +%s) - T0))s"
 uml_run_guest "$W" "$UML_DIR/guest-rounds.sh"
 rc=$?
 echo "guest rc=$rc, wall ${UML_WALL}s"
 cat "$W/guest.out" 2>/dev/null
-[ $rc -eq 0 ] || fail "guest script exit status $rc"
+[ $rc -eq 0 ] || note_fail "guest script exit status $rc"
 
 if [ $rc -eq 0 ]; then
 	for line in "${ROUNDS[@]}"; do
@@ -296,11 +293,11 @@ if [ $rc -eq 0 ]; then
 fi
 
 echo "host: all checked at $(($(date +%s) - T0))s"
-[ $FAILED -eq 0 ] || uml_dump_log
+[ $failed -eq 0 ] || uml_dump_log
 dir=$UML_DIR
 uml_cleanup
-uml_check_leftovers "" "" "$dir" || FAILED=1
+uml_check_leftovers "" "" "$dir" || failed=1
 T1=$(date +%s)
-[ $FAILED -eq 0 ] &&
+[ $failed -eq 0 ] &&
 	echo "PASS: the kernel and our IPsec code agree on ESP-GCM-128/256, ESP-CBC, AH, AH align4, AH+ESP, ESN (guest ${UML_WALL}s, total $((T1 - T0))s)"
-exit $FAILED
+exit $failed

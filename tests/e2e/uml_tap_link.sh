@@ -1,5 +1,5 @@
-#!/bin/bash
-# The live link of the UML harness (issues 4, 5, 9): the guest boots inside a host netns
+#!/usr/bin/env bash
+# The live link of the UML harness: the guest boots inside a host netns
 # that this test creates, attached to a TAP device there (vec0 in the guest). From the
 # host side, tests/uml/tap_peer.py writes raw Ethernet frames on the TAP and checks the
 # guest's answers: ICMP echo, a clear UDP echo, and an ESP-protected UDP 664 datagram
@@ -7,8 +7,10 @@
 # netns, TAP device, process or folder is left behind.
 # Usage (ctest): bash uml_tap_link.sh RMCPSEC_BINARY SOURCE_DIR
 set -u
-SRC=$(cd "${2:-.}" && pwd)
-. "$SRC/tests/uml/uml.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+. "$src/tests/uml/uml.sh"
 PEER_PID=""
 cleanup() {
 	[ -z "$PEER_PID" ] || kill "$PEER_PID" 2>/dev/null
@@ -17,13 +19,8 @@ cleanup() {
 uml_init || exit 1
 UML_TIMEOUT=150
 trap cleanup EXIT
-FAILED=0
-fail() {
-	echo "FAIL: $*"
-	FAILED=1
-}
 
-uml_tap_create || { echo "FAIL: cannot create the netns and TAP device"; exit 1; }
+uml_tap_create || fail "cannot create the netns and TAP device"
 ip -n "$UML_NETNS" link set "$UML_TAP" up || exit 1
 W=$UML_DIR/work
 
@@ -41,13 +38,13 @@ XFRM
 
 fifo=$UML_DIR/peer.ready
 mkfifo "$fifo"
-ip netns exec "$UML_NETNS" /usr/bin/python3 "$SRC/tests/uml/tap_peer.py" --iface "$UML_TAP" \
+ip netns exec "$UML_NETNS" "$py" "$src/tests/uml/tap_peer.py" --iface "$UML_TAP" \
 	--ready "$fifo" --boot-timeout 140 --esp-out "0x5001:$K_OUT" --esp-in "0x5002:$K_IN" >"$W/peer.log" 2>&1 &
 PEER_PID=$!
 read -r -t 30 line <>"$fifo"
-[ "${line:-}" = ready ] || fail "host peer did not start"
+[ "${line:-}" = ready ] || note_fail "host peer did not start"
 
-uml_run_guest "$W" "$SRC/tests/uml/guest/tap-echo.sh"
+uml_run_guest "$W" "$src/tests/uml/guest/tap-echo.sh"
 rc=$?
 wait "$PEER_PID"
 prc=$?
@@ -55,13 +52,13 @@ PEER_PID=""
 echo "guest rc=$rc, wall ${UML_WALL}s; host peer rc=$prc"
 echo "--- host peer"; cat "$W/peer.log"
 echo "--- guest"; cat "$W/guest.out" 2>/dev/null
-[ $rc -eq 0 ] || fail "guest script exit status $rc"
-[ $prc -eq 0 ] || fail "host peer exit status $prc"
-grep -q '^ok: ESP UDP 664 echoed' "$W/peer.log" || fail "no ESP round trip over the TAP"
+[ $rc -eq 0 ] || note_fail "guest script exit status $rc"
+[ $prc -eq 0 ] || note_fail "host peer exit status $prc"
+grep -q '^ok: ESP UDP 664 echoed' "$W/peer.log" || note_fail "no ESP round trip over the TAP"
 
-[ $FAILED -eq 0 ] || uml_dump_log
+[ $failed -eq 0 ] || uml_dump_log
 ns=$UML_NETNS tap=$UML_TAP dir=$UML_DIR
 uml_cleanup
-uml_check_leftovers "$ns" "$tap" "$dir" || FAILED=1
-[ $FAILED -eq 0 ] && echo "PASS: live link over TAP $tap in netns $ns (guest wall ${UML_WALL}s)"
-exit $FAILED
+uml_check_leftovers "$ns" "$tap" "$dir" || failed=1
+[ $failed -eq 0 ] && echo "PASS: live link over TAP $tap in netns $ns (guest wall ${UML_WALL}s)"
+exit $failed

@@ -4,13 +4,17 @@
 # and frame, in text and in JSON; unreadable input exits 2; a suite run's
 # trace verifies.
 set -euo pipefail
-bin=$1
-src=$2
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir verify
 data=$src/tests/data/verify
-work=$(mktemp -d /tmp/rmcpsec-e2e-verify.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$work/out" "$work/err" >&2 2>/dev/null || true; exit 1; }
-code() { set +e; "$@" >"$work/out" 2>"$work/err"; echo $?; set -e; }
+# fail also shows the output of the last command run by code.
+fail() {
+	echo "FAIL: $*" >&2
+	cat "$work/out" "$work/err" >&2 2>/dev/null || true
+	exit 1
+}
 keys() { echo --keys "$data/$1/esp_sa" --keys "$data/$1/ah_sa"; }
 
 # shellcheck disable=SC2046
@@ -26,7 +30,7 @@ while read -r name id frame; do
 	grep -q '^FAIL: .*, 1 findings$' "$work/out" || fail "$name: summary"
 	# shellcheck disable=SC2046
 	[ "$(code "$bin" verify --json "$data/$name/trace.pcap" $(keys "$name"))" = 1 ] || fail "$name --json must exit 1"
-	python3 - "$work/out" "$id" "$frame" <<'PY' || fail "$name: JSON"
+	"$py" - "$work/out" "$id" "$frame" <<'PY' || fail "$name: JSON"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 f = doc["findings"]
@@ -87,11 +91,8 @@ grep -q 'DLT_EN10MB' "$work/err" || fail "wrong link type: message"
 # A second opinion: tshark, with the same esp_sa, finds every ESP ICV of the good trace good
 # and the same one bad ICV (frame 21) in icv/.
 ws() { # case filter
-	mkdir -p "$work/ws-$1/cfg/wireshark"
-	cp "$data/$1/esp_sa" "$work/ws-$1/cfg/wireshark/esp_sa"
-	HOME="$work/ws-$1" XDG_CONFIG_HOME="$work/ws-$1/cfg" tshark -n -r "$data/$1/trace.pcap" \
-		-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
-		-d udp.port==664,rmcp -Y "$2" -T fields -e frame.number 2>/dev/null | tr '\n' ' '
+	ws_profile "$work/ws-$1" "$data/$1/esp_sa"
+	tshark_keys "$work/ws-$1" "$data/$1/trace.pcap" -Y "$2" -T fields -e frame.number | tr '\n' ' '
 }
 if command -v tshark >/dev/null; then
 	[ "$(ws good esp.icv_good==1)" = "3 4 5 6 7 8 10 11 12 13 14 15 16 " ] || fail "tshark: good ICVs of the good trace"

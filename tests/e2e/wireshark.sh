@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wireshark integration (issue 8 item 2, docs/wireshark.md):
+# Wireshark integration (docs/users/wireshark.md):
 # (a) hand-built SA_READY / SA_ACK / SA_CONFIRM frames, in clear UDP 664 RMCP
 #     and inside ESP AES-GCM (encrypted by scapy, not by our code), decode
 #     with tshark and pcap/wireshark/rmcpsec_commit.lua to the exact values
@@ -10,19 +10,18 @@
 #     and removes its temporary profile; ikev2_decryption_table is copied
 #     into that profile as well.
 set -euo pipefail
-bin=$1
-src=$2
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+work_dir wireshark
 lua=$src/pcap/wireshark/rmcpsec_commit.lua
-work=$(mktemp -d /tmp/rmcpsec-e2e-wireshark.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 mkdir -p "$work/clear" "$work/esp" "$work/tmp"
 export TMPDIR=$work/tmp # where rmcpsec wireshark makes its profile
 
 # Commit messages: RMCP (06 00 FF 06) + ASF header (IANA 32473, type, tag,
 # reserved, length) + 16-byte body: inbound SPI, outbound SPI, txid, NVRAM
-# generation, all big-endian (DESIGN §3).
-/usr/bin/python3 - "$work" <<'EOF'
+# generation, all big-endian (docs/internals/mechanism.md, the commit on the wire).
+"$py" - "$work" <<'EOF'
 import struct, sys
 from scapy.all import Ether, IP, UDP, Raw, wrpcap
 from scapy.layers.ipsec import SecurityAssociation, ESP
@@ -70,13 +69,14 @@ with open(f"{work}/esp/esp_sa", "w") as f:
                 f'"0x{key.hex()}","NULL",""\n')
 EOF
 
+# shellcheck disable=SC2054 # separator=, is one tshark argument
 fields=(-T fields -E separator=, -e rmcpsec.commit.type -e rmcpsec.commit.inbound_spi
 	-e rmcpsec.commit.outbound_spi -e rmcpsec.commit.txid -e rmcpsec.commit.gen)
 want="1,0x0a000001,0x0b000002,0xc0ffee01,7
 2,0x0b000002,0x0a000001,0xc0ffee01,7
 3,0x0a000001,0x0b000002,0xc0ffee01,8"
 
-# (a1) Clear frames, with the plain one-liner of docs/wireshark.md.
+# (a1) Clear frames, with the plain one-liner of docs/users/wireshark.md.
 ts_clear() { tshark -n -r "$work/clear/trace.pcap" -d udp.port==664,rmcp -X "lua_script:$lua" "$@" 2>"$work/ts.err"; }
 got=$(ts_clear -Y 'rmcpsec.commit.gen && !rmcpsec.commit.unknown_type' "${fields[@]}")
 [ "$got" = "$want" ] || fail "clear commit fields: got
@@ -114,7 +114,7 @@ mv "$work/esp/esp_sa" "$work/esp/esp_sa.off"
 [ "$(ws_esp -Y rmcpsec | wc -l)" -eq 0 ] || fail "commit decoded inside ESP without keys"
 mv "$work/esp/esp_sa.off" "$work/esp/esp_sa"
 # ikev2_decryption_table beside the trace reaches the profile too: a
-# malformed one makes tshark name the table (no IKEv2 trace exists yet).
+# malformed one makes tshark name the table.
 echo '"not","a","valid","row"' >"$work/esp/ikev2_decryption_table"
 "$bin" wireshark "$work/esp/trace.pcap" --tshark -c 1 >/dev/null 2>"$work/ike.err" || true
 grep -q "IKEv2 Decryption Table" "$work/ike.err" || fail "ikev2_decryption_table not copied into the profile"

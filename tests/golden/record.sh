@@ -7,7 +7,7 @@
 #   tests/golden/record.sh keep DIR [RMCPSEC]  run them into DIR and keep every file
 #
 # Sets: the suite (scenarios/) in its own profiles, again with --profile
-# strict, and every mutant (docs/mutants.md) over the suite; plus the
+# strict, and every mutant (docs/testing/mutants.md) over the suite; plus the
 # scenarios of tests/data that run but fail on purpose. Each run's
 # trace.pcap, results.json and key files are hashed, and the suite's
 # summary.json and junit.xml with the output directory replaced by OUT.
@@ -42,7 +42,7 @@ suite() {
 }
 suite default
 suite strict --profile strict
-mutants=$(sed -n 's/^| `\([a-z0-9-]*\)` |.*/\1/p' docs/mutants.md)
+mutants=$(sed -n 's/^| `\([a-z0-9-]*\)` |.*/\1/p' docs/testing/mutants.md)
 [ -n "$mutants" ] || { echo "golden: no mutant names found" >&2; exit 1; }
 for m in $mutants; do
 	suite "mutant-$m" --mutant "$m"

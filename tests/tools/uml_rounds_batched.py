@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The standard UML round driver (`pkt.py rounds WORK`, docs/uml.md) with fewer execs:
+"""The standard UML round driver (`pkt.py rounds WORK`, docs/testing/real-kernel.md) with fewer execs:
 each round's `ip xfrm` flushes and SA/policy lines go to one `ip -n NS -batch -` per
 namespace, and /proc/net/xfrm_stat is read in-process (setns) instead of through
 `ip netns exec cat`. Under UML every exec costs 0.3-0.9 s on a busy host, about ten per

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# strongSwan's charon inside a UML guest (docs/uml.md), on the guest kernel's XFRM through
+# strongSwan's charon inside a UML guest (docs/testing/real-kernel.md), on the guest kernel's XFRM through
 # kernel-netlink: IKEv2, PSK, transport mode, a CHILD_SA for UDP 664 only (the patent's
 # policy). Source from a guest script after guest-lib.sh. One folder per instance holds
 # its strongswan.conf, swanctl.conf, log, vici socket and private /run (two charons on

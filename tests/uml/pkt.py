@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Packet tools for the UML guest harness (docs/uml.md). Standard library only, so the
+"""Packet tools for the UML guest harness (docs/testing/real-kernel.md). Standard library only, so the
 guest (whose root is the host filesystem) runs it with /usr/bin/python3.
 
   sink    UDP 664 socket: logs every datagram, optionally echoes it, stops at a fence
@@ -9,7 +9,7 @@ guest (whose root is the host filesystem) runs it with /usr/bin/python3.
   inject  writes raw IPv4 packets (files) as Ethernet frames on one interface
   mutate  copies a raw IPv4 ESP/AH packet with a new sequence number and/or a flipped bit
   echo    UDP echo on several ports; says "ready" to a peer first, stops at "bye"
-  rounds  the standard guest driver (docs/uml.md): h1/h2 pair, then every WORK/rounds/*,
+  rounds  the standard guest driver (docs/testing/real-kernel.md): h1/h2 pair, then every WORK/rounds/*,
           all in this one process (a Python start costs about a second in UML)
 
 The fence orders things without sleeping: the guest kernel (one CPU) handles frames on a

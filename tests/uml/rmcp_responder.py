@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Guest side of the UML client DUT (docs/dut-uml.md): a small RMCP/ASF responder on the
+"""Guest side of the UML client DUT (docs/testing/real-kernel.md): a small RMCP/ASF responder on the
 secure port 664 (reached only under IPsec: the guest's XFRM policies refuse clear UDP 664)
 and on the clear port, and the guest's state for the host's adapter.
 

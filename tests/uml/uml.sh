@@ -7,7 +7,7 @@
 #   uml_tap_create                 # optional: host netns + TAP; guest gets vec0
 #   uml_run_guest "$UML_DIR/work" guest.sh || { uml_dump_log; exit 1; }
 #
-# See docs/uml.md for the whole interface. Every resource created here (temp dir, netns,
+# See docs/testing/real-kernel.md for the whole interface. Every resource created here (temp dir, netns,
 # TAP device, UML process tree) is removed by uml_cleanup, which uml_init installs as the
 # EXIT trap; a test that needs its own EXIT work calls uml_cleanup from its own trap.
 

@@ -1,4 +1,4 @@
-# A strongSwan peer on the live link (docs/uml.md): charon in the guest's root namespace
+# A strongSwan peer on the live link (docs/testing/real-kernel.md): charon in the guest's root namespace
 # on vec0 (192.0.2.130/25), the host end of the TAP is 192.0.2.129 with MAC
 # 02:00:00:00:00:81. Settings come from UMLWORK/charon-peer.env (shell assignments):
 #   ROLE=responder|initiator  PSK=...  CH_ESP_PROPOSALS=...  CH_IKE_PROPOSALS=...

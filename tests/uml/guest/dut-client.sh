@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The UML client DUT (docs/dut-uml.md), guest side: the scenario client's address on
+# The UML client DUT (docs/testing/real-kernel.md), guest side: the scenario client's address on
 # vec0, strongSwan's charon as the host's IKEv2 responder on the kernel's XFRM (transport
 # mode, UDP 664 both sides, rmcpsec's initiator proposals), XFRM block policies that
 # refuse UDP 664 in the clear, and tests/uml/rmcp_responder.py answering RMCP/ASF.

@@ -1,4 +1,4 @@
-# Guest side of the live link (tests/e2e/uml_tap_link.sh, docs/uml.md): vec0 is
+# Guest side of the live link (tests/e2e/uml_tap_link.sh, docs/testing/real-kernel.md): vec0 is
 # 192.0.2.130/25, the host's TAP end 192.0.2.129 (a fixed MAC, no ARP needed).
 # UMLWORK/vec0.xfrm, if present, holds `ip xfrm` argument lines for the guest's root
 # namespace. A UDP echo on ports 664 and 665 says "ready" to 192.0.2.129:6641 and
