@@ -44,7 +44,7 @@ UML_TIMEOUT=${UML_TIMEOUT:-180}
 uml_init || exit 1
 W=$UML_DIR/work
 # pkt.py's round driver, with each round's `ip xfrm` lines batched (tests/tools/).
-printf 'exec "$py" %q "$UMLSRC" "$UMLWORK"\n' "$src/tests/tools/uml_rounds_batched.py" \
+printf 'exec %q %q "$UMLSRC" "$UMLWORK"\n' "$py" "$src/tests/tools/uml_rounds_batched.py" \
 	>"$UML_DIR/guest-rounds.sh"
 
 H1=192.0.2.1
