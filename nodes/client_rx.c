@@ -82,6 +82,7 @@ execute(struct client *c, uint64_t now, const struct peer *p, uint8_t type, stru
 	}
 	c->st.commands_executed++;
 	c->st.executed[type - ASF_RESET]++;
+	node_out_executed(out, type);
 	node_out_note(out, "executed %s (%s)", asf_type_name(type),
 		      p->secure ? mgmt_suite_name(c->pair[NIC_SA_CUR].suite) : "clear");
 }

@@ -71,3 +71,13 @@ node_out_ike_key(struct node_out *o, const char *line)
 	}
 	snprintf(o->ike_keys[o->nike_keys++], NODE_IKE_KEY_LEN, "%s", line);
 }
+
+void
+node_out_executed(struct node_out *o, uint8_t type)
+{
+	if (o->nexecuted == NODE_OUT_EXECUTED) {
+		o->dropped++;
+		return;
+	}
+	o->executed[o->nexecuted++] = type;
+}

@@ -24,6 +24,7 @@ enum {
 	NODE_TIMER_IDS = 16, /* timer ids a node may use: 0 .. NODE_TIMER_IDS-1 */
 	NODE_NOTE_LEN = 96,
 	NODE_OUT_KEYS = 2,
+	NODE_OUT_EXECUTED = 4,
 	NODE_IKE_KEY_LEN = 512,
 };
 
@@ -71,6 +72,8 @@ struct node_out {
 	size_t nkeys;
 	char ike_keys[NODE_OUT_KEYS][NODE_IKE_KEY_LEN]; /* ikev2_decryption_table lines */
 	size_t nike_keys;
+	uint8_t executed[NODE_OUT_EXECUTED]; /* ASF commands this step carried out, in order */
+	size_t nexecuted;
 	uint8_t
 	    commit_steps; /* enum node_commit_step bits reached in this step (NIC; server: ACK) */
 	size_t dropped;	  /* outputs that did not fit: a bug, reported by the driver */
@@ -87,6 +90,7 @@ node_out_reset(struct node_out *o)
 		explicit_bzero(o->keys, sizeof(o->keys));
 	o->nkeys = 0;
 	o->nike_keys = 0;
+	o->nexecuted = 0;
 	o->commit_steps = 0;
 	o->dropped = 0;
 }
@@ -97,6 +101,8 @@ void node_out_frame_commit(struct node_out *o, size_t len);
 void node_out_timer(struct node_out *o, uint32_t id, uint64_t at);
 void node_out_key(struct node_out *o, const struct nvram_sa *sa, uint32_t nic_ip);
 void node_out_ike_key(struct node_out *o, const char *line);
+/* The node carried out ASF command `type` (a reset, a power change): the driver logs when. */
+void node_out_executed(struct node_out *o, uint8_t type);
 void node_out_note(struct node_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

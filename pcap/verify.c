@@ -75,6 +75,7 @@ copy_policy(struct verify_policy *dst, const struct verify_policy *src)
 	*dst = *src;
 	dst->clear_windows = NULL;
 	dst->allowed_dups = NULL;
+	dst->forged = NULL;
 	if (src->nclear_windows) {
 		size_t sz = src->nclear_windows * sizeof(*src->clear_windows);
 		if (!(dst->clear_windows = malloc(sz)))
@@ -87,6 +88,13 @@ copy_policy(struct verify_policy *dst, const struct verify_policy *src)
 			return RMC_ENOMEM;
 		memcpy(dst->allowed_dups, src->allowed_dups, sz);
 		qsort(dst->allowed_dups, src->nallowed_dups, sizeof(uint64_t), cmp_u64);
+	}
+	if (src->nforged) {
+		size_t sz = src->nforged * sizeof(*src->forged);
+		if (!(dst->forged = malloc(sz)))
+			return RMC_ENOMEM;
+		memcpy(dst->forged, src->forged, sz);
+		qsort(dst->forged, src->nforged, sizeof(uint64_t), cmp_u64);
 	}
 	return RMC_OK;
 }
@@ -183,6 +191,11 @@ verify_frame(struct verifier *v, uint64_t no, uint64_t t_ns, const uint8_t *fram
 	v->no = no;
 	v->t_ns = t_ns;
 	v->st.frames++;
+	if (v->pol.nforged &&
+	    bsearch(&v->no, v->pol.forged, v->pol.nforged, sizeof(uint64_t), cmp_u64)) {
+		v->st.forged++;
+		return;
+	}
 	if (caplen < len) {
 		verify_report(v, V_MALFORMED, 0, "only %zu of %zu bytes captured: not judged",
 			      caplen, len);

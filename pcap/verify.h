@@ -60,6 +60,13 @@ struct verify_policy {
 	size_t nclear_windows;
 	uint64_t *allowed_dups; /* frame numbers of copies the fault injector made */
 	size_t nallowed_dups;
+	/*
+	 * Frame numbers the harness forged itself (its adversary's stimuli, not
+	 * any node's traffic): skipped, and counted, so they neither raise
+	 * findings nor teach the verifier sequence numbers no node used.
+	 */
+	uint64_t *forged;
+	size_t nforged;
 	/* A commit message travels under an SA it names (docs/internals/mechanism.md). */
 	bool commit_under_new_sa;
 };
@@ -71,9 +78,10 @@ void verify_policy_set_type(struct verify_policy *p, uint8_t type, bool allowed)
 bool verify_policy_type_allowed(const struct verify_policy *p, uint8_t type);
 int verify_policy_add_window(struct verify_policy *p, uint64_t from_ns, uint64_t to_ns);
 int verify_policy_add_dup(struct verify_policy *p, uint64_t frame);
+int verify_policy_add_forged(struct verify_policy *p, uint64_t frame);
 /*
  * A tiny key=value file (docs/users/verify.md): clear, clear_port, clear_types,
- * clear_window, allow_dup, commit_under_new_sa. Applied over what p holds.
+ * clear_window, allow_dup, forged, commit_under_new_sa. Applied over what p holds.
  */
 int verify_policy_load(struct verify_policy *p, const char *path, char *err, size_t errlen);
 
@@ -96,6 +104,7 @@ struct verify_stats {
 	uint64_t clear_rmcp;  /* RMCP in the clear */
 	uint64_t commit;      /* commit messages seen under IPsec */
 	uint64_t allowed_dup; /* duplicates the policy allowed */
+	uint64_t forged;      /* frames the policy names as the harness's own: not judged */
 	uint64_t findings;
 	uint64_t by_id[V_COUNT];
 };

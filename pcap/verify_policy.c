@@ -56,10 +56,13 @@ verify_policy_free(struct verify_policy *p)
 		return;
 	free(p->clear_windows);
 	free(p->allowed_dups);
+	free(p->forged);
 	p->clear_windows = NULL;
 	p->allowed_dups = NULL;
+	p->forged = NULL;
 	p->nclear_windows = 0;
 	p->nallowed_dups = 0;
+	p->nforged = 0;
 }
 
 int
@@ -88,6 +91,20 @@ verify_policy_add_dup(struct verify_policy *p, uint64_t frame)
 		return RMC_ENOMEM;
 	d[p->nallowed_dups++] = frame;
 	p->allowed_dups = d;
+	return RMC_OK;
+}
+
+int
+verify_policy_add_forged(struct verify_policy *p, uint64_t frame)
+{
+	uint64_t *d;
+
+	if (frame == 0)
+		return RMC_EINVAL;
+	if (!(d = realloc(p->forged, (p->nforged + 1) * sizeof(*d))))
+		return RMC_ENOMEM;
+	d[p->nforged++] = frame;
+	p->forged = d;
 	return RMC_OK;
 }
 
@@ -155,14 +172,15 @@ parse_window(struct verify_policy *p, char *s)
 	return verify_policy_add_window(p, a, b);
 }
 
+/* A list of frame numbers, each handed to add. */
 static int
-parse_dups(struct verify_policy *p, char *s)
+parse_frames(struct verify_policy *p, char *s, int (*add)(struct verify_policy *, uint64_t))
 {
 	uint64_t f;
 	char *save;
 
 	for (char *tok = strtok_r(s, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
-		if (parse_u64(tok, UINT64_MAX, &f) || verify_policy_add_dup(p, f))
+		if (parse_u64(tok, UINT64_MAX, &f) || add(p, f))
 			return RMC_EINVAL;
 	return RMC_OK;
 }
@@ -200,7 +218,9 @@ apply(struct verify_policy *p, const char *key, char *val)
 	if (strcmp(key, "clear_window") == 0)
 		return parse_window(p, val);
 	if (strcmp(key, "allow_dup") == 0)
-		return parse_dups(p, val);
+		return parse_frames(p, val, verify_policy_add_dup);
+	if (strcmp(key, "forged") == 0)
+		return parse_frames(p, val, verify_policy_add_forged);
 	return RMC_EUNSUP;
 }
 

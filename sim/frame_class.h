@@ -34,6 +34,19 @@ enum obs_prot {
 	OBS_AH_ESP,
 };
 
+/*
+ * What the SA that opened a frame was to its client when the frame was
+ * seen, as the harness reads it from the wire alone (sim/observe.c): the
+ * active one, the one being committed, the one it replaced, or older.
+ */
+enum obs_sa_role {
+	OBS_ROLE_NONE = 0, /* not opened */
+	OBS_ROLE_ACTIVE,
+	OBS_ROLE_PENDING,
+	OBS_ROLE_PREVIOUS,
+	OBS_ROLE_OLDER,
+};
+
 struct obs {
 	uint64_t t;
 	uint32_t frame_no; /* 1-based, as Wireshark numbers frames */
@@ -49,6 +62,8 @@ struct obs {
 	uint32_t spi; /* outermost IPsec header's SPI and sequence number */
 	uint32_t seq;
 	uint16_t sa;	   /* opened with the client's Nth SA of the run (0: not opened) */
+	uint8_t sa_role;   /* enum obs_sa_role of that SA when the frame was seen */
+	bool injected;	   /* the harness's own frame (sim/adversary), not a node's */
 	uint8_t ike_exch;  /* OBS_IKE: exchange type (RFC 7296 §3.1) */
 	bool ike_response; /* OBS_IKE: the Response flag */
 	uint32_t ike_msgid;

@@ -93,26 +93,180 @@ judge_power(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	v->pass = s.power == e->power;
 }
 
+static bool
+windowed(const struct scn_expect *e)
+{
+	return e->after || (e->before && e->before != UINT64_MAX);
+}
+
+/* " between 20.000000 s and 25.000000 s", " after ...", " before ..." or "". */
+static void
+window_text(const struct scn_expect *e, char *buf, size_t cap)
+{
+	bool lo = e->after != 0, hi = e->before && e->before != UINT64_MAX;
+	if (lo && hi)
+		snprintf(buf, cap, " between %.6f s and %.6f s", e->after / 1e9, e->before / 1e9);
+	else if (lo || hi)
+		snprintf(buf, cap, " %s %.6f s", lo ? "from" : "before",
+			 (lo ? e->after : e->before) / 1e9);
+	else
+		buf[0] = '\0';
+}
+
+/* How often the node carried out the command within the window, from the run log. */
+static uint64_t
+executed_within(const struct run *r, const struct scn_expect *e, uint64_t *first)
+{
+	uint64_t n = 0;
+	*first = 0;
+	for (size_t i = 0; i < r->log.nexecuted; i++) {
+		const struct run_executed *x = &r->log.executed[i];
+		if (x->node != (size_t)e->node || x->type != e->asf_type || x->t < e->after ||
+		    (e->before && x->t >= e->before))
+			continue;
+		if (n++ == 0)
+			*first = x->t;
+	}
+	return n;
+}
+
 static void
 judge_executed(const struct run *r, const struct scn_expect *e, struct verdict *v)
 {
 	const struct simnode *sn = &r->nodes[e->node];
 	const char *name = r->sc->nodes[e->node].name;
 	struct node_snap s;
+	char win[80];
 	sn->ops->snapshot(sn, &s);
-	if (e->exact)
-		snprintf(v->what, sizeof(v->what), "%s%s executed %s exactly %llu time(s)", name,
-			 s.label, scn_asf_name(e->asf_type), (unsigned long long)e->count);
+	window_text(e, win, sizeof(win));
+	if (e->exact && e->count == 0 && win[0])
+		snprintf(v->what, sizeof(v->what), "%s%s did not execute %s%s", name, s.label,
+			 scn_asf_name(e->asf_type), win);
+	else if (e->exact)
+		snprintf(v->what, sizeof(v->what), "%s%s executed %s exactly %llu time(s)%s", name,
+			 s.label, scn_asf_name(e->asf_type), (unsigned long long)e->count, win);
 	else
-		snprintf(v->what, sizeof(v->what), "%s%s executed %s", name, s.label,
-			 scn_asf_name(e->asf_type));
-	if (!s.has_executed) {
+		snprintf(v->what, sizeof(v->what), "%s%s executed %s%s", name, s.label,
+			 scn_asf_name(e->asf_type), win);
+	if (!s.has_executed || (windowed(e) && !s.has_exec_times)) {
 		not_shown(&s, v);
 		return;
 	}
-	uint64_t n = s.executed[e->asf_type - ASF_RESET];
-	snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)", (unsigned long long)n);
+	uint64_t first = 0;
+	uint64_t n =
+	    windowed(e) ? executed_within(r, e, &first) : s.executed[e->asf_type - ASF_RESET];
+	if (windowed(e) && n)
+		snprintf(v->detail, sizeof(v->detail), "executed %llu time(s), first at %.6f s",
+			 (unsigned long long)n, first / 1e9);
+	else
+		snprintf(v->detail, sizeof(v->detail), "executed %llu time(s)",
+			 (unsigned long long)n);
 	v->pass = e->exact ? n == e->count : n > 0;
+}
+
+enum { ANSWER_WITHIN = 2 * NS_PER_S }; /* an answer comes at once, or never */
+
+/*
+ * The client's first answer to injection i: a frame back to the address it
+ * came from with its RMCP sequence number (an RMCP ACK), or its ASF tag too
+ * (a response), within ANSWER_WITHIN of it. A protected frame the harness
+ * cannot open, sent to that address in that time, may be an answer too:
+ * *unopened tells the first such frame. NULL when none.
+ */
+static const struct obs *
+find_answer(const struct run *r, size_t i, const struct obs **unopened)
+{
+	const struct scn_inject *in = &r->sc->injects[i];
+	const struct adv_record *rec = &r->adv.rec[i];
+	*unopened = NULL;
+	for (size_t k = rec->frame_no; k < r->obs.n; k++) {
+		const struct obs *o = &r->obs.v[k];
+		if (o->t > rec->t + ANSWER_WITHIN)
+			break;
+		if (o->from != in->to || o->to != in->from || o->injected)
+			continue;
+		if (o->prot != OBS_CLEAR && !o->opened && !*unopened)
+			*unopened = o;
+		if (o->rmcp_seq != in->rmcp_seq)
+			continue;
+		if (o->kind == OBS_RMCP_ACK || (o->kind == OBS_ASF && o->tag == in->tag))
+			return o;
+	}
+	return NULL;
+}
+
+static const char *
+under_name(const struct obs *o)
+{
+	static const char *const roles[] = {"an SA it cannot place", "the active SA",
+					    "the pending SA", "the previous SA", "an older SA"};
+	if (o->prot == OBS_CLEAR)
+		return "the clear";
+	return o->opened && o->sa_role < 5 ? roles[o->sa_role] : "an SA the harness cannot open";
+}
+
+/* The injection did not happen as written: the check is N/A, with the reason. */
+static bool
+injection_missing(const struct run *r, size_t i, struct verdict *v)
+{
+	const struct adv_record *rec = &r->adv.rec[i];
+	if (rec->made)
+		return false;
+	v->na = true;
+	snprintf(v->detail, sizeof(v->detail), "N/A: injection %s: %s", r->sc->injects[i].name,
+		 rec->why[0] ? rec->why : "not made");
+	return true;
+}
+
+static void
+judge_no_answer(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct scn_inject *in = &r->sc->injects[e->inject];
+	const struct obs *un, *a;
+	snprintf(v->what, sizeof(v->what), "%s does not answer injection %s (%s)",
+		 r->sc->nodes[in->to].name, in->name, scn_asf_name(in->asf_type));
+	if (injection_missing(r, (size_t)e->inject, v))
+		return;
+	if ((a = find_answer(r, (size_t)e->inject, &un))) {
+		snprintf(v->detail, sizeof(v->detail), "frame #%u answers frame #%u (%s, under %s)",
+			 a->frame_no, r->adv.rec[e->inject].frame_no,
+			 a->kind == OBS_RMCP_ACK ? "RMCP ACK" : "ASF response", under_name(a));
+		return;
+	}
+	if (un) {
+		snprintf(v->detail, sizeof(v->detail),
+			 "frame #%u went back under an SA the harness cannot open: maybe an answer",
+			 un->frame_no);
+		return;
+	}
+	snprintf(v->detail, sizeof(v->detail), "no answer to frame #%u within %d s",
+		 r->adv.rec[e->inject].frame_no, ANSWER_WITHIN / NS_PER_S);
+	v->pass = true;
+}
+
+static void
+judge_answered(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	static const char *const want[] = {[SCN_UNDER_ACTIVE] = "the active SA",
+					   [SCN_UNDER_PREVIOUS] = "the previous SA",
+					   [SCN_UNDER_CLEAR] = "the clear"};
+	static const uint8_t role[] = {
+	    [SCN_UNDER_ACTIVE] = OBS_ROLE_ACTIVE, [SCN_UNDER_PREVIOUS] = OBS_ROLE_PREVIOUS};
+	const struct scn_inject *in = &r->sc->injects[e->inject];
+	const struct obs *un, *a;
+	snprintf(v->what, sizeof(v->what), "%s answers injection %s under %s",
+		 r->sc->nodes[in->to].name, in->name, want[e->under]);
+	if (injection_missing(r, (size_t)e->inject, v))
+		return;
+	if (!(a = find_answer(r, (size_t)e->inject, &un))) {
+		snprintf(v->detail, sizeof(v->detail), "no answer to frame #%u%s",
+			 r->adv.rec[e->inject].frame_no, un ? " the harness could open" : "");
+		return;
+	}
+	snprintf(v->detail, sizeof(v->detail), "frame #%u answers under %s", a->frame_no,
+		 under_name(a));
+	v->pass = e->under == SCN_UNDER_CLEAR ? a->prot == OBS_CLEAR
+					      : a->opened && a->sa_role == role[e->under];
 }
 
 static void
@@ -200,6 +354,12 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	case SCN_EXPECT_NOT_SEEN:
 		judge_not_seen(r, e, v);
 		break;
+	case SCN_EXPECT_NO_ANSWER:
+		judge_no_answer(r, e, v);
+		break;
+	case SCN_EXPECT_ANSWERED:
+		judge_answered(r, e, v);
+		break;
 	}
 }
 
@@ -246,6 +406,8 @@ judge_summarize(const struct run *r, struct run_result *res)
 	unsigned clear_ports = 0; /* bit 0: 623, bit 1: another port */
 	for (size_t i = 0; i < r->obs.n; i++) {
 		const struct obs *o = &r->obs.v[i];
+		if (o->injected)
+			continue; /* the nodes' traffic, not the adversary's */
 		ike += o->kind == OBS_IKE;
 		commit += o->kind == OBS_COMMIT;
 		secure += o->prot != OBS_CLEAR && o->opened;

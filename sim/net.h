@@ -90,6 +90,11 @@ struct net_ops {
 	int (*egress)(struct net *n, size_t to, const uint8_t *frame, size_t len,
 		      uint64_t delay_ns);
 	/*
+	 * A frame enters the network as if node `port` had sent it (the harness's
+	 * adversary): captured and switched like any other, no node's step involved.
+	 */
+	int (*inject)(struct net *n, size_t port, const uint8_t *frame, size_t len);
+	/*
 	 * Runs until `until` (the engine's time) or until told to stop; events
 	 * dispatched are added to *events. 0, or an error with err filled.
 	 */
@@ -114,6 +119,12 @@ static inline int
 net_send(struct net *n, size_t port, const uint8_t *frame, size_t len)
 {
 	return n->ops->send(n, port, frame, len);
+}
+
+static inline int
+net_inject(struct net *n, size_t port, const uint8_t *frame, size_t len)
+{
+	return n->ops->inject(n, port, frame, len);
 }
 
 static inline int

@@ -366,6 +366,16 @@ rt_send(struct net *n, size_t port, const uint8_t *frame, size_t len)
 	return RMC_OK;
 }
 
+/* The adversary's frame: into the forwarder as if read from the port's link. */
+static int
+tap_inject(struct net *n, size_t port, const uint8_t *frame, size_t len)
+{
+	struct net_rt *t = n->be;
+	if (!t->forwarder || port >= t->n)
+		return RMC_EUNSUP;
+	return tap_fwd_inject(&t->fwd, port, frame, len);
+}
+
 /* Frames for node i: each is handed over at the real time it was read. */
 static int
 drain_node(struct net_rt *t, size_t i, uint64_t until, uint64_t *events)
@@ -545,6 +555,7 @@ wire_describe(const struct net *n)
 static const struct net_ops tap_ops = {
     .mode = "tap",
     .send = rt_send,
+    .inject = tap_inject,
     .egress = rt_egress,
     .run = rt_run,
     .describe = tap_describe,
@@ -554,6 +565,7 @@ static const struct net_ops tap_ops = {
 static const struct net_ops wire_ops = {
     .mode = "wire",
     .send = rt_send,
+    .inject = tap_inject,
     .egress = rt_egress,
     .run = rt_run,
     .describe = wire_describe,

@@ -30,14 +30,65 @@ obs_log_fini(struct obs_log *log)
 		free(log->keys[i].pair);
 	}
 	free(log->keys);
+	free(log->sas);
 	free(log->v);
 	memset(log, 0, sizeof(*log));
 }
 
+static struct obs_client_sas *
+client_sas(struct obs_log *log, int client)
+{
+	if (client < 0)
+		return NULL;
+	if ((size_t)client >= log->nsas) {
+		size_t n = (size_t)client + 1;
+		struct obs_client_sas *v = realloc(log->sas, n * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + log->nsas, 0, (n - log->nsas) * sizeof(*v));
+		log->sas = v;
+		log->nsas = n;
+	}
+	return &log->sas[client];
+}
+
+struct obs_client_sas
+obs_client_sas(const struct obs_log *log, int client)
+{
+	struct obs_client_sas none = {0};
+	return client >= 0 && (size_t)client < log->nsas ? log->sas[client] : none;
+}
+
+struct sec_pair *
+obs_sa_pair(const struct obs_log *log, int client, uint16_t ord, int role)
+{
+	/* keys come in pairs, the NIC's role first (obs_log_add_sa) */
+	for (size_t i = 0; ord && i + 1 < log->nkeys; i += 2)
+		if (log->keys[i].client == client && log->keys[i].ord == ord)
+			return log->keys[i + (role == SEC_SERVER)].pair;
+	return NULL;
+}
+
+static void
+activate(struct obs_client_sas *s, uint16_t ord)
+{
+	if (ord == s->active)
+		return;
+	s->previous = s->active;
+	s->active = ord;
+}
+
 int
 obs_log_add_sa(struct obs_log *log, const struct nvram_sa *sa, int16_t client, uint16_t ord,
-	       uint32_t replay_window)
+	       uint32_t replay_window, bool active_now)
 {
+	struct obs_client_sas *cs = client_sas(log, client);
+	if (!cs)
+		return RMC_ENOMEM;
+	if (ord > cs->newest)
+		cs->newest = ord;
+	if (active_now)
+		activate(cs, ord);
 	if (log->nkeys + 2 > log->capkeys) {
 		size_t cap = log->capkeys ? log->capkeys * 2 : 8;
 		struct obs_key *k = realloc(log->keys, cap * sizeof(*k));
@@ -124,6 +175,18 @@ classify_ike(struct obs *o, uint16_t sport, uint16_t dport, const uint8_t *p, si
 	return true;
 }
 
+static uint8_t
+sa_role(struct obs_client_sas s, uint16_t ord)
+{
+	if (ord == s.active)
+		return OBS_ROLE_ACTIVE;
+	if (ord == s.previous)
+		return OBS_ROLE_PREVIOUS;
+	if (ord > s.active)
+		return OBS_ROLE_PENDING;
+	return OBS_ROLE_OLDER;
+}
+
 static void
 classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk)
 {
@@ -151,10 +214,15 @@ classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk)
 			continue;
 		o->opened = true;
 		o->sa = log->keys[i].ord;
+		o->sa_role = sa_role(obs_client_sas(log, log->keys[i].client), o->sa);
 		if (ipv4_decode(inner, n, &ih) == RMC_OK && ih.proto == IPPROTO_UDP_ &&
 		    udp_decode(inner + ih.ihl, ih.tot_len - ih.ihl, ih.src, ih.dst, &uh) == RMC_OK)
 			classify_rmcp(o, uh.sport, uh.dport, inner + ih.ihl + UDP_HLEN,
 				      uh.len - UDP_HLEN);
+		/* the client's SA_CONFIRM under an SA: from now on that SA is its active one */
+		if (o->kind == OBS_COMMIT && o->asf_type == ASF_COMMIT_CONFIRM &&
+		    o->from == log->keys[i].client)
+			activate(&log->sas[log->keys[i].client], o->sa);
 		return;
 	}
 }
@@ -205,6 +273,8 @@ obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const 
 int
 obs_match(const struct obs *o, const struct scn_pattern *p)
 {
+	if (o->injected)
+		return 0; /* patterns speak of what the nodes did */
 	if (p->from >= 0 && o->from != p->from)
 		return 0;
 	if (p->to >= 0 && o->to != p->to)

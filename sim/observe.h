@@ -26,21 +26,40 @@ struct obs_key {
 	uint16_t ord;	       /* 1 for the client's first SA of the run, 2 for the next ... */
 };
 
+/*
+ * Which of a client's SAs is which, read from the wire alone, so it holds
+ * for a device under test as for a reference node: an SA is active from the
+ * start when provisioned (or for a client without the commit handshake),
+ * otherwise from the SA_CONFIRM the client sends under it; the newest SA the
+ * harness knows beyond the active one is pending; the one an SA_CONFIRM
+ * replaced is previous.
+ */
+struct obs_client_sas {
+	uint16_t active, previous, newest; /* ords; 0: none */
+};
+
 struct obs_log {
 	struct obs *v;
 	size_t n, cap;
 	struct obs_key *keys;
 	size_t nkeys, capkeys;
+	struct obs_client_sas *sas; /* by node index */
+	size_t nsas;
 };
 
 void obs_log_init(struct obs_log *log);
 void obs_log_fini(struct obs_log *log);
 /*
  * The harness learns an SA (as a key log exports it): both directions,
- * the NIC's role and the server's. Returns 0 or an error.
+ * the NIC's role and the server's; active_now when it is in use at once
+ * (provisioned, or a client without the commit handshake). 0 or an error.
  */
 int obs_log_add_sa(struct obs_log *log, const struct nvram_sa *sa, int16_t client, uint16_t ord,
-		   uint32_t replay_window);
+		   uint32_t replay_window, bool active_now);
+/* Client `client`'s SAs as the wire shows them now (all 0 when it has none). */
+struct obs_client_sas obs_client_sas(const struct obs_log *log, int client);
+/* The pair of the client's ord-th SA in role (SEC_NIC or SEC_SERVER), or NULL. */
+struct sec_pair *obs_sa_pair(const struct obs_log *log, int client, uint16_t ord, int role);
 /* Classifies one frame and appends it; returns 0 or RMC_ENOMEM. */
 int obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const uint8_t *f,
 		  size_t len);

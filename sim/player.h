@@ -39,6 +39,7 @@ enum { SNAP_COMMANDS = 4 }; /* Reset, Power-up, Power-down, Power cycle (ASF_RES
 /* What a node shows of itself; each has_ flag says whether its player could tell. */
 struct node_snap {
 	bool has_power, has_executed, has_commits, has_sa;
+	bool has_exec_times; /* its commands are in the run log with their times */
 	enum power_state power;
 	uint64_t executed[SNAP_COMMANDS];
 	uint64_t commits;     /* new SAs its NIC committed */
@@ -71,7 +72,8 @@ struct player_ops {
 	/* One action of the timeline that names this node. */
 	void (*act)(struct simnode *sn, uint64_t now, const struct scn_action *a,
 		    struct node_out *out);
-	/* A node fault of the scenario (docs/users/faults.md): true when applied (or recovered from). */
+	/* A node fault of the scenario (docs/users/faults.md): true when applied (or recovered
+	 * from). */
 	bool (*fault)(struct simnode *sn, uint64_t now, const struct fault_rule *f, bool recover,
 		      struct node_out *out);
 	/*

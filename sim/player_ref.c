@@ -84,7 +84,7 @@ client_snapshot(const struct simnode *sn, struct node_snap *s)
 {
 	const struct client *c = &sn->u.c;
 	memset(s, 0, sizeof(*s));
-	s->has_power = s->has_executed = s->has_commits = s->has_sa = true;
+	s->has_power = s->has_executed = s->has_commits = s->has_sa = s->has_exec_times = true;
 	s->power = c->power;
 	memcpy(s->executed, c->st.executed, sizeof(s->executed));
 	s->commits = c->st.commits;

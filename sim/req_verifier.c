@@ -1,4 +1,5 @@
-/* The trace verifier's finding classes (docs/users/verify.md) as checks of catalogue requirements. */
+/* The trace verifier's finding classes (docs/users/verify.md) as checks of catalogue requirements.
+ */
 #include <stdio.h>
 
 #include "sim/req.h"

@@ -192,7 +192,8 @@ run_open(struct run *r, bool timeline, char *err, size_t errlen)
 	}
 	remove_store(r->store_path);
 	if ((rc = engine_init(&r->eng, 1024)) ||
-	    (rc = link_init(&r->link, sc, r->seed, &r->net, &r->eng, &r->obs))) {
+	    (rc = link_init(&r->link, sc, r->seed, &r->net, &r->eng, &r->obs)) ||
+	    (rc = adversary_init(&r->adv, sc))) {
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
@@ -242,6 +243,7 @@ run_free(struct run *r)
 	net_close(&r->net);
 	run_nodes_fini(r);
 	link_fini(&r->link);
+	adversary_fini(&r->adv);
 	engine_fini(&r->eng);
 	obs_log_fini(&r->obs);
 	run_log_fini(&r->log);
@@ -256,6 +258,7 @@ run_play(struct run *r, struct run_result *res, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	res->end_ns = engine_now(&r->eng);
+	adversary_end(r);
 	res->frames = r->obs.n;
 	if (!r->io_error)
 		r->io_error = r->link.error ? r->link.error : r->net.error;
@@ -286,8 +289,18 @@ run_judge(struct run *r, struct verdict *v, struct trace_findings *tf, struct ru
 	struct verdict *tv = &v[sc->nexpects];
 	snprintf(tv->what, sizeof(tv->what), "trace verifies independently (docs/users/verify.md)");
 	clear_track_end(r);
-	int rc = trace_check_windows(sc, r->opts->outdir, &r->clear.w, &tv->pass, tv->detail,
-				     sizeof(tv->detail), tf);
+	uint64_t *forged = calloc(sc->ninjects + 1, sizeof(*forged));
+	size_t nforged = 0;
+	if (!forged) {
+		snprintf(err, errlen, "out of memory");
+		return RMC_ENOMEM;
+	}
+	for (size_t i = 0; i < sc->ninjects; i++)
+		if (r->adv.rec[i].made)
+			forged[nforged++] = r->adv.rec[i].frame_no;
+	int rc = trace_check_windows(sc, r->opts->outdir, &r->clear.w, forged, nforged, &tv->pass,
+				     tv->detail, sizeof(tv->detail), tf);
+	free(forged);
 	if (rc) {
 		snprintf(err, errlen, "%s/trace.pcap: %s", r->opts->outdir, tv->detail);
 		return rc;

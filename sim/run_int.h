@@ -12,6 +12,7 @@
 
 #include "nodes/node.h"
 #include "nodes/store.h"
+#include "sim/adversary.h"
 #include "pcap/trace.h"
 #include "sim/clear_window.h"
 #include "sim/engine.h"
@@ -37,6 +38,8 @@ struct run {
 	struct obs_log obs;
 	struct run_log log;	  /* notes and the key log */
 	struct clear_track clear; /* when clear management was permitted (Fig. 6) */
+	struct adversary adv;	  /* the scenario's injections and what became of them */
+	bool injecting;		  /* the frame being captured is the adversary's */
 	struct nvram_sa *stored;  /* per node: the SA its NIC is provisioned with (clients) */
 	struct store **stores;	  /* per server: its connection to the shared store */
 	char store_path[1100];

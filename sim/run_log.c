@@ -54,6 +54,15 @@ run_log_sa(struct run_log *l, const struct nvram_sa *sa, size_t client, bool *ad
 }
 
 int
+run_log_executed(struct run_log *l, uint64_t t, size_t node, uint8_t type)
+{
+	if (grow((void **)&l->executed, l->nexecuted, &l->capexecuted, sizeof(*l->executed), 16))
+		return RMC_ENOMEM;
+	l->executed[l->nexecuted++] = (struct run_executed){t, node, type};
+	return RMC_OK;
+}
+
+int
 run_log_ike(struct run_log *l, const char *line)
 {
 	if (grow((void **)&l->ike_lines, l->nike, &l->capike, sizeof(*l->ike_lines), 8))
@@ -72,5 +81,6 @@ run_log_fini(struct run_log *l)
 	free(l->sas);
 	free(l->ike_lines);
 	free(l->notes);
+	free(l->executed);
 	memset(l, 0, sizeof(*l));
 }

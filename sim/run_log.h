@@ -18,6 +18,13 @@ struct run_note {
 	char text[NODE_NOTE_LEN];
 };
 
+/* A command a node carried out, and when. */
+struct run_executed {
+	uint64_t t;
+	size_t node;
+	uint8_t type; /* ASF type */
+};
+
 /* One SA of the run, as the client's NIC holds it. */
 struct run_sa {
 	struct nvram_sa sa;
@@ -32,6 +39,8 @@ struct run_log {
 	size_t nsas, capsas;
 	char (*ike_lines)[NODE_IKE_KEY_LEN]; /* ikev2_decryption_table lines */
 	size_t nike, capike;
+	struct run_executed *executed;
+	size_t nexecuted, capexecuted;
 };
 
 /* Appends a note at time t (a long note is cut); 0 or RMC_ENOMEM. */
@@ -43,6 +52,8 @@ int run_log_note(struct run_log *l, uint64_t t, size_t node, const char *text);
  */
 int run_log_sa(struct run_log *l, const struct nvram_sa *sa, size_t client, bool *added,
 	       unsigned *ord);
+/* Node `node` carried out ASF command `type` at t; 0 or RMC_ENOMEM. */
+int run_log_executed(struct run_log *l, uint64_t t, size_t node, uint8_t type);
 /* Appends an ikev2_decryption_table line; 0 or RMC_ENOMEM. */
 int run_log_ike(struct run_log *l, const char *line);
 /* Frees everything, keys wiped. */

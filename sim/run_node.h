@@ -1,4 +1,5 @@
-/* `rmcpsec node`: one reference node on a real interface, its control socket (docs/users/dut.md). */
+/* `rmcpsec node`: one reference node on a real interface, its control socket (docs/users/dut.md).
+ */
 #ifndef RMCPSEC_SIM_RUN_NODE_H
 #define RMCPSEC_SIM_RUN_NODE_H
 

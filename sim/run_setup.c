@@ -138,7 +138,8 @@ server_inventory(struct run *r, struct server *s)
 		if (sc->nodes[j].role != SCN_CLIENT)
 			continue;
 		rc = server_add_client(s, sc->nodes[j].name, sc->nodes[j].ip);
-		if (!rc && sc->nodes[j].no_commit) /* a plain IPsec host (docs/internals/mechanism.md) */
+		if (!rc &&
+		    sc->nodes[j].no_commit) /* a plain IPsec host (docs/internals/mechanism.md) */
 			rc = server_set_client_no_commit(s, s->nclients - 1, true);
 		if (!rc && sc->security.enabled && !sc->security.ike)
 			rc = server_set_client_sa(s, s->nclients - 1, &r->stored[j],

@@ -61,8 +61,11 @@ run_log_key(struct run *r, const struct node_key *k)
 		r->io_error = RMC_ENOMEM;
 		return;
 	}
+	/* in use at once unless the commit handshake is to bring it in
+	 * (docs/internals/mechanism.md) */
+	bool active_now = !r->sc->security.ike || r->sc->nodes[ci].no_commit;
 	if (added && obs_log_add_sa(&r->obs, &k->sa, (int16_t)ci, (uint16_t)ord,
-				    r->sc->security.replay_window) != RMC_OK)
+				    r->sc->security.replay_window, active_now) != RMC_OK)
 		r->io_error = RMC_ENOMEM;
 }
 
@@ -135,6 +138,9 @@ run_flush(struct run *r, struct simnode *sn)
 	arm_timers(r, sn, o);
 	for (size_t i = 0; i < o->nnotes; i++)
 		run_note(r, sn->idx, o->notes[i]);
+	for (size_t i = 0; i < o->nexecuted; i++)
+		if (run_log_executed(&r->log, r->eng.now, sn->idx, o->executed[i]) != RMC_OK)
+			r->io_error = RMC_ENOMEM;
 	if (o->dropped)
 		run_note(r, sn->idx, "node output overflow: some frames or timers were lost");
 	node_out_reset(o);
@@ -181,8 +187,13 @@ on_capture(void *ctx, size_t port, uint64_t t, const uint8_t *frame, size_t len)
 	trace_write(r->trace, t, frame, len);
 	if (r->nodes[port].pcap)
 		trace_write(r->nodes[port].pcap, t, frame, len);
-	if (obs_log_frame(&r->obs, r->sc, t, frame, len) != RMC_OK)
+	if (obs_log_frame(&r->obs, r->sc, t, frame, len) != RMC_OK) {
 		r->io_error = RMC_ENOMEM;
+		return;
+	}
+	struct obs *o = &r->obs.v[r->obs.n - 1];
+	o->injected = r->injecting;
+	adversary_on_frame(r, o);
 }
 
 static bool
@@ -199,7 +210,8 @@ run_net_hooks(struct run *r)
 	    .deliver = on_deliver, .capture = on_capture, .failed = has_failed, .ctx = r};
 }
 
-/* The scenario's node faults (docs/users/faults.md), each logged by sim/link as it is handed over. */
+/* The scenario's node faults (docs/users/faults.md), each logged by sim/link as it is handed over.
+ */
 static void
 on_node_fault(void *ctx, uint64_t now, const struct fault_rule *f, bool recover)
 {
@@ -250,6 +262,8 @@ run_schedule(struct run *r, bool timeline, char *err, size_t errlen)
 		rc = engine_at(&r->eng, sc->actions[i].at, on_action, r, i);
 	if (!rc && timeline)
 		rc = link_schedule_node_faults(&r->link, on_node_fault, r);
+	if (!rc && timeline)
+		rc = adversary_schedule(r);
 	if (rc)
 		snprintf(err, errlen, "cannot schedule the scenario's events: %s",
 			 rmc_strerror(rc));

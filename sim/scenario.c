@@ -11,6 +11,7 @@
 #include "nodes/secure.h"
 #include "proto/rmcp.h"
 #include "sim/scenario_fault.h"
+#include "sim/scenario_inject.h"
 #include "sim/scn_rd.h"
 
 /* Loader state: the parsed document, its reader and the scenario it fills. */
@@ -516,8 +517,8 @@ load_action(struct ld *ld, yaml_node_t *n)
 	} else {
 		return scn_rd_fail(
 		    &ld->rd, scn_rd_get(&ld->rd, n, "do"), "do",
-		    "unknown action '%s' (discover, power, or an ASF request/command such as "
-		    "system_state_request, reset)",
+		    "unknown action '%s' (discover, power, inject, or an ASF request/command such "
+		    "as system_state_request, reset)",
 		    verb);
 	}
 	if ((rc = load_via(ld, n, &a->via)) || (rc = load_cut(ld, n, a)))
@@ -697,11 +698,89 @@ load_not_applicable(struct ld *ld, yaml_node_t *n)
 	return RMC_OK;
 }
 
+/*
+ * `executed: CMD` (at least once; `times: N` exactly N, 0 for never) or
+ * `not_executed: CMD` (never), counted within [after, before) when given.
+ */
+static int
+load_executed(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
+{
+	const char *s,
+	    *field = scn_rd_get(&ld->rd, n, "not_executed") ? "not_executed" : "executed";
+	int rc;
+	if (scn_rd_get(&ld->rd, n, "executed") && scn_rd_get(&ld->rd, n, "not_executed"))
+		return scn_rd_fail(&ld->rd, n, "not_executed",
+				   "executed or not_executed, not both");
+	if ((rc = scn_rd_str(&ld->rd, n, field, true, &s)))
+		return rc;
+	e->kind = SCN_EXPECT_EXECUTED;
+	if (asf_type_by_word(s, &e->asf_type) != RMC_OK || e->asf_type < ASF_RESET ||
+	    e->asf_type > ASF_POWER_CYCLE)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, field), field,
+				   "not a command: '%s'", s);
+	/* times: exactly this often (0 = never); without it, at least once */
+	if ((rc = scn_rd_uint(&ld->rd, n, "times", 0, 1000000, &e->count)))
+		return rc;
+	e->exact = scn_rd_get(&ld->rd, n, "times") != NULL;
+	if (strcmp(field, "not_executed") == 0) {
+		if (e->exact)
+			return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "times"), "times",
+					   "not_executed means times: 0");
+		e->exact = true;
+		e->count = 0;
+	}
+	e->before = UINT64_MAX;
+	if ((rc = scn_rd_time(&ld->rd, n, "after", false, &e->after)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "before", false, &e->before)))
+		return rc;
+	if (e->after >= e->before)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "before"), "before",
+				   "an empty window: before must come after after");
+	return RMC_OK;
+}
+
+/* `no_answer: INJECTION` or `answered_under: active|previous|clear` with `request: INJECTION`. */
+static int
+load_answer_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
+{
+	static const char *const under[] = {[SCN_UNDER_ACTIVE] = "active",
+					    [SCN_UNDER_PREVIOUS] = "previous",
+					    [SCN_UNDER_CLEAR] = "clear"};
+	bool none = scn_rd_get(&ld->rd, n, "no_answer") != NULL;
+	const char *field = none ? "no_answer" : "request", *name, *s;
+	size_t want = 1 + !none + (scn_rd_get(&ld->rd, n, "req") != NULL);
+	int rc;
+	if ((rc = scn_rd_str(&ld->rd, n, field, true, &name)))
+		return rc;
+	if ((size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start) != want)
+		return scn_rd_fail(&ld->rd, n, none ? "no_answer" : "answered_under",
+				   none ? "stands alone in its expectation (with req)"
+					: "goes with request only (and req)");
+	if ((e->inject = scenario_inject(ld->sc, name)) < 0)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, field), field,
+				   "no injection named '%s' in the timeline", name);
+	e->node = ld->sc->injects[e->inject].to;
+	e->kind = none ? SCN_EXPECT_NO_ANSWER : SCN_EXPECT_ANSWERED;
+	if (none)
+		return RMC_OK;
+	if ((rc = scn_rd_str(&ld->rd, n, "answered_under", true, &s)))
+		return rc;
+	for (size_t i = 0; i < sizeof(under) / sizeof(under[0]); i++)
+		if (strcmp(s, under[i]) == 0) {
+			e->under = (enum scn_under)i;
+			return RMC_OK;
+		}
+	return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "answered_under"), "answered_under",
+			   "expected active, previous or clear, got '%s'", s);
+}
+
 static int
 load_expect(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"client",   "power",	  "executed", "times", "seen",
-					   "not_seen", "in_sync", "sas",      "req",   NULL};
+	static const char *const keys[] = {"client",	     "power",	"executed", "not_executed",
+					   "times",	     "after",	"before",   "seen",
+					   "not_seen",	     "in_sync", "sas",	    "no_answer",
+					   "answered_under", "request", "req",	    NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_expect *e = &sc->expects[sc->nexpects];
 	const char *s;
@@ -712,7 +791,10 @@ load_expect(struct ld *ld, yaml_node_t *n)
 	memset(e, 0, sizeof(*e));
 	e->line = (int)n->start_mark.line + 1;
 	e->node = -1;
-	if ((v = scn_rd_get(&ld->rd, n, "seen")) || (v = scn_rd_get(&ld->rd, n, "not_seen"))) {
+	if (scn_rd_get(&ld->rd, n, "no_answer") || scn_rd_get(&ld->rd, n, "answered_under")) {
+		rc = load_answer_expect(ld, n, e);
+	} else if ((v = scn_rd_get(&ld->rd, n, "seen")) ||
+		   (v = scn_rd_get(&ld->rd, n, "not_seen"))) {
 		const char *field = scn_rd_get(&ld->rd, n, "seen") ? "seen" : "not_seen";
 		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start !=
 		    1 + (scn_rd_get(&ld->rd, n, "req") != NULL))
@@ -736,19 +818,13 @@ load_expect(struct ld *ld, yaml_node_t *n)
 				    &ld->rd, scn_rd_get(&ld->rd, n, "executed"), "executed",
 				    "give power and executed as separate expectations");
 		} else {
-			if ((rc = scn_rd_str(&ld->rd, n, "executed", true, &s)))
-				return rc;
-			e->kind = SCN_EXPECT_EXECUTED;
-			if (asf_type_by_word(s, &e->asf_type) != RMC_OK ||
-			    e->asf_type > ASF_POWER_CYCLE)
-				return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "executed"),
-						   "executed", "not a command: '%s'", s);
-			/* times: exactly this often (0 = never); without it, at least once */
-			if ((rc = scn_rd_uint(&ld->rd, n, "times", 0, 1000000, &e->count)))
-				return rc;
-			e->exact = scn_rd_get(&ld->rd, n, "times") != NULL;
+			rc = load_executed(ld, n, e);
 		}
 	}
+	if (!rc && e->kind != SCN_EXPECT_EXECUTED &&
+	    (scn_rd_get(&ld->rd, n, "after") || scn_rd_get(&ld->rd, n, "before")))
+		return scn_rd_fail(&ld->rd, n, scn_rd_get(&ld->rd, n, "after") ? "after" : "before",
+				   "a window goes with executed or not_executed");
 	if (!rc)
 		rc = load_req_tags(ld, scn_rd_get(&ld->rd, n, "req"), e);
 	if (!rc)
@@ -798,7 +874,16 @@ load_timeline(struct ld *ld, yaml_node_t *tl)
 	for (yaml_node_item_t *it = tl->data.sequence.items.start; it < tl->data.sequence.items.top;
 	     it++) {
 		size_t before = ld->sc->nactions;
-		int rc = load_action(ld, scn_rd_item(&ld->rd, *it));
+		yaml_node_t *item = scn_rd_item(&ld->rd, *it);
+		const char *verb = scn_rd_scalar(scn_rd_get(&ld->rd, item, "do"));
+		if (verb && strcmp(verb, "inject") == 0) {
+			/* the adversary's frames keep their own list, timed or at commit steps */
+			int rc = scenario_load_inject(&ld->rd, item, ld->sc);
+			if (rc)
+				return rc;
+			continue;
+		}
+		int rc = load_action(ld, item);
 		if (rc)
 			return rc;
 		if (ld->sc->actions[before].at < last)
@@ -900,7 +985,8 @@ load_root(struct ld *ld, yaml_node_t *root)
 	ld->action_cap = count(tl) + 1;
 	sc->actions = calloc(ld->action_cap, sizeof(*sc->actions));
 	sc->expects = calloc(count(ex) + 1, sizeof(*sc->expects));
-	if (!sc->nodes || !sc->actions || !sc->expects)
+	sc->injects = calloc(count(tl) + 1, sizeof(*sc->injects));
+	if (!sc->nodes || !sc->actions || !sc->expects || !sc->injects)
 		return scn_rd_fail(&ld->rd, root, "scenario", "out of memory");
 	if ((rc = load_nodes(ld, srv, SCN_SERVER)) || (rc = load_nodes(ld, cli, SCN_CLIENT)))
 		return rc;
@@ -964,13 +1050,15 @@ scenario_free(struct scenario *sc)
 	free(sc->nodes);
 	free(sc->actions);
 	free(sc->expects);
+	free(sc->injects);
 	free(sc->faults);
 	sc->faults = NULL;
 	sc->nfaults = 0;
 	sc->nodes = NULL;
 	sc->actions = NULL;
 	sc->expects = NULL;
-	sc->nnodes = sc->nactions = sc->nexpects = 0;
+	sc->injects = NULL;
+	sc->nnodes = sc->nactions = sc->nexpects = sc->ninjects = 0;
 }
 
 int

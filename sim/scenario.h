@@ -58,6 +58,69 @@ struct scn_action {
 };
 
 /*
+ * The adversary (docs/users/scenarios.md, "The adversary"): the harness
+ * sends a frame the reference nodes never would, with the keys the run
+ * knows, at a time or when a commit message of the client is seen on the
+ * wire. Which SA it is sealed under, with which sequence number, and which
+ * field is damaged after sealing, are the scenario's to say.
+ */
+enum scn_inj_sa {
+	SCN_INJ_SA_ACTIVE = 0, /* the client's SAs as the wire shows them (sim/observe.h) */
+	SCN_INJ_SA_PENDING,
+	SCN_INJ_SA_PREVIOUS,
+	SCN_INJ_SA_NTH, /* the client's Nth SA of the run */
+};
+
+enum scn_inj_seq {
+	SCN_INJ_SEQ_NEXT = 0, /* one past the highest the wire showed under that SA */
+	SCN_INJ_SEQ_REPLAY,   /* the highest the wire showed: a replay */
+	SCN_INJ_SEQ_AHEAD,    /* the highest plus N */
+	SCN_INJ_SEQ_VALUE,    /* exactly N */
+};
+
+/* A field of the IPsec packet damaged after sealing (one bit flipped). */
+enum scn_damage {
+	SCN_DAMAGE_NONE = 0,
+	SCN_DAMAGE_SPI,
+	SCN_DAMAGE_SEQ,
+	SCN_DAMAGE_IV,
+	SCN_DAMAGE_CIPHERTEXT,
+	SCN_DAMAGE_PADDING,
+	SCN_DAMAGE_NEXT_HEADER,
+	SCN_DAMAGE_ICV,
+	SCN_DAMAGE__COUNT,
+};
+
+/* A commit message of the client seen on the wire (an injection's moment). */
+enum scn_step {
+	SCN_STEP_NONE = 0,
+	SCN_STEP_READY,	  /* the client's SA_READY */
+	SCN_STEP_ACK,	  /* the server's SA_ACK to the client */
+	SCN_STEP_CONFIRM, /* the client's SA_CONFIRM */
+};
+
+struct scn_inject {
+	char name[SCN_NAME];
+	int from; /* the node whose addresses it carries (a server) */
+	int to;	  /* the client it is sent to */
+	uint8_t asf_type;
+	uint8_t rmcp_seq, tag;
+	bool clear;	    /* in the clear, to UDP `port`; else under an SA of the client */
+	uint16_t port;	    /* clear: destination port; sealed: the port inside (664) */
+	enum scn_inj_sa sa; /* sealed: which SA */
+	uint16_t sa_nth;    /* SCN_INJ_SA_NTH */
+	bool spi_set;	    /* the SPI replaced by spi after sealing (a made-up SPI) */
+	uint32_t spi;
+	enum scn_inj_seq seq;
+	uint64_t seq_arg; /* AHEAD: N; VALUE: the number */
+	enum scn_damage damage;
+	uint64_t at;	    /* UINT64_MAX: at a commit step */
+	enum scn_step step; /* the moment, when not at a time */
+	unsigned nth;	    /* the nth such message of the client (from 1) */
+	int line;
+};
+
+/*
  * The secured management of docs/internals/ipsec.md: the suite every client's SA uses
  * (keys derived from the run's seed), and the NIC's configuration bits.
  */
@@ -92,12 +155,21 @@ struct scn_pattern {
 };
 
 enum scn_expect_kind {
-	SCN_EXPECT_POWER,    /* a client's power state at the end */
-	SCN_EXPECT_EXECUTED, /* a client executed this command at least once */
-	SCN_EXPECT_SEEN,     /* these messages appeared on the wire, in this order */
-	SCN_EXPECT_NOT_SEEN, /* no such message appeared */
-	SCN_EXPECT_IN_SYNC,  /* the client's NIC and the serving server hold the same active SA */
-	SCN_EXPECT_SAS,	     /* how many SAs the client's NIC committed in the run */
+	SCN_EXPECT_POWER,     /* a client's power state at the end */
+	SCN_EXPECT_EXECUTED,  /* a client executed this command at least once */
+	SCN_EXPECT_SEEN,      /* these messages appeared on the wire, in this order */
+	SCN_EXPECT_NOT_SEEN,  /* no such message appeared */
+	SCN_EXPECT_IN_SYNC,   /* the client's NIC and the serving server hold the same active SA */
+	SCN_EXPECT_SAS,	      /* how many SAs the client's NIC committed in the run */
+	SCN_EXPECT_NO_ANSWER, /* the client answered an injection with nothing at all */
+	SCN_EXPECT_ANSWERED,  /* the client answered an injection, under the SA role said */
+};
+
+/* Under what an answer travels (answered_under:). */
+enum scn_under {
+	SCN_UNDER_ACTIVE = 0,
+	SCN_UNDER_PREVIOUS,
+	SCN_UNDER_CLEAR,
 };
 
 enum { SCN_MAX_PATTERNS = 32, SCN_MAX_REQ_TAGS = 8, SCN_NA_REASON = 120 };
@@ -110,6 +182,9 @@ struct scn_expect {
 	bool in_sync;
 	bool exact; /* executed: exactly count times */
 	uint64_t count;
+	uint64_t after, before; /* executed: only within [after, before) */
+	int inject;		/* no_answer, answered_under: index into injects */
+	enum scn_under under;
 	struct scn_pattern pat[SCN_MAX_PATTERNS];
 	size_t npat;
 	uint8_t req[SCN_MAX_REQ_TAGS]; /* `req:` tags, indices into req_table */
@@ -138,6 +213,8 @@ struct scenario {
 	size_t nactions;
 	struct scn_expect *expects;
 	size_t nexpects;
+	struct scn_inject *injects; /* the adversary's frames (timeline `do: inject`) */
+	size_t ninjects;
 	struct scn_na na[REQ_MAX]; /* indexed like req_table */
 	struct fault_rule *faults; /* sim/scenario_fault.c, docs/users/faults.md */
 	size_t nfaults;

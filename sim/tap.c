@@ -358,6 +358,16 @@ tap_frame(struct tap_fwd *f, const uint8_t *p, size_t from, size_t len)
 			tap_send(f, p, now, from, to, len);
 }
 
+int
+tap_fwd_inject(struct tap_fwd *f, size_t from, const uint8_t *p, size_t len)
+{
+	if (from >= f->nports || len > TAP_FRAME_MAX)
+		return RMC_EINVAL;
+	memcpy(f->buf, p, len); /* the fate's scratch copy must not alias the caller's frame */
+	tap_frame(f, f->buf, from, len);
+	return RMC_OK;
+}
+
 /* One drain through the ring: one enter for the reads, one for the writes. */
 static int
 tap_drain_ring(struct tap_fwd *f, size_t port)

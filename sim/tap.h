@@ -130,6 +130,11 @@ struct tap_fwd {
 int tap_fwd_init(struct tap_fwd *f, const int *fds, size_t nports, struct trace *trace);
 void tap_fwd_set_fate(struct tap_fwd *f, tap_fate_fn fate, void *ctx);
 void tap_fwd_set_capture(struct tap_fwd *f, tap_capture_fn capture, void *ctx);
+/*
+ * A frame enters as if read from port `from` (the harness's own): traced,
+ * captured and switched like one read. RMC_EINVAL when it does not fit.
+ */
+int tap_fwd_inject(struct tap_fwd *f, size_t from, const uint8_t *p, size_t len);
 /* Writes one frame to port `to` now and counts it (for frames a fate held back). */
 void tap_fwd_write(struct tap_fwd *f, size_t to, const uint8_t *p, size_t len);
 /*

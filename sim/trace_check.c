@@ -62,7 +62,7 @@ int
 trace_check(const struct scenario *sc, const char *dir, bool *pass, char *detail, size_t cap,
 	    struct trace_findings *tf)
 {
-	return trace_check_windows(sc, dir, NULL, pass, detail, cap, tf);
+	return trace_check_windows(sc, dir, NULL, NULL, 0, pass, detail, cap, tf);
 }
 
 /* Clear windows from the run, and one per clear stimulus: its retries and the answer. */
@@ -91,7 +91,8 @@ add_windows(const struct scenario *sc, const struct clear_windows *cw, struct ve
 
 int
 trace_check_windows(const struct scenario *sc, const char *dir, const struct clear_windows *cw,
-		    bool *pass, char *detail, size_t cap, struct trace_findings *tf)
+		    const uint64_t *forged, size_t nforged, bool *pass, char *detail, size_t cap,
+		    struct trace_findings *tf)
 {
 	char path[1200], err[256] = "", found[600] = "";
 	struct keyring kr = {0};
@@ -105,6 +106,9 @@ trace_check_windows(const struct scenario *sc, const char *dir, const struct cle
 	int rc = RMC_OK;
 	if (cw && cw->known && sc->security.enabled && (rc = add_windows(sc, cw, &pol)))
 		snprintf(err, sizeof(err), "out of memory");
+	for (size_t i = 0; rc == RMC_OK && i < nforged; i++)
+		if ((rc = verify_policy_add_forged(&pol, forged[i])))
+			snprintf(err, sizeof(err), "out of memory");
 	if (rc == RMC_OK)
 		rc = keyring_load_beside(&kr, path, err, sizeof(err));
 	if (rc == RMC_OK)

@@ -40,7 +40,12 @@ struct clear_windows {
 	size_t n, cap;
 };
 
+/*
+ * As trace_check, with the run's clear windows (cw) and the frames the
+ * harness forged itself (forged[0..nforged), its adversary's: not judged).
+ */
 int trace_check_windows(const struct scenario *sc, const char *dir, const struct clear_windows *cw,
-			bool *pass, char *detail, size_t cap, struct trace_findings *tf);
+			const uint64_t *forged, size_t nforged, bool *pass, char *detail,
+			size_t cap, struct trace_findings *tf);
 
 #endif
