@@ -118,16 +118,22 @@ node_by_mac(const struct scenario *sc, const uint8_t *mac)
 	return -1;
 }
 
-/* The RMCP layer of a UDP datagram to or from an RMCP port. */
+static bool
+rmcp_port(uint16_t port, uint16_t clear_port)
+{
+	return port == RMCP_PORT_CLEAR || port == RMCP_PORT_SECURE || port == clear_port;
+}
+
+/* The RMCP layer of a UDP datagram to or from an RMCP port (the scenario's clear port too). */
 static void
-classify_rmcp(struct obs *o, uint16_t sport, uint16_t dport, const uint8_t *p, size_t len)
+classify_rmcp(struct obs *o, uint16_t sport, uint16_t dport, uint16_t clear_port, const uint8_t *p,
+	      size_t len)
 {
 	struct rmcp_msg m;
 	o->kind = OBS_OTHER;
 	o->sport = sport;
 	o->dport = dport;
-	if (sport != RMCP_PORT_CLEAR && dport != RMCP_PORT_CLEAR && sport != RMCP_PORT_SECURE &&
-	    dport != RMCP_PORT_SECURE)
+	if (!rmcp_port(sport, clear_port) && !rmcp_port(dport, clear_port))
 		return;
 	if (rmcp_decode(p, len, &m) != RMC_OK) {
 		o->kind = OBS_MALFORMED;
@@ -188,7 +194,7 @@ sa_role(struct obs_client_sas s, uint16_t ord)
 }
 
 static void
-classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk)
+classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk, uint16_t clear_port)
 {
 	uint8_t inner[1600];
 	size_t n;
@@ -217,7 +223,7 @@ classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk)
 		o->sa_role = sa_role(obs_client_sas(log, log->keys[i].client), o->sa);
 		if (ipv4_decode(inner, n, &ih) == RMC_OK && ih.proto == IPPROTO_UDP_ &&
 		    udp_decode(inner + ih.ihl, ih.tot_len - ih.ihl, ih.src, ih.dst, &uh) == RMC_OK)
-			classify_rmcp(o, uh.sport, uh.dport, inner + ih.ihl + UDP_HLEN,
+			classify_rmcp(o, uh.sport, uh.dport, clear_port, inner + ih.ihl + UDP_HLEN,
 				      uh.len - UDP_HLEN);
 		/* the client's SA_CONFIRM under an SA: from now on that SA is its active one */
 		if (o->kind == OBS_COMMIT && o->asf_type == ASF_COMMIT_CONFIRM &&
@@ -228,7 +234,7 @@ classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk)
 }
 
 static void
-classify(struct obs_log *log, struct obs *o, const uint8_t *f, size_t len)
+classify(struct obs_log *log, struct obs *o, const uint8_t *f, size_t len, uint16_t clear_port)
 {
 	struct pkt pk;
 	if (pkt_decode(f, len, &pk) != RMC_OK) {
@@ -242,9 +248,10 @@ classify(struct obs_log *log, struct obs *o, const uint8_t *f, size_t len)
 	o->kind = OBS_OTHER;
 	if (pk.kind == PKT_UDP &&
 	    !classify_ike(o, pk.udp.sport, pk.udp.dport, pk.payload, pk.payload_len))
-		classify_rmcp(o, pk.udp.sport, pk.udp.dport, pk.payload, pk.payload_len);
+		classify_rmcp(o, pk.udp.sport, pk.udp.dport, clear_port, pk.payload,
+			      pk.payload_len);
 	else if (pk.kind == PKT_IPV4 && (pk.ip.proto == IPPROTO_ESP_ || pk.ip.proto == IPPROTO_AH_))
-		classify_ipsec(log, o, &pk);
+		classify_ipsec(log, o, &pk, clear_port);
 }
 
 int
@@ -265,7 +272,7 @@ obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const 
 	o->frame_no = (uint32_t)(log->n + 1);
 	o->from = len >= 12 ? node_by_mac(sc, f + 6) : -1;
 	o->to = len >= 6 ? node_by_mac(sc, f) : -1;
-	classify(log, o, f, len);
+	classify(log, o, f, len, sc->security.clear_port);
 	log->n++;
 	return RMC_OK;
 }
