@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "nodes/ike_dh.h"
 #include "proto/err.h"
 #include "proto/ikev2_wireshark.h"
 
@@ -183,6 +184,15 @@ ike_die(struct ike *e, struct ike_out *o, uint16_t notify)
 	event(o, IKE_EV_IKE_DOWN, 0, notify);
 }
 
+void
+ike_id_ipv4(struct ike_id *id, uint32_t addr)
+{
+	memset(id, 0, sizeof(*id));
+	id->type = IKEV2_ID_IPV4_ADDR;
+	put_be32(id->data, addr);
+	id->len = 4;
+}
+
 int
 ike_init(struct ike *e, const struct ike_cfg *cfg)
 {
@@ -199,11 +209,8 @@ ike_init(struct ike *e, const struct ike_cfg *cfg)
 			return RMC_EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
-	if (e->cfg.local_id.len == 0) {
-		e->cfg.local_id.type = IKEV2_ID_IPV4_ADDR;
-		put_be32(e->cfg.local_id.data, cfg->local_addr);
-		e->cfg.local_id.len = 4;
-	}
+	if (e->cfg.local_id.len == 0)
+		ike_id_ipv4(&e->cfg.local_id, cfg->local_addr);
 	if (e->cfg.retrans_tries == 0)
 		e->cfg.retrans_tries = 5;
 	if (e->cfg.retrans_base == 0)
@@ -238,7 +245,7 @@ ike_prop(const struct ike *e, uint64_t spi, struct prop_buf *pb)
 	memset(pb, 0, sizeof(*pb));
 	x[0] = (struct ikev2_xform){IKEV2_XF_ENCR, IKEV2_ENCR_AES_GCM_16, e->cfg.ike_keylen, false};
 	x[1] = (struct ikev2_xform){IKEV2_XF_PRF, IKEV2_PRF_HMAC_SHA2_256, 0, false};
-	x[2] = (struct ikev2_xform){IKEV2_XF_DH, e->cfg.dh_group, 0, false};
+	x[2] = (struct ikev2_xform){IKEV2_XF_DH, ike_dh_offer_group(e), 0, false};
 	pb->p[0].proto = IKEV2_PROTO_IKE;
 	if (spi) {
 		pb->p[0].spi_size = 8;
@@ -260,7 +267,7 @@ child_prop_one(const struct ike *e, const struct suite_def *d, uint8_t num, uint
 	if (d->integ)
 		x[n++] = (struct ikev2_xform){IKEV2_XF_INTEG, d->integ, 0, false};
 	if (dh)
-		x[n++] = (struct ikev2_xform){IKEV2_XF_DH, e->cfg.dh_group, 0, false};
+		x[n++] = (struct ikev2_xform){IKEV2_XF_DH, ike_dh_offer_group(e), 0, false};
 	x[n++] = (struct ikev2_xform){IKEV2_XF_ESN, IKEV2_ESN_NO, 0, false};
 	memset(p, 0, sizeof(*p));
 	p->num = num;
@@ -580,7 +587,8 @@ send_req(struct ike *e, struct ike_sa *sa, enum ike_req_kind kind, uint8_t exch,
 	 uint64_t now, struct ike_out *o)
 {
 	struct ike_req *r = &sa->req;
-	struct ikev2_hdr h = hdr_for(sa, exch, false, sa->next_req_id);
+	uint32_t msgid = sa->next_req_id + e->cfg.lie.msgid_offset; /* lie: out of the window */
+	struct ikev2_hdr h = hdr_for(sa, exch, false, msgid);
 	int rc;
 
 	if (in->b.err)
@@ -590,7 +598,8 @@ send_req(struct ike *e, struct ike_sa *sa, enum ike_req_kind kind, uint8_t exch,
 	if (rc)
 		return rc;
 	r->kind = kind;
-	r->msgid = sa->next_req_id++;
+	r->msgid = msgid;
+	sa->next_req_id = msgid + 1;
 	r->tries = 0;
 	r->deadline = now + e->cfg.retrans_base;
 	emit(e, o, r->bytes, r->len);
@@ -648,18 +657,6 @@ send_init_notify(struct ike *e, const struct ikev2_hdr *req, uint16_t type, cons
 
 /* ---- IKE_SA_INIT ---- */
 
-/* Replaces *key with a fresh X25519 key from the configured randomness. */
-static int
-x25519_keypair(struct ike *e, void **key, uint8_t pub[IKEV2_X25519_LEN])
-{
-	uint8_t priv[IKEV2_X25519_LEN];
-	ikev2_x25519_free(*key);
-	rnd(e, priv, sizeof(priv));
-	int rc = ikev2_x25519_new(priv, key, pub);
-	explicit_bzero(priv, sizeof(priv));
-	return rc;
-}
-
 int
 ike_start(struct ike *e, uint64_t now, struct ike_out *o)
 {
@@ -677,14 +674,14 @@ ike_start(struct ike *e, uint64_t now, struct ike_out *o)
 	e->sa.spi_i = rnd_spi64(e);
 	e->ni_len = IKE_NONCE_LEN;
 	rnd(e, e->ni, e->ni_len);
-	rc = x25519_keypair(e, &e->dh, pub);
+	rc = ike_dh_keypair(e, &e->dh, pub);
 	if (rc)
 		return rc;
 	h = hdr_for(&e->sa, IKEV2_EXCH_IKE_SA_INIT, false, 0);
 	ikev2_wr_init(&b, e->msg1 + IKEV2_HDR_LEN, sizeof(e->msg1) - IKEV2_HDR_LEN, &h.next);
 	ike_prop(e, 0, &pb);
 	ikev2_put_sa(&b, pb.p, pb.n);
-	ikev2_put_ke(&b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &b, pub);
 	ikev2_put_nonce(&b, e->ni, e->ni_len);
 	if (b.err)
 		return b.err;
@@ -774,12 +771,16 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	e->nr_len = IKE_NONCE_LEN;
 	rnd(e, e->nr, e->nr_len);
 	void *k = NULL;
-	rc = x25519_keypair(e, &k, pub);
+	rc = ike_dh_keypair(e, &k, pub);
 	if (!rc)
-		rc = ikev2_x25519_derive_key(k, ke.data, ke.len, gir);
+		rc = ike_dh_shared(e, k, ke.data, ke.len, gir);
 	ikev2_x25519_free(k);
 	if (rc) {
+		/* RFC 8031 §2: KE data of another length, or a value whose shared secret is
+		 * all-zero (RFC 7748 §6.1): refused, and said so; no state is kept. */
 		e->stats.rx_malformed++;
+		sa_wipe(&e->sa);
+		send_init_notify(e, h, IKEV2_N_INVALID_SYNTAX, NULL, 0, o);
 		return;
 	}
 	rc = sa_keys(e, &e->sa, NULL, gir, e->ni, e->ni_len, e->nr, e->nr_len);
@@ -794,7 +795,7 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	ike_prop(e, 0, &pb);
 	pb.p[0].num = sa.prop[pi].num;
 	ikev2_put_sa(&b, pb.p, 1);
-	ikev2_put_ke(&b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &b, pub);
 	ikev2_put_nonce(&b, e->nr, e->nr_len);
 	if (b.err) {
 		sa_wipe(&e->sa);
@@ -815,6 +816,21 @@ fail(struct ike *e, struct ike_out *o, uint8_t exch, uint16_t notify)
 {
 	event(o, IKE_EV_ERROR, exch, notify);
 	ike_die(e, o, notify);
+}
+
+/* The peer refused us with an error notify: reported as its refusal, then the SA dies. */
+static void
+fail_by_peer(struct ike *e, struct ike_out *o, uint8_t exch, uint16_t notify)
+{
+	event(o, IKE_EV_ERROR, exch, notify)->from_peer = true;
+	ike_die(e, o, notify);
+}
+
+/* An exchange the peer refused with an error notify; the IKE SA stays. */
+static void
+refused_by_peer(struct ike_out *o, uint8_t exch, uint16_t notify)
+{
+	event(o, IKE_EV_ERROR, exch, notify)->from_peer = true;
 }
 
 static int put_auth_payloads(struct ike *e, struct ikev2_wr *b, bool initiator);
@@ -840,7 +856,7 @@ i_sa_init_resp(struct ike *e, uint64_t now, const uint8_t *p, size_t len, const 
 			continue;
 		if (n.type <= IKEV2_N_ERROR_MAX) {
 			/* Unauthenticated, but nothing else can come: §2.21.1 lets us give up. */
-			fail(e, o, IKEV2_EXCH_IKE_SA_INIT, n.type);
+			fail_by_peer(e, o, IKEV2_EXCH_IKE_SA_INIT, n.type);
 			return;
 		}
 	}
@@ -860,7 +876,7 @@ i_sa_init_resp(struct ike *e, uint64_t now, const uint8_t *p, size_t len, const 
 	}
 	memcpy(e->nr, pn->body, pn->len);
 	e->nr_len = pn->len;
-	if (ikev2_x25519_derive_key(e->dh, ke.data, ke.len, gir)) {
+	if (ike_dh_shared(e, e->dh, ke.data, ke.len, gir)) {
 		e->stats.rx_malformed++;
 		return;
 	}
@@ -920,6 +936,8 @@ put_auth_payloads(struct ike *e, struct ikev2_wr *b, bool initiator)
 	int rc = auth_compute(e, initiator, idb, idl, auth);
 	if (rc)
 		return rc;
+	if (e->cfg.lie.bad_auth)
+		auth[0] ^= 0x01; /* lie: computed with the right key, then spoiled */
 	ikev2_put_id(b, initiator ? IKEV2_PLD_IDI : IKEV2_PLD_IDR, e->cfg.local_id.type,
 		     e->cfg.local_id.data, e->cfg.local_id.len);
 	ikev2_put_auth(b, IKEV2_AUTH_PSK, auth, sizeof(auth));
@@ -934,7 +952,35 @@ put_auth_payloads(struct ike *e, struct ikev2_wr *b, bool initiator)
 	return b->err;
 }
 
-/* Checks the peer's ID and AUTH payloads in c. */
+/* Is the peer's ID the one we expect (cfg.peer_id; none configured: any)? */
+static bool
+id_expected(const struct ike *e, const struct ikev2_idpl *id)
+{
+	const struct ike_id *want = &e->cfg.peer_id;
+	return want->len == 0 || (id->type == want->type && id->len == want->len &&
+				  !memcmp(id->data, want->data, id->len));
+}
+
+/* Is the AUTH value the PSK MAC over the peer's side of the exchange (§2.15)? */
+static bool
+auth_value_ok(struct ike *e, const struct ikev2_idpl *id, const struct ikev2_idpl *au,
+	      bool peer_is_initiator)
+{
+	uint8_t want[IKEV2_PRF_LEN];
+	if (au->type != IKEV2_AUTH_PSK || au->len != IKEV2_PRF_LEN)
+		return false;
+	if (auth_compute(e, peer_is_initiator, id->body, id->body_len, want))
+		return false;
+	int bad = CRYPTO_memcmp(want, au->data, IKEV2_PRF_LEN);
+	explicit_bzero(want, sizeof(want));
+	return !bad;
+}
+
+/*
+ * Checks the peer's ID and AUTH payloads in c. §1.2: "The recipients of messages 3
+ * and 4 MUST verify that all signatures and MACs are computed correctly and that the
+ * names in the ID payloads correspond to the keys used to generate the AUTH payload."
+ */
 static int
 auth_verify(struct ike *e, const struct ikev2_chain *c, bool peer_is_initiator)
 {
@@ -942,21 +988,16 @@ auth_verify(struct ike *e, const struct ikev2_chain *c, bool peer_is_initiator)
 	    ikev2_chain_find(c, peer_is_initiator ? IKEV2_PLD_IDI : IKEV2_PLD_IDR);
 	const struct ikev2_pld *pa = ikev2_chain_find(c, IKEV2_PLD_AUTH);
 	struct ikev2_idpl id, au;
-	uint8_t want[IKEV2_PRF_LEN];
 
 	if (!pid || !pa || ikev2_id_decode(pid->body, pid->len, &id) ||
 	    ikev2_id_decode(pa->body, pa->len, &au))
 		return RMC_EINVAL;
-	if (e->cfg.peer_id.len && (id.type != e->cfg.peer_id.type || id.len != e->cfg.peer_id.len ||
-				   memcmp(id.data, e->cfg.peer_id.data, id.len)))
+	if (!id_expected(e, &id))
 		return RMC_ECRYPTO;
-	if (au.type != IKEV2_AUTH_PSK || au.len != IKEV2_PRF_LEN)
-		return RMC_ECRYPTO;
-	if (auth_compute(e, peer_is_initiator, id.body, id.body_len, want))
-		return RMC_ECRYPTO;
-	int bad = CRYPTO_memcmp(want, au.data, IKEV2_PRF_LEN);
-	explicit_bzero(want, sizeof(want));
-	return bad ? RMC_ECRYPTO : RMC_OK;
+	/* mutant ike-initiator-skips-auth: the responder's AUTH is taken on trust */
+	if (!peer_is_initiator && e->cfg.bug.skip_responder_auth)
+		return RMC_OK;
+	return auth_value_ok(e, &id, &au, peer_is_initiator) ? RMC_OK : RMC_ECRYPTO;
 }
 
 /* ---- CHILD_SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA ---- */
@@ -1083,20 +1124,43 @@ r_auth(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struct ike_ou
 	explicit_bzero(&ch, sizeof(ch));
 }
 
+/*
+ * §2.21.2: "If the error occurs on the initiator, the notification MAY be returned in
+ * a separate INFORMATIONAL exchange, usually with no other payloads." Sent once: the
+ * IKE SA dies right after, so nothing waits for the answer.
+ */
 static void
-i_auth_resp(struct ike *e, const struct ikev2_chain *c, struct ike_out *o)
+send_auth_failed(struct ike *e, uint64_t now, struct ike_out *o)
+{
+	struct inner in;
+	inner_init(&in);
+	ikev2_put_notify(&in.b, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+	send_req(e, &e->sa, IKE_REQ_AUTH_FAILED, IKEV2_EXCH_INFORMATIONAL, &in, now, o);
+}
+
+static void
+i_auth_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, struct ike_out *o)
 {
 	struct ike_child_sa ch = {0};
 	uint16_t err = error_notify(c);
 
-	if (err == IKEV2_N_AUTHENTICATION_FAILED || auth_verify(e, c, false)) {
+	if (err == IKEV2_N_AUTHENTICATION_FAILED || (err && !ikev2_chain_find(c, IKEV2_PLD_AUTH))) {
+		/* the responder refused our IKE_AUTH: no IKE SA (§1.2) */
+		fail_by_peer(e, o, IKEV2_EXCH_IKE_AUTH, err);
+		return;
+	}
+	if (auth_verify(e, c, false)) {
+		/* §2.21.2: "All errors causing the authentication to fail for whatever reason
+		 * (invalid shared secret, invalid ID, ...) SHOULD result in an
+		 * AUTHENTICATION_FAILED notification." The CHILD_SA is never used. */
+		send_auth_failed(e, now, o);
 		fail(e, o, IKEV2_EXCH_IKE_AUTH, IKEV2_N_AUTHENTICATION_FAILED);
 		return;
 	}
 	e->state = IKE_S_ESTABLISHED;
 	event(o, IKE_EV_IKE_UP, IKEV2_EXCH_IKE_AUTH, 0);
 	if (err) {
-		event(o, IKE_EV_ERROR, IKEV2_EXCH_IKE_AUTH, err);
+		refused_by_peer(o, IKEV2_EXCH_IKE_AUTH, err);
 		return;
 	}
 	if (child_response_check(e, c, e->cfg.suites, e->cfg.nsuites, false, &ch.suite,
@@ -1138,7 +1202,7 @@ send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_
 	rnd(e, r->nonce, sizeof(r->nonce));
 	ikev2_x25519_free(r->dh);
 	r->dh = NULL;
-	if (r->with_ke && (rc = x25519_keypair(e, &r->dh, pub)))
+	if (r->with_ke && (rc = ike_dh_keypair(e, &r->dh, pub)))
 		return rc;
 	inner_init(&in);
 	if (old) {
@@ -1152,7 +1216,7 @@ send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_
 	ikev2_put_sa(&in.b, pb.p, pb.n);
 	ikev2_put_nonce(&in.b, r->nonce, sizeof(r->nonce));
 	if (r->with_ke)
-		ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
+		ike_dh_put_ke(e, &in.b, pub);
 	put_ts_pair(e, &in.b, true);
 	rc = send_req(e, &e->sa, old ? IKE_REQ_CHILD_REKEY : IKE_REQ_CHILD_NEW,
 		      IKEV2_EXCH_CREATE_CHILD_SA, &in, now, o);
@@ -1262,8 +1326,7 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 	ch.spi_out = get_be32(sa.prop[pi].spi);
 	rnd(e, nr, sizeof(nr));
 	void *k = NULL;
-	if (pke &&
-	    (x25519_keypair(e, &k, pub) || ikev2_x25519_derive_key(k, ke.data, ke.len, gir))) {
+	if (pke && (ike_dh_keypair(e, &k, pub) || ike_dh_shared(e, k, ke.data, ke.len, gir))) {
 		ikev2_x25519_free(k);
 		send_resp_notify(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid,
 				 IKEV2_N_INVALID_SYNTAX, NULL, 0, o);
@@ -1279,7 +1342,7 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 	put_child_answer(e, &in.b, &sa.prop[pi], suite, ch.spi_in, pke != NULL);
 	ikev2_put_nonce(&in.b, nr, sizeof(nr));
 	if (pke)
-		ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
+		ike_dh_put_ke(e, &in.b, pub);
 	put_ts_pair(e, &in.b, false);
 	if (send_resp(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid, &in, o))
 		return;
@@ -1331,7 +1394,7 @@ i_create_child_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c,
 		}
 	}
 	if (err) {
-		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, err);
+		refused_by_peer(o, IKEV2_EXCH_CREATE_CHILD_SA, err);
 		return;
 	}
 	if (!pn || ikev2_nonce_check(pn->len) || (r->with_ke && !pke) ||
@@ -1340,7 +1403,7 @@ i_create_child_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c,
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (r->with_ke && ikev2_x25519_derive_key(r->dh, ke.data, ke.len, gir)) {
+	if (r->with_ke && ike_dh_shared(e, r->dh, ke.data, ke.len, gir)) {
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_INVALID_SYNTAX);
 		return;
 	}
@@ -1394,14 +1457,14 @@ ike_rekey_ike(struct ike *e, uint64_t now, struct ike_out *o)
 		return RMC_ESTATE;
 	r->new_spi = rnd_spi64(e);
 	rnd(e, r->nonce, sizeof(r->nonce));
-	rc = x25519_keypair(e, &r->dh, pub);
+	rc = ike_dh_keypair(e, &r->dh, pub);
 	if (rc)
 		return rc;
 	inner_init(&in);
 	ike_prop(e, r->new_spi, &pb);
 	ikev2_put_sa(&in.b, pb.p, pb.n);
 	ikev2_put_nonce(&in.b, r->nonce, sizeof(r->nonce));
-	ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &in.b, pub);
 	rc = send_req(e, &e->sa, IKE_REQ_IKE_REKEY, IKEV2_EXCH_CREATE_CHILD_SA, &in, now, o);
 	finish(e, o);
 	return rc;
@@ -1446,9 +1509,9 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 	nsa.spi_r = rnd_spi64(e);
 	rnd(e, nr, sizeof(nr));
 	void *k = NULL;
-	int rc = x25519_keypair(e, &k, pub);
+	int rc = ike_dh_keypair(e, &k, pub);
 	if (!rc)
-		rc = ikev2_x25519_derive_key(k, ke.data, ke.len, gir);
+		rc = ike_dh_shared(e, k, ke.data, ke.len, gir);
 	ikev2_x25519_free(k);
 	if (!rc)
 		rc = sa_keys(e, &nsa, e->sa.keys.sk_d, gir, pn->body, pn->len, nr, sizeof(nr));
@@ -1466,7 +1529,7 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 	pb.p[0].num = sa->prop[pi].num;
 	ikev2_put_sa(&in.b, pb.p, 1);
 	ikev2_put_nonce(&in.b, nr, sizeof(nr));
-	ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &in.b, pub);
 	if (send_resp(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid, &in, o)) {
 		sa_wipe(&nsa);
 		return;
@@ -1492,7 +1555,7 @@ i_rekey_ike_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, const
 	uint16_t err = error_notify(c);
 
 	if (err) {
-		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, err);
+		refused_by_peer(o, IKEV2_EXCH_CREATE_CHILD_SA, err);
 		return;
 	}
 	if (!psa || !pn || !pke || ikev2_sa_decode(psa->body, psa->len, &sa) || sa.n != 1 ||
@@ -1506,7 +1569,7 @@ i_rekey_ike_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, const
 	nsa.initiator = true;
 	nsa.spi_i = r->new_spi;
 	nsa.spi_r = spi64(sa.prop[0].spi);
-	int rc = ikev2_x25519_derive_key(r->dh, ke.data, ke.len, gir);
+	int rc = ike_dh_shared(e, r->dh, ke.data, ke.len, gir);
 	if (!rc)
 		rc = sa_keys(e, &nsa, e->sa.keys.sk_d, gir, r->nonce, sizeof(r->nonce), pn->body,
 			     pn->len);
@@ -1562,7 +1625,16 @@ r_info(struct ike *e, struct ike_sa *sa, const struct ikev2_chain *c, uint32_t m
 	size_t ngone[2] = {0, 0};
 	bool del_ike = false;
 	struct inner in;
+	struct ikev2_notify n;
 
+	if (sa == &e->sa && !ikev2_chain_notify(c, IKEV2_N_AUTHENTICATION_FAILED, &n)) {
+		/* §2.21.2: the initiator refused our AUTH in a separate INFORMATIONAL; the IKE SA
+		 * and its CHILD_SAs were never valid on its side */
+		inner_init(&in);
+		send_resp(e, sa, IKEV2_EXCH_INFORMATIONAL, msgid, &in, o);
+		fail_by_peer(e, o, IKEV2_EXCH_INFORMATIONAL, IKEV2_N_AUTHENTICATION_FAILED);
+		return;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct ikev2_delete d;
 		if (c->pld[i].type != IKEV2_PLD_DELETE)
@@ -1632,8 +1704,11 @@ handle_request(struct ike *e, struct ike_sa *sa, const uint8_t *p, size_t len,
 	size_t plen;
 	struct ikev2_chain c;
 
+	/* §2.3, window size 1: the next message ID, or the last one again (a retransmission,
+	 * answered from the cache); anything else is dropped unanswered, before any state.
+	 * Mutant ike-msgid-any: any message ID is taken as a new request. */
 	bool retrans = sa->have_resp && h->msgid == sa->resp_id;
-	if (!retrans && h->msgid != sa->peer_next_id) {
+	if (!retrans && h->msgid != sa->peer_next_id && !e->cfg.bug.any_msgid) {
 		e->stats.rx_unexpected++;
 		return;
 	}
@@ -1718,7 +1793,7 @@ handle_response(struct ike *e, struct ike_sa *sa, uint64_t now, const uint8_t *p
 	req_clear(&sa->req);
 	switch (r.kind) {
 	case IKE_REQ_AUTH:
-		i_auth_resp(e, &c, o);
+		i_auth_resp(e, now, &c, o);
 		break;
 	case IKE_REQ_CHILD_NEW:
 	case IKE_REQ_CHILD_REKEY:
