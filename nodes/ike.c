@@ -11,43 +11,9 @@
 #include <string.h>
 
 #include "nodes/ike_dh.h"
+#include "nodes/ike_policy.h"
 #include "proto/err.h"
 #include "proto/ikev2_wireshark.h"
-
-struct suite_def {
-	enum ike_suite suite;
-	uint8_t proto;
-	uint16_t encr, encr_bits; /* encr 0: no ENCR transform (AH) */
-	uint16_t integ;		  /* 0: no INTEG transform (AEAD) */
-	size_t ekey, ikey;	  /* KEYMAT octets per direction */
-	const char *name;
-};
-
-static const struct suite_def suite_defs[] = {
-    {IKE_SUITE_ESP_GCM128, IKEV2_PROTO_ESP, IKEV2_ENCR_AES_GCM_16, 128, 0, 20, 0,
-     "esp-aes128gcm16"},
-    {IKE_SUITE_ESP_GCM256, IKEV2_PROTO_ESP, IKEV2_ENCR_AES_GCM_16, 256, 0, 36, 0,
-     "esp-aes256gcm16"},
-    {IKE_SUITE_ESP_CBC_SHA256, IKEV2_PROTO_ESP, IKEV2_ENCR_AES_CBC, 128,
-     IKEV2_AUTH_HMAC_SHA2_256_128, 16, 32, "esp-aes128-sha256"},
-    {IKE_SUITE_AH_SHA256, IKEV2_PROTO_AH, 0, 0, IKEV2_AUTH_HMAC_SHA2_256_128, 0, 32, "ah-sha256"},
-};
-
-static const struct suite_def *
-suite_def(enum ike_suite s)
-{
-	for (size_t i = 0; i < sizeof(suite_defs) / sizeof(suite_defs[0]); i++)
-		if (suite_defs[i].suite == s)
-			return &suite_defs[i];
-	return NULL;
-}
-
-const char *
-ike_suite_name(enum ike_suite s)
-{
-	const struct suite_def *d = suite_def(s);
-	return d ? d->name : "none";
-}
 
 /* ---- output helpers ---- */
 
@@ -127,6 +93,12 @@ rnd_spi64(struct ike *e)
 
 /* ---- IKE SA lifecycle ---- */
 
+static uint64_t
+spi64(const uint8_t *p)
+{
+	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
+}
+
 static void
 sa_wipe(struct ike_sa *sa)
 {
@@ -205,7 +177,7 @@ ike_init(struct ike *e, const struct ike_cfg *cfg)
 	if (cfg->dh_group != IKEV2_DH_CURVE25519)
 		return RMC_EUNSUP;
 	for (size_t i = 0; i < cfg->nsuites; i++)
-		if (!suite_def(cfg->suites[i]))
+		if (!ike_suite_def(cfg->suites[i]))
 			return RMC_EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
@@ -230,230 +202,6 @@ ike_free(struct ike *e)
 	explicit_bzero(e, sizeof(*e));
 }
 
-/* ---- proposals ---- */
-
-struct prop_buf {
-	struct ikev2_prop_out p[IKE_MAX_SUITES];
-	struct ikev2_xform xf[IKE_MAX_SUITES][5];
-	size_t n;
-};
-
-static void
-ike_prop(const struct ike *e, uint64_t spi, struct prop_buf *pb)
-{
-	struct ikev2_xform *x = pb->xf[0];
-	memset(pb, 0, sizeof(*pb));
-	x[0] = (struct ikev2_xform){IKEV2_XF_ENCR, IKEV2_ENCR_AES_GCM_16, e->cfg.ike_keylen, false};
-	x[1] = (struct ikev2_xform){IKEV2_XF_PRF, IKEV2_PRF_HMAC_SHA2_256, 0, false};
-	x[2] = (struct ikev2_xform){IKEV2_XF_DH, ike_dh_offer_group(e), 0, false};
-	pb->p[0].proto = IKEV2_PROTO_IKE;
-	if (spi) {
-		pb->p[0].spi_size = 8;
-		put_be32(pb->p[0].spi, (uint32_t)(spi >> 32));
-		put_be32(pb->p[0].spi + 4, (uint32_t)spi);
-	}
-	pb->p[0].xf = x;
-	pb->p[0].nxf = 3;
-	pb->n = 1;
-}
-
-static void
-child_prop_one(const struct ike *e, const struct suite_def *d, uint8_t num, uint32_t spi, bool dh,
-	       struct ikev2_prop_out *p, struct ikev2_xform *x)
-{
-	size_t n = 0;
-	if (d->encr)
-		x[n++] = (struct ikev2_xform){IKEV2_XF_ENCR, d->encr, d->encr_bits, false};
-	if (d->integ)
-		x[n++] = (struct ikev2_xform){IKEV2_XF_INTEG, d->integ, 0, false};
-	if (dh)
-		x[n++] = (struct ikev2_xform){IKEV2_XF_DH, ike_dh_offer_group(e), 0, false};
-	x[n++] = (struct ikev2_xform){IKEV2_XF_ESN, IKEV2_ESN_NO, 0, false};
-	memset(p, 0, sizeof(*p));
-	p->num = num;
-	p->proto = d->proto;
-	p->spi_size = 4;
-	put_be32(p->spi, spi);
-	p->xf = x;
-	p->nxf = n;
-}
-
-static void
-child_props(const struct ike *e, const enum ike_suite *s, size_t ns, uint32_t spi, bool dh,
-	    struct prop_buf *pb)
-{
-	memset(pb, 0, sizeof(*pb));
-	for (size_t i = 0; i < ns; i++)
-		child_prop_one(e, suite_def(s[i]), (uint8_t)(i + 1), spi, dh, &pb->p[i], pb->xf[i]);
-	pb->n = ns;
-}
-
-/* Is there a usable transform of `type` in p whose id is `id` (and key length `bits`)? */
-static bool
-has_xf(const struct ikev2_prop *p, uint8_t type, uint16_t id, uint16_t bits)
-{
-	for (size_t i = 0; i < p->nxf; i++)
-		if (p->xf[i].type == type && p->xf[i].id == id && p->xf[i].keylen == bits &&
-		    !p->xf[i].bad_attr)
-			return true;
-	return false;
-}
-
-static bool
-has_type(const struct ikev2_prop *p, uint8_t type)
-{
-	for (size_t i = 0; i < p->nxf; i++)
-		if (p->xf[i].type == type)
-			return true;
-	return false;
-}
-
-static bool
-only_known_types(const struct ikev2_prop *p, uint8_t max_type)
-{
-	for (size_t i = 0; i < p->nxf; i++)
-		if (p->xf[i].type == 0 || p->xf[i].type > max_type)
-			return false;
-	return true;
-}
-
-/* §3.3: may `p` be read as the transform set of suite d, with or without DH? */
-static bool
-child_prop_ok(const struct ike *e, const struct suite_def *d, const struct ikev2_prop *p,
-	      bool want_dh)
-{
-	if (p->proto != d->proto || p->spi_size != 4 || !only_known_types(p, IKEV2_XF_ESN))
-		return false;
-	if (has_type(p, IKEV2_XF_PRF))
-		return false;
-	if (d->encr ? !has_xf(p, IKEV2_XF_ENCR, d->encr, d->encr_bits) : has_type(p, IKEV2_XF_ENCR))
-		return false;
-	if (d->integ ? !has_xf(p, IKEV2_XF_INTEG, d->integ, 0)
-		     : has_type(p, IKEV2_XF_INTEG) && !has_xf(p, IKEV2_XF_INTEG, 0, 0))
-		return false;
-	if (want_dh ? !has_xf(p, IKEV2_XF_DH, e->cfg.dh_group, 0)
-		    : has_type(p, IKEV2_XF_DH) && !has_xf(p, IKEV2_XF_DH, IKEV2_DH_NONE, 0))
-		return false;
-	if (has_type(p, IKEV2_XF_ESN) && !has_xf(p, IKEV2_XF_ESN, IKEV2_ESN_NO, 0))
-		return false;
-	return true;
-}
-
-/* Responder's choice: the first of the peer's proposals that is one of our suites. */
-static int
-child_choose(const struct ike *e, const struct ikev2_sa *sa, bool want_dh, size_t *pi,
-	     enum ike_suite *suite)
-{
-	for (size_t i = 0; i < sa->n; i++)
-		for (size_t k = 0; k < e->cfg.nsuites; k++)
-			if (child_prop_ok(e, suite_def(e->cfg.suites[k]), &sa->prop[i], want_dh)) {
-				*pi = i;
-				*suite = e->cfg.suites[k];
-				return RMC_OK;
-			}
-	return RMC_ENOENT;
-}
-
-static bool
-ike_prop_ok(const struct ike *e, const struct ikev2_prop *p, uint8_t spi_size)
-{
-	if (p->proto != IKEV2_PROTO_IKE || p->spi_size != spi_size ||
-	    !only_known_types(p, IKEV2_XF_DH) || has_type(p, IKEV2_XF_ESN))
-		return false;
-	if (!has_xf(p, IKEV2_XF_ENCR, IKEV2_ENCR_AES_GCM_16, e->cfg.ike_keylen))
-		return false;
-	if (!has_xf(p, IKEV2_XF_PRF, IKEV2_PRF_HMAC_SHA2_256, 0))
-		return false;
-	if (has_type(p, IKEV2_XF_INTEG) && !has_xf(p, IKEV2_XF_INTEG, IKEV2_AUTH_NONE, 0))
-		return false;
-	return has_xf(p, IKEV2_XF_DH, e->cfg.dh_group, 0);
-}
-
-static uint64_t
-spi64(const uint8_t *p)
-{
-	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
-}
-
-/* ---- selectors ---- */
-
-static struct ikev2_ts_entry
-ts_of(const struct ike *e, uint32_t addr)
-{
-	struct ikev2_ts_entry t = {e->cfg.ts_proto, e->cfg.ts_port, e->cfg.ts_port, addr, addr};
-	if (e->cfg.ts_port == 0)
-		t.eport = 0xffff;
-	return t;
-}
-
-static bool
-ts_covers(const struct ikev2_ts *ts, const struct ikev2_ts_entry *want)
-{
-	for (size_t i = 0; i < ts->n; i++) {
-		const struct ikev2_ts_entry *t = &ts->ts[i];
-		if ((t->ipproto == 0 || t->ipproto == want->ipproto) && t->sport <= want->sport &&
-		    t->eport >= want->eport && t->saddr <= want->saddr && t->eaddr >= want->eaddr)
-			return true;
-	}
-	return false;
-}
-
-static bool
-ts_equal(const struct ikev2_ts *ts, const struct ikev2_ts_entry *want)
-{
-	const struct ikev2_ts_entry *t = &ts->ts[0];
-	return ts->n == 1 && t->ipproto == want->ipproto && t->sport == want->sport &&
-	       t->eport == want->eport && t->saddr == want->saddr && t->eaddr == want->eaddr;
-}
-
-/* Decodes the TSi and TSr payloads of a message; RMC_EINVAL when either is missing or bad. */
-static int
-ts_decode_pair(const struct ikev2_chain *c, struct ikev2_ts *tsi, struct ikev2_ts *tsr)
-{
-	const struct ikev2_pld *pi = ikev2_chain_find(c, IKEV2_PLD_TSI);
-	const struct ikev2_pld *pr = ikev2_chain_find(c, IKEV2_PLD_TSR);
-
-	if (!pi || !pr || ikev2_ts_decode(pi->body, pi->len, tsi) ||
-	    ikev2_ts_decode(pr->body, pr->len, tsr))
-		return RMC_EINVAL;
-	return RMC_OK;
-}
-
-/* TSi/TSr of a request from the peer: do they include exactly our policy? */
-static int
-ts_check_request(const struct ike *e, const struct ikev2_chain *c)
-{
-	struct ikev2_ts tsi, tsr;
-	struct ikev2_ts_entry peer = ts_of(e, e->cfg.peer_addr),
-			      local = ts_of(e, e->cfg.local_addr);
-
-	if (ts_decode_pair(c, &tsi, &tsr))
-		return RMC_EINVAL;
-	return ts_covers(&tsi, &peer) && ts_covers(&tsr, &local) ? RMC_OK : RMC_ENOENT;
-}
-
-/* TSi/TSr of a response: exactly the selectors we proposed, narrowed to nothing else. */
-static int
-ts_check_response(const struct ike *e, const struct ikev2_chain *c)
-{
-	struct ikev2_ts tsi, tsr;
-	struct ikev2_ts_entry peer = ts_of(e, e->cfg.peer_addr),
-			      local = ts_of(e, e->cfg.local_addr);
-
-	if (ts_decode_pair(c, &tsi, &tsr))
-		return RMC_EINVAL;
-	return ts_equal(&tsi, &local) && ts_equal(&tsr, &peer) ? RMC_OK : RMC_ENOENT;
-}
-
-/* Writes TSi and TSr; `we_init` says whose selector is TSi. */
-static void
-put_ts_pair(const struct ike *e, struct ikev2_wr *b, bool we_init)
-{
-	struct ikev2_ts_entry l = ts_of(e, e->cfg.local_addr), p = ts_of(e, e->cfg.peer_addr);
-	ikev2_put_ts(b, IKEV2_PLD_TSI, we_init ? &l : &p, 1);
-	ikev2_put_ts(b, IKEV2_PLD_TSR, we_init ? &p : &l, 1);
-}
-
 /* ---- CHILD_SAs ---- */
 
 /* §2.17: I->R keys first, encryption before integrity in each direction. */
@@ -461,7 +209,7 @@ static int
 child_derive(struct ike *e, struct ike_child_sa *c, const uint8_t *gir, const uint8_t *ni,
 	     size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_initiated)
 {
-	const struct suite_def *d = suite_def(c->suite);
+	const struct suite_def *d = ike_suite_def(c->suite);
 	size_t per = d->ekey + d->ikey;
 	uint8_t km[2 * (IKE_CHILD_KEY_MAX + 32)];
 	int rc = ikev2_keymat(e->sa.keys.sk_d, gir, gir ? IKEV2_X25519_LEN : 0, ni, ni_len, nr,
@@ -679,7 +427,7 @@ ike_start(struct ike *e, uint64_t now, struct ike_out *o)
 		return rc;
 	h = hdr_for(&e->sa, IKEV2_EXCH_IKE_SA_INIT, false, 0);
 	ikev2_wr_init(&b, e->msg1 + IKEV2_HDR_LEN, sizeof(e->msg1) - IKEV2_HDR_LEN, &h.next);
-	ike_prop(e, 0, &pb);
+	ike_prop_ike(e, 0, &pb);
 	ikev2_put_sa(&b, pb.p, pb.n);
 	ike_dh_put_ke(e, &b, pub);
 	ikev2_put_nonce(&b, e->ni, e->ni_len);
@@ -748,7 +496,7 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	}
 	size_t pi = sa.n;
 	for (size_t i = 0; i < sa.n && pi == sa.n; i++)
-		if (ike_prop_ok(e, &sa.prop[i], 0))
+		if (ike_prop_ike_ok(e, &sa.prop[i], 0))
 			pi = i;
 	if (pi == sa.n) {
 		send_init_notify(e, h, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0, o);
@@ -792,7 +540,7 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	struct ikev2_wr b;
 	struct prop_buf pb;
 	ikev2_wr_init(&b, e->msg2 + IKEV2_HDR_LEN, sizeof(e->msg2) - IKEV2_HDR_LEN, &rh.next);
-	ike_prop(e, 0, &pb);
+	ike_prop_ike(e, 0, &pb);
 	pb.p[0].num = sa.prop[pi].num;
 	ikev2_put_sa(&b, pb.p, 1);
 	ike_dh_put_ke(e, &b, pub);
@@ -869,7 +617,7 @@ i_sa_init_resp(struct ike *e, uint64_t now, const uint8_t *p, size_t len, const 
 		e->stats.rx_malformed++;
 		return;
 	}
-	if (sa.n != 1 || sa.prop[0].num != 1 || !ike_prop_ok(e, &sa.prop[0], 0) ||
+	if (sa.n != 1 || sa.prop[0].num != 1 || !ike_prop_ike_ok(e, &sa.prop[0], 0) ||
 	    sa.prop[0].nxf != 3 || ke.group != e->cfg.dh_group) {
 		fail(e, o, IKEV2_EXCH_IKE_SA_INIT, IKEV2_N_NO_PROPOSAL_CHOSEN);
 		return;
@@ -945,9 +693,9 @@ put_auth_payloads(struct ike *e, struct ikev2_wr *b, bool initiator)
 	if (initiator) {
 		struct prop_buf pb;
 		ikev2_put_notify(b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
-		child_props(e, e->cfg.suites, e->cfg.nsuites, e->auth_child_spi, false, &pb);
+		ike_props_child(e, e->cfg.suites, e->cfg.nsuites, e->auth_child_spi, false, &pb);
 		ikev2_put_sa(b, pb.p, pb.n);
-		put_ts_pair(e, b, true);
+		ike_put_ts_pair(e, b, true);
 	}
 	return b->err;
 }
@@ -1013,12 +761,12 @@ child_request_check(struct ike *e, const struct ikev2_chain *c, bool have_ke, st
 
 	if (!psa || ikev2_sa_decode(psa->body, psa->len, sa))
 		return IKEV2_N_INVALID_SYNTAX;
-	if (child_choose(e, sa, have_ke, pi, suite))
+	if (ike_child_choose(e, sa, have_ke, pi, suite))
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	/* Transport mode only (the patent's policy): a tunnel-mode request is refused. */
 	if (ikev2_chain_notify(c, IKEV2_N_USE_TRANSPORT_MODE, &n))
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
-	rc = ts_check_request(e, c);
+	rc = ike_ts_check_request(e, c);
 	if (rc == RMC_EINVAL)
 		return IKEV2_N_INVALID_SYNTAX;
 	if (rc)
@@ -1033,7 +781,7 @@ put_child_answer(const struct ike *e, struct ikev2_wr *b, const struct ikev2_pro
 {
 	struct ikev2_prop_out p;
 	struct ikev2_xform x[5];
-	child_prop_one(e, suite_def(suite), chosen->num, spi_in, dh, &p, x);
+	ike_prop_child(e, ike_suite_def(suite), chosen->num, spi_in, dh, &p, x);
 	ikev2_put_notify(b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
 	ikev2_put_sa(b, &p, 1);
 }
@@ -1052,14 +800,14 @@ child_response_check(struct ike *e, const struct ikev2_chain *c, const enum ike_
 	const struct ikev2_prop *p = &sa.prop[0];
 	if (p->num < 1 || p->num > noffered)
 		return RMC_EINVAL;
-	const struct suite_def *d = suite_def(offered[p->num - 1]);
+	const struct suite_def *d = ike_suite_def(offered[p->num - 1]);
 	/* Exactly one transform of each type we sent. */
 	size_t want = (d->encr != 0) + (d->integ != 0) + with_dh + 1;
-	if (!child_prop_ok(e, d, p, with_dh) || p->nxf != want)
+	if (!ike_prop_child_ok(e, d, p, with_dh) || p->nxf != want)
 		return RMC_EINVAL;
 	if (ikev2_chain_notify(c, IKEV2_N_USE_TRANSPORT_MODE, &n))
 		return RMC_EUNSUP;
-	if (ts_check_response(e, c))
+	if (ike_ts_check_response(e, c))
 		return RMC_ENOENT;
 	*suite = d->suite;
 	*spi_out = get_be32(p->spi);
@@ -1110,7 +858,7 @@ r_auth(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struct ike_ou
 		if (child_derive(e, &ch, NULL, e->ni, e->ni_len, e->nr, e->nr_len, false))
 			return;
 		put_child_answer(e, &in.b, &sa.prop[pi], suite, ch.spi_in, false);
-		put_ts_pair(e, &in.b, false);
+		ike_put_ts_pair(e, &in.b, false);
 	} else {
 		/* §1.2: the IKE SA is still created when the CHILD_SA is not. */
 		ikev2_put_notify(&in.b, 0, NULL, 0, err, NULL, 0);
@@ -1168,7 +916,7 @@ i_auth_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, struct ike
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_IKE_AUTH, IKEV2_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	ch.proto = suite_def(ch.suite)->proto;
+	ch.proto = ike_suite_def(ch.suite)->proto;
 	ch.spi_in = e->auth_child_spi;
 	if (child_derive(e, &ch, NULL, e->ni, e->ni_len, e->nr, e->nr_len, true))
 		return;
@@ -1212,12 +960,12 @@ send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_
 		ikev2_put_notify(&in.b, old->sa.proto, spi, 4, IKEV2_N_REKEY_SA, NULL, 0);
 	}
 	ikev2_put_notify(&in.b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
-	child_props(e, &suite, 1, r->spi_in, r->with_ke, &pb);
+	ike_props_child(e, &suite, 1, r->spi_in, r->with_ke, &pb);
 	ikev2_put_sa(&in.b, pb.p, pb.n);
 	ikev2_put_nonce(&in.b, r->nonce, sizeof(r->nonce));
 	if (r->with_ke)
 		ike_dh_put_ke(e, &in.b, pub);
-	put_ts_pair(e, &in.b, true);
+	ike_put_ts_pair(e, &in.b, true);
 	rc = send_req(e, &e->sa, old ? IKE_REQ_CHILD_REKEY : IKE_REQ_CHILD_NEW,
 		      IKEV2_EXCH_CREATE_CHILD_SA, &in, now, o);
 	if (!rc && old)
@@ -1231,7 +979,7 @@ ike_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_o
 {
 	if (!established(e))
 		return RMC_ESTATE;
-	if (!suite_def(suite))
+	if (!ike_suite_def(suite))
 		return RMC_EINVAL;
 	return send_create_child(e, now, suite, NULL, e->cfg.pfs, o);
 }
@@ -1343,7 +1091,7 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 	ikev2_put_nonce(&in.b, nr, sizeof(nr));
 	if (pke)
 		ike_dh_put_ke(e, &in.b, pub);
-	put_ts_pair(e, &in.b, false);
+	ike_put_ts_pair(e, &in.b, false);
 	if (send_resp(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid, &in, o))
 		return;
 	uint32_t old_in = old ? old->sa.spi_in : 0;
@@ -1407,7 +1155,7 @@ i_create_child_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c,
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_INVALID_SYNTAX);
 		return;
 	}
-	ch.proto = suite_def(ch.suite)->proto;
+	ch.proto = ike_suite_def(ch.suite)->proto;
 	ch.spi_in = r->spi_in;
 	int rc = child_derive(e, &ch, r->with_ke ? gir : NULL, r->nonce, sizeof(r->nonce), pn->body,
 			      pn->len, true);
@@ -1461,7 +1209,7 @@ ike_rekey_ike(struct ike *e, uint64_t now, struct ike_out *o)
 	if (rc)
 		return rc;
 	inner_init(&in);
-	ike_prop(e, r->new_spi, &pb);
+	ike_prop_ike(e, r->new_spi, &pb);
 	ikev2_put_sa(&in.b, pb.p, pb.n);
 	ikev2_put_nonce(&in.b, r->nonce, sizeof(r->nonce));
 	ike_dh_put_ke(e, &in.b, pub);
@@ -1489,7 +1237,7 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 		return;
 	}
 	for (size_t i = 0; i < sa->n && pi == sa->n; i++)
-		if (ike_prop_ok(e, &sa->prop[i], 8))
+		if (ike_prop_ike_ok(e, &sa->prop[i], 8))
 			pi = i;
 	if (pi == sa->n) {
 		send_resp_notify(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid,
@@ -1525,7 +1273,7 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 	struct prop_buf pb;
 	struct inner in;
 	inner_init(&in);
-	ike_prop(e, nsa.spi_r, &pb);
+	ike_prop_ike(e, nsa.spi_r, &pb);
 	pb.p[0].num = sa->prop[pi].num;
 	ikev2_put_sa(&in.b, pb.p, 1);
 	ikev2_put_nonce(&in.b, nr, sizeof(nr));
@@ -1559,7 +1307,7 @@ i_rekey_ike_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, const
 		return;
 	}
 	if (!psa || !pn || !pke || ikev2_sa_decode(psa->body, psa->len, &sa) || sa.n != 1 ||
-	    sa.prop[0].num != 1 || !ike_prop_ok(e, &sa.prop[0], 8) || sa.prop[0].nxf != 3 ||
+	    sa.prop[0].num != 1 || !ike_prop_ike_ok(e, &sa.prop[0], 8) || sa.prop[0].nxf != 3 ||
 	    ikev2_nonce_check(pn->len) || ikev2_ke_decode(pke->body, pke->len, &ke) ||
 	    ke.group != e->cfg.dh_group) {
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_PROPOSAL_CHOSEN);
