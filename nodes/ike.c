@@ -347,7 +347,7 @@ send_req(struct ike *e, struct ike_sa *sa, enum ike_req_kind kind, uint8_t exch,
 		return rc;
 	r->kind = kind;
 	r->msgid = msgid;
-	sa->next_req_id = msgid + 1;
+	sa->next_req_id++;
 	r->tries = 0;
 	r->deadline = now + e->cfg.retrans_base;
 	emit(e, o, r->bytes, r->len);

@@ -74,7 +74,8 @@ struct ike_lies {
 	uint16_t ke_group;	  /* != 0: the group our KE payloads name (proposals keep theirs) */
 	enum ike_ke_lie ke_value; /* a public value whose shared secret is all-zero; we then
 				     key with the all-zero secret, as the attacker would */
-	uint32_t msgid_offset;	  /* added to the message ID of each protected request we send */
+	uint32_t msgid_offset;	  /* added to the message ID of each protected request we send
+				     (a constant shift; back to 0, the honest numbering resumes) */
 };
 
 /*
