@@ -18,6 +18,16 @@ enum { IKE_PORT = 500 };
 /* One IKE step's output (8 KiB): scratch per thread, not per client or per message. */
 static _Thread_local struct ike_out scratch;
 
+static void
+host_ike_all_suites(struct ike_cfg *cfg)
+{
+	static const enum ike_suite all[] = {IKE_SUITE_ESP_GCM128, IKE_SUITE_ESP_GCM256,
+					     IKE_SUITE_ESP_CBC_SHA256, IKE_SUITE_AH_SHA256};
+	_Static_assert(sizeof(all) / sizeof(all[0]) <= IKE_MAX_SUITES, "IKE_MAX_SUITES");
+	memcpy(cfg->suites, all, sizeof(all));
+	cfg->nsuites = sizeof(all) / sizeof(all[0]);
+}
+
 static int
 host_ike_new(struct client *c)
 {
@@ -36,6 +46,16 @@ host_ike_new(struct client *c)
 			      .rand_ctx = &c->rand_state};
 	memcpy(cfg.psk, k->psk, k->psk_len);
 	cfg.suites[0] = ike_suite_for_mgmt(k->suite);
+	/* RFC 7296 §2.15: the server must prove the ID we expect, the management service
+	 * address as ID_IPV4_ADDR (what the reference server and strongSwan's `id = addr`
+	 * send). Mutant ike-any-id: whatever ID comes. */
+	if (c->cfg.mutant != MUT_IKE_ANY_ID)
+		ike_id_ipv4(&cfg.peer_id, k->server_ip);
+	/* Mutant ike-any-proposal: every suite the endpoint knows, not the configured one. */
+	if (c->cfg.mutant == MUT_IKE_ANY_PROPOSAL)
+		host_ike_all_suites(&cfg);
+	cfg.bug.accept_zero_dh = c->cfg.mutant == MUT_IKE_ZERO_DH;
+	cfg.bug.any_msgid = c->cfg.mutant == MUT_IKE_MSGID_ANY;
 	if (c->host_ike)
 		ike_free(c->host_ike); /* a new IKE_SA_INIT replaces whatever the host had */
 	else if (!(c->host_ike = malloc(sizeof(*c->host_ike))))
@@ -88,7 +108,8 @@ host_output(struct client *c, uint64_t now, struct ike_out *o, struct node_out *
 			c->st.ike_sas++;
 			node_out_note(out, "host: IKE SA up");
 		} else if (e->type == IKE_EV_CHILD_UP) {
-			/* txid on the wire: the new SA's SPI into the NIC (docs/internals/mechanism.md) */
+			/* txid on the wire: the new SA's SPI into the NIC
+			 * (docs/internals/mechanism.md) */
 			uint32_t txid = e->child.spi_in;
 			if (ike_child_to_nvram(&e->child, true, c->cfg.ike.server_ip, txid,
 					       &c->host_sa) != RMC_OK)

@@ -10,43 +10,10 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "nodes/ike_dh.h"
+#include "nodes/ike_policy.h"
 #include "proto/err.h"
 #include "proto/ikev2_wireshark.h"
-
-struct suite_def {
-	enum ike_suite suite;
-	uint8_t proto;
-	uint16_t encr, encr_bits; /* encr 0: no ENCR transform (AH) */
-	uint16_t integ;		  /* 0: no INTEG transform (AEAD) */
-	size_t ekey, ikey;	  /* KEYMAT octets per direction */
-	const char *name;
-};
-
-static const struct suite_def suite_defs[] = {
-    {IKE_SUITE_ESP_GCM128, IKEV2_PROTO_ESP, IKEV2_ENCR_AES_GCM_16, 128, 0, 20, 0,
-     "esp-aes128gcm16"},
-    {IKE_SUITE_ESP_GCM256, IKEV2_PROTO_ESP, IKEV2_ENCR_AES_GCM_16, 256, 0, 36, 0,
-     "esp-aes256gcm16"},
-    {IKE_SUITE_ESP_CBC_SHA256, IKEV2_PROTO_ESP, IKEV2_ENCR_AES_CBC, 128,
-     IKEV2_AUTH_HMAC_SHA2_256_128, 16, 32, "esp-aes128-sha256"},
-    {IKE_SUITE_AH_SHA256, IKEV2_PROTO_AH, 0, 0, IKEV2_AUTH_HMAC_SHA2_256_128, 0, 32, "ah-sha256"},
-};
-
-static const struct suite_def *
-suite_def(enum ike_suite s)
-{
-	for (size_t i = 0; i < sizeof(suite_defs) / sizeof(suite_defs[0]); i++)
-		if (suite_defs[i].suite == s)
-			return &suite_defs[i];
-	return NULL;
-}
-
-const char *
-ike_suite_name(enum ike_suite s)
-{
-	const struct suite_def *d = suite_def(s);
-	return d ? d->name : "none";
-}
 
 /* ---- output helpers ---- */
 
@@ -126,6 +93,12 @@ rnd_spi64(struct ike *e)
 
 /* ---- IKE SA lifecycle ---- */
 
+static uint64_t
+spi64(const uint8_t *p)
+{
+	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
+}
+
 static void
 sa_wipe(struct ike_sa *sa)
 {
@@ -183,6 +156,15 @@ ike_die(struct ike *e, struct ike_out *o, uint16_t notify)
 	event(o, IKE_EV_IKE_DOWN, 0, notify);
 }
 
+void
+ike_id_ipv4(struct ike_id *id, uint32_t addr)
+{
+	memset(id, 0, sizeof(*id));
+	id->type = IKEV2_ID_IPV4_ADDR;
+	put_be32(id->data, addr);
+	id->len = 4;
+}
+
 int
 ike_init(struct ike *e, const struct ike_cfg *cfg)
 {
@@ -195,15 +177,12 @@ ike_init(struct ike *e, const struct ike_cfg *cfg)
 	if (cfg->dh_group != IKEV2_DH_CURVE25519)
 		return RMC_EUNSUP;
 	for (size_t i = 0; i < cfg->nsuites; i++)
-		if (!suite_def(cfg->suites[i]))
+		if (!ike_suite_def(cfg->suites[i]))
 			return RMC_EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
-	if (e->cfg.local_id.len == 0) {
-		e->cfg.local_id.type = IKEV2_ID_IPV4_ADDR;
-		put_be32(e->cfg.local_id.data, cfg->local_addr);
-		e->cfg.local_id.len = 4;
-	}
+	if (e->cfg.local_id.len == 0)
+		ike_id_ipv4(&e->cfg.local_id, cfg->local_addr);
 	if (e->cfg.retrans_tries == 0)
 		e->cfg.retrans_tries = 5;
 	if (e->cfg.retrans_base == 0)
@@ -223,230 +202,6 @@ ike_free(struct ike *e)
 	explicit_bzero(e, sizeof(*e));
 }
 
-/* ---- proposals ---- */
-
-struct prop_buf {
-	struct ikev2_prop_out p[IKE_MAX_SUITES];
-	struct ikev2_xform xf[IKE_MAX_SUITES][5];
-	size_t n;
-};
-
-static void
-ike_prop(const struct ike *e, uint64_t spi, struct prop_buf *pb)
-{
-	struct ikev2_xform *x = pb->xf[0];
-	memset(pb, 0, sizeof(*pb));
-	x[0] = (struct ikev2_xform){IKEV2_XF_ENCR, IKEV2_ENCR_AES_GCM_16, e->cfg.ike_keylen, false};
-	x[1] = (struct ikev2_xform){IKEV2_XF_PRF, IKEV2_PRF_HMAC_SHA2_256, 0, false};
-	x[2] = (struct ikev2_xform){IKEV2_XF_DH, e->cfg.dh_group, 0, false};
-	pb->p[0].proto = IKEV2_PROTO_IKE;
-	if (spi) {
-		pb->p[0].spi_size = 8;
-		put_be32(pb->p[0].spi, (uint32_t)(spi >> 32));
-		put_be32(pb->p[0].spi + 4, (uint32_t)spi);
-	}
-	pb->p[0].xf = x;
-	pb->p[0].nxf = 3;
-	pb->n = 1;
-}
-
-static void
-child_prop_one(const struct ike *e, const struct suite_def *d, uint8_t num, uint32_t spi, bool dh,
-	       struct ikev2_prop_out *p, struct ikev2_xform *x)
-{
-	size_t n = 0;
-	if (d->encr)
-		x[n++] = (struct ikev2_xform){IKEV2_XF_ENCR, d->encr, d->encr_bits, false};
-	if (d->integ)
-		x[n++] = (struct ikev2_xform){IKEV2_XF_INTEG, d->integ, 0, false};
-	if (dh)
-		x[n++] = (struct ikev2_xform){IKEV2_XF_DH, e->cfg.dh_group, 0, false};
-	x[n++] = (struct ikev2_xform){IKEV2_XF_ESN, IKEV2_ESN_NO, 0, false};
-	memset(p, 0, sizeof(*p));
-	p->num = num;
-	p->proto = d->proto;
-	p->spi_size = 4;
-	put_be32(p->spi, spi);
-	p->xf = x;
-	p->nxf = n;
-}
-
-static void
-child_props(const struct ike *e, const enum ike_suite *s, size_t ns, uint32_t spi, bool dh,
-	    struct prop_buf *pb)
-{
-	memset(pb, 0, sizeof(*pb));
-	for (size_t i = 0; i < ns; i++)
-		child_prop_one(e, suite_def(s[i]), (uint8_t)(i + 1), spi, dh, &pb->p[i], pb->xf[i]);
-	pb->n = ns;
-}
-
-/* Is there a usable transform of `type` in p whose id is `id` (and key length `bits`)? */
-static bool
-has_xf(const struct ikev2_prop *p, uint8_t type, uint16_t id, uint16_t bits)
-{
-	for (size_t i = 0; i < p->nxf; i++)
-		if (p->xf[i].type == type && p->xf[i].id == id && p->xf[i].keylen == bits &&
-		    !p->xf[i].bad_attr)
-			return true;
-	return false;
-}
-
-static bool
-has_type(const struct ikev2_prop *p, uint8_t type)
-{
-	for (size_t i = 0; i < p->nxf; i++)
-		if (p->xf[i].type == type)
-			return true;
-	return false;
-}
-
-static bool
-only_known_types(const struct ikev2_prop *p, uint8_t max_type)
-{
-	for (size_t i = 0; i < p->nxf; i++)
-		if (p->xf[i].type == 0 || p->xf[i].type > max_type)
-			return false;
-	return true;
-}
-
-/* §3.3: may `p` be read as the transform set of suite d, with or without DH? */
-static bool
-child_prop_ok(const struct ike *e, const struct suite_def *d, const struct ikev2_prop *p,
-	      bool want_dh)
-{
-	if (p->proto != d->proto || p->spi_size != 4 || !only_known_types(p, IKEV2_XF_ESN))
-		return false;
-	if (has_type(p, IKEV2_XF_PRF))
-		return false;
-	if (d->encr ? !has_xf(p, IKEV2_XF_ENCR, d->encr, d->encr_bits) : has_type(p, IKEV2_XF_ENCR))
-		return false;
-	if (d->integ ? !has_xf(p, IKEV2_XF_INTEG, d->integ, 0)
-		     : has_type(p, IKEV2_XF_INTEG) && !has_xf(p, IKEV2_XF_INTEG, 0, 0))
-		return false;
-	if (want_dh ? !has_xf(p, IKEV2_XF_DH, e->cfg.dh_group, 0)
-		    : has_type(p, IKEV2_XF_DH) && !has_xf(p, IKEV2_XF_DH, IKEV2_DH_NONE, 0))
-		return false;
-	if (has_type(p, IKEV2_XF_ESN) && !has_xf(p, IKEV2_XF_ESN, IKEV2_ESN_NO, 0))
-		return false;
-	return true;
-}
-
-/* Responder's choice: the first of the peer's proposals that is one of our suites. */
-static int
-child_choose(const struct ike *e, const struct ikev2_sa *sa, bool want_dh, size_t *pi,
-	     enum ike_suite *suite)
-{
-	for (size_t i = 0; i < sa->n; i++)
-		for (size_t k = 0; k < e->cfg.nsuites; k++)
-			if (child_prop_ok(e, suite_def(e->cfg.suites[k]), &sa->prop[i], want_dh)) {
-				*pi = i;
-				*suite = e->cfg.suites[k];
-				return RMC_OK;
-			}
-	return RMC_ENOENT;
-}
-
-static bool
-ike_prop_ok(const struct ike *e, const struct ikev2_prop *p, uint8_t spi_size)
-{
-	if (p->proto != IKEV2_PROTO_IKE || p->spi_size != spi_size ||
-	    !only_known_types(p, IKEV2_XF_DH) || has_type(p, IKEV2_XF_ESN))
-		return false;
-	if (!has_xf(p, IKEV2_XF_ENCR, IKEV2_ENCR_AES_GCM_16, e->cfg.ike_keylen))
-		return false;
-	if (!has_xf(p, IKEV2_XF_PRF, IKEV2_PRF_HMAC_SHA2_256, 0))
-		return false;
-	if (has_type(p, IKEV2_XF_INTEG) && !has_xf(p, IKEV2_XF_INTEG, IKEV2_AUTH_NONE, 0))
-		return false;
-	return has_xf(p, IKEV2_XF_DH, e->cfg.dh_group, 0);
-}
-
-static uint64_t
-spi64(const uint8_t *p)
-{
-	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
-}
-
-/* ---- selectors ---- */
-
-static struct ikev2_ts_entry
-ts_of(const struct ike *e, uint32_t addr)
-{
-	struct ikev2_ts_entry t = {e->cfg.ts_proto, e->cfg.ts_port, e->cfg.ts_port, addr, addr};
-	if (e->cfg.ts_port == 0)
-		t.eport = 0xffff;
-	return t;
-}
-
-static bool
-ts_covers(const struct ikev2_ts *ts, const struct ikev2_ts_entry *want)
-{
-	for (size_t i = 0; i < ts->n; i++) {
-		const struct ikev2_ts_entry *t = &ts->ts[i];
-		if ((t->ipproto == 0 || t->ipproto == want->ipproto) && t->sport <= want->sport &&
-		    t->eport >= want->eport && t->saddr <= want->saddr && t->eaddr >= want->eaddr)
-			return true;
-	}
-	return false;
-}
-
-static bool
-ts_equal(const struct ikev2_ts *ts, const struct ikev2_ts_entry *want)
-{
-	const struct ikev2_ts_entry *t = &ts->ts[0];
-	return ts->n == 1 && t->ipproto == want->ipproto && t->sport == want->sport &&
-	       t->eport == want->eport && t->saddr == want->saddr && t->eaddr == want->eaddr;
-}
-
-/* Decodes the TSi and TSr payloads of a message; RMC_EINVAL when either is missing or bad. */
-static int
-ts_decode_pair(const struct ikev2_chain *c, struct ikev2_ts *tsi, struct ikev2_ts *tsr)
-{
-	const struct ikev2_pld *pi = ikev2_chain_find(c, IKEV2_PLD_TSI);
-	const struct ikev2_pld *pr = ikev2_chain_find(c, IKEV2_PLD_TSR);
-
-	if (!pi || !pr || ikev2_ts_decode(pi->body, pi->len, tsi) ||
-	    ikev2_ts_decode(pr->body, pr->len, tsr))
-		return RMC_EINVAL;
-	return RMC_OK;
-}
-
-/* TSi/TSr of a request from the peer: do they include exactly our policy? */
-static int
-ts_check_request(const struct ike *e, const struct ikev2_chain *c)
-{
-	struct ikev2_ts tsi, tsr;
-	struct ikev2_ts_entry peer = ts_of(e, e->cfg.peer_addr),
-			      local = ts_of(e, e->cfg.local_addr);
-
-	if (ts_decode_pair(c, &tsi, &tsr))
-		return RMC_EINVAL;
-	return ts_covers(&tsi, &peer) && ts_covers(&tsr, &local) ? RMC_OK : RMC_ENOENT;
-}
-
-/* TSi/TSr of a response: exactly the selectors we proposed, narrowed to nothing else. */
-static int
-ts_check_response(const struct ike *e, const struct ikev2_chain *c)
-{
-	struct ikev2_ts tsi, tsr;
-	struct ikev2_ts_entry peer = ts_of(e, e->cfg.peer_addr),
-			      local = ts_of(e, e->cfg.local_addr);
-
-	if (ts_decode_pair(c, &tsi, &tsr))
-		return RMC_EINVAL;
-	return ts_equal(&tsi, &local) && ts_equal(&tsr, &peer) ? RMC_OK : RMC_ENOENT;
-}
-
-/* Writes TSi and TSr; `we_init` says whose selector is TSi. */
-static void
-put_ts_pair(const struct ike *e, struct ikev2_wr *b, bool we_init)
-{
-	struct ikev2_ts_entry l = ts_of(e, e->cfg.local_addr), p = ts_of(e, e->cfg.peer_addr);
-	ikev2_put_ts(b, IKEV2_PLD_TSI, we_init ? &l : &p, 1);
-	ikev2_put_ts(b, IKEV2_PLD_TSR, we_init ? &p : &l, 1);
-}
-
 /* ---- CHILD_SAs ---- */
 
 /* §2.17: I->R keys first, encryption before integrity in each direction. */
@@ -454,7 +209,7 @@ static int
 child_derive(struct ike *e, struct ike_child_sa *c, const uint8_t *gir, const uint8_t *ni,
 	     size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_initiated)
 {
-	const struct suite_def *d = suite_def(c->suite);
+	const struct suite_def *d = ike_suite_def(c->suite);
 	size_t per = d->ekey + d->ikey;
 	uint8_t km[2 * (IKE_CHILD_KEY_MAX + 32)];
 	int rc = ikev2_keymat(e->sa.keys.sk_d, gir, gir ? IKEV2_X25519_LEN : 0, ni, ni_len, nr,
@@ -580,7 +335,8 @@ send_req(struct ike *e, struct ike_sa *sa, enum ike_req_kind kind, uint8_t exch,
 	 uint64_t now, struct ike_out *o)
 {
 	struct ike_req *r = &sa->req;
-	struct ikev2_hdr h = hdr_for(sa, exch, false, sa->next_req_id);
+	uint32_t msgid = sa->next_req_id + e->cfg.lie.msgid_offset; /* lie: out of the window */
+	struct ikev2_hdr h = hdr_for(sa, exch, false, msgid);
 	int rc;
 
 	if (in->b.err)
@@ -590,7 +346,8 @@ send_req(struct ike *e, struct ike_sa *sa, enum ike_req_kind kind, uint8_t exch,
 	if (rc)
 		return rc;
 	r->kind = kind;
-	r->msgid = sa->next_req_id++;
+	r->msgid = msgid;
+	sa->next_req_id++;
 	r->tries = 0;
 	r->deadline = now + e->cfg.retrans_base;
 	emit(e, o, r->bytes, r->len);
@@ -648,18 +405,6 @@ send_init_notify(struct ike *e, const struct ikev2_hdr *req, uint16_t type, cons
 
 /* ---- IKE_SA_INIT ---- */
 
-/* Replaces *key with a fresh X25519 key from the configured randomness. */
-static int
-x25519_keypair(struct ike *e, void **key, uint8_t pub[IKEV2_X25519_LEN])
-{
-	uint8_t priv[IKEV2_X25519_LEN];
-	ikev2_x25519_free(*key);
-	rnd(e, priv, sizeof(priv));
-	int rc = ikev2_x25519_new(priv, key, pub);
-	explicit_bzero(priv, sizeof(priv));
-	return rc;
-}
-
 int
 ike_start(struct ike *e, uint64_t now, struct ike_out *o)
 {
@@ -677,14 +422,14 @@ ike_start(struct ike *e, uint64_t now, struct ike_out *o)
 	e->sa.spi_i = rnd_spi64(e);
 	e->ni_len = IKE_NONCE_LEN;
 	rnd(e, e->ni, e->ni_len);
-	rc = x25519_keypair(e, &e->dh, pub);
+	rc = ike_dh_keypair(e, &e->dh, pub);
 	if (rc)
 		return rc;
 	h = hdr_for(&e->sa, IKEV2_EXCH_IKE_SA_INIT, false, 0);
 	ikev2_wr_init(&b, e->msg1 + IKEV2_HDR_LEN, sizeof(e->msg1) - IKEV2_HDR_LEN, &h.next);
-	ike_prop(e, 0, &pb);
+	ike_prop_ike(e, 0, &pb);
 	ikev2_put_sa(&b, pb.p, pb.n);
-	ikev2_put_ke(&b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &b, pub);
 	ikev2_put_nonce(&b, e->ni, e->ni_len);
 	if (b.err)
 		return b.err;
@@ -751,7 +496,7 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	}
 	size_t pi = sa.n;
 	for (size_t i = 0; i < sa.n && pi == sa.n; i++)
-		if (ike_prop_ok(e, &sa.prop[i], 0))
+		if (ike_prop_ike_ok(e, &sa.prop[i], 0))
 			pi = i;
 	if (pi == sa.n) {
 		send_init_notify(e, h, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0, o);
@@ -774,12 +519,16 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	e->nr_len = IKE_NONCE_LEN;
 	rnd(e, e->nr, e->nr_len);
 	void *k = NULL;
-	rc = x25519_keypair(e, &k, pub);
+	rc = ike_dh_keypair(e, &k, pub);
 	if (!rc)
-		rc = ikev2_x25519_derive_key(k, ke.data, ke.len, gir);
+		rc = ike_dh_shared(e, k, ke.data, ke.len, gir);
 	ikev2_x25519_free(k);
 	if (rc) {
+		/* RFC 8031 §2: KE data of another length, or a value whose shared secret is
+		 * all-zero (RFC 7748 §6.1): refused, and said so; no state is kept. */
 		e->stats.rx_malformed++;
+		sa_wipe(&e->sa);
+		send_init_notify(e, h, IKEV2_N_INVALID_SYNTAX, NULL, 0, o);
 		return;
 	}
 	rc = sa_keys(e, &e->sa, NULL, gir, e->ni, e->ni_len, e->nr, e->nr_len);
@@ -791,10 +540,10 @@ r_sa_init(struct ike *e, const uint8_t *p, size_t len, const struct ikev2_hdr *h
 	struct ikev2_wr b;
 	struct prop_buf pb;
 	ikev2_wr_init(&b, e->msg2 + IKEV2_HDR_LEN, sizeof(e->msg2) - IKEV2_HDR_LEN, &rh.next);
-	ike_prop(e, 0, &pb);
+	ike_prop_ike(e, 0, &pb);
 	pb.p[0].num = sa.prop[pi].num;
 	ikev2_put_sa(&b, pb.p, 1);
-	ikev2_put_ke(&b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &b, pub);
 	ikev2_put_nonce(&b, e->nr, e->nr_len);
 	if (b.err) {
 		sa_wipe(&e->sa);
@@ -815,6 +564,21 @@ fail(struct ike *e, struct ike_out *o, uint8_t exch, uint16_t notify)
 {
 	event(o, IKE_EV_ERROR, exch, notify);
 	ike_die(e, o, notify);
+}
+
+/* The peer refused us with an error notify: reported as its refusal, then the SA dies. */
+static void
+fail_by_peer(struct ike *e, struct ike_out *o, uint8_t exch, uint16_t notify)
+{
+	event(o, IKE_EV_ERROR, exch, notify)->from_peer = true;
+	ike_die(e, o, notify);
+}
+
+/* An exchange the peer refused with an error notify; the IKE SA stays. */
+static void
+refused_by_peer(struct ike_out *o, uint8_t exch, uint16_t notify)
+{
+	event(o, IKE_EV_ERROR, exch, notify)->from_peer = true;
 }
 
 static int put_auth_payloads(struct ike *e, struct ikev2_wr *b, bool initiator);
@@ -840,7 +604,7 @@ i_sa_init_resp(struct ike *e, uint64_t now, const uint8_t *p, size_t len, const 
 			continue;
 		if (n.type <= IKEV2_N_ERROR_MAX) {
 			/* Unauthenticated, but nothing else can come: §2.21.1 lets us give up. */
-			fail(e, o, IKEV2_EXCH_IKE_SA_INIT, n.type);
+			fail_by_peer(e, o, IKEV2_EXCH_IKE_SA_INIT, n.type);
 			return;
 		}
 	}
@@ -853,14 +617,14 @@ i_sa_init_resp(struct ike *e, uint64_t now, const uint8_t *p, size_t len, const 
 		e->stats.rx_malformed++;
 		return;
 	}
-	if (sa.n != 1 || sa.prop[0].num != 1 || !ike_prop_ok(e, &sa.prop[0], 0) ||
+	if (sa.n != 1 || sa.prop[0].num != 1 || !ike_prop_ike_ok(e, &sa.prop[0], 0) ||
 	    sa.prop[0].nxf != 3 || ke.group != e->cfg.dh_group) {
 		fail(e, o, IKEV2_EXCH_IKE_SA_INIT, IKEV2_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
 	memcpy(e->nr, pn->body, pn->len);
 	e->nr_len = pn->len;
-	if (ikev2_x25519_derive_key(e->dh, ke.data, ke.len, gir)) {
+	if (ike_dh_shared(e, e->dh, ke.data, ke.len, gir)) {
 		e->stats.rx_malformed++;
 		return;
 	}
@@ -920,6 +684,8 @@ put_auth_payloads(struct ike *e, struct ikev2_wr *b, bool initiator)
 	int rc = auth_compute(e, initiator, idb, idl, auth);
 	if (rc)
 		return rc;
+	if (e->cfg.lie.bad_auth)
+		auth[0] ^= 0x01; /* lie: computed with the right key, then spoiled */
 	ikev2_put_id(b, initiator ? IKEV2_PLD_IDI : IKEV2_PLD_IDR, e->cfg.local_id.type,
 		     e->cfg.local_id.data, e->cfg.local_id.len);
 	ikev2_put_auth(b, IKEV2_AUTH_PSK, auth, sizeof(auth));
@@ -927,14 +693,42 @@ put_auth_payloads(struct ike *e, struct ikev2_wr *b, bool initiator)
 	if (initiator) {
 		struct prop_buf pb;
 		ikev2_put_notify(b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
-		child_props(e, e->cfg.suites, e->cfg.nsuites, e->auth_child_spi, false, &pb);
+		ike_props_child(e, e->cfg.suites, e->cfg.nsuites, e->auth_child_spi, false, &pb);
 		ikev2_put_sa(b, pb.p, pb.n);
-		put_ts_pair(e, b, true);
+		ike_put_ts_pair(e, b, true);
 	}
 	return b->err;
 }
 
-/* Checks the peer's ID and AUTH payloads in c. */
+/* Is the peer's ID the one we expect (cfg.peer_id; none configured: any)? */
+static bool
+id_expected(const struct ike *e, const struct ikev2_idpl *id)
+{
+	const struct ike_id *want = &e->cfg.peer_id;
+	return want->len == 0 || (id->type == want->type && id->len == want->len &&
+				  !memcmp(id->data, want->data, id->len));
+}
+
+/* Is the AUTH value the PSK MAC over the peer's side of the exchange (§2.15)? */
+static bool
+auth_value_ok(struct ike *e, const struct ikev2_idpl *id, const struct ikev2_idpl *au,
+	      bool peer_is_initiator)
+{
+	uint8_t want[IKEV2_PRF_LEN];
+	if (au->type != IKEV2_AUTH_PSK || au->len != IKEV2_PRF_LEN)
+		return false;
+	if (auth_compute(e, peer_is_initiator, id->body, id->body_len, want))
+		return false;
+	int bad = CRYPTO_memcmp(want, au->data, IKEV2_PRF_LEN);
+	explicit_bzero(want, sizeof(want));
+	return !bad;
+}
+
+/*
+ * Checks the peer's ID and AUTH payloads in c. §1.2: "The recipients of messages 3
+ * and 4 MUST verify that all signatures and MACs are computed correctly and that the
+ * names in the ID payloads correspond to the keys used to generate the AUTH payload."
+ */
 static int
 auth_verify(struct ike *e, const struct ikev2_chain *c, bool peer_is_initiator)
 {
@@ -942,21 +736,16 @@ auth_verify(struct ike *e, const struct ikev2_chain *c, bool peer_is_initiator)
 	    ikev2_chain_find(c, peer_is_initiator ? IKEV2_PLD_IDI : IKEV2_PLD_IDR);
 	const struct ikev2_pld *pa = ikev2_chain_find(c, IKEV2_PLD_AUTH);
 	struct ikev2_idpl id, au;
-	uint8_t want[IKEV2_PRF_LEN];
 
 	if (!pid || !pa || ikev2_id_decode(pid->body, pid->len, &id) ||
 	    ikev2_id_decode(pa->body, pa->len, &au))
 		return RMC_EINVAL;
-	if (e->cfg.peer_id.len && (id.type != e->cfg.peer_id.type || id.len != e->cfg.peer_id.len ||
-				   memcmp(id.data, e->cfg.peer_id.data, id.len)))
+	if (!id_expected(e, &id))
 		return RMC_ECRYPTO;
-	if (au.type != IKEV2_AUTH_PSK || au.len != IKEV2_PRF_LEN)
-		return RMC_ECRYPTO;
-	if (auth_compute(e, peer_is_initiator, id.body, id.body_len, want))
-		return RMC_ECRYPTO;
-	int bad = CRYPTO_memcmp(want, au.data, IKEV2_PRF_LEN);
-	explicit_bzero(want, sizeof(want));
-	return bad ? RMC_ECRYPTO : RMC_OK;
+	/* mutant ike-initiator-skips-auth: the responder's AUTH is taken on trust */
+	if (!peer_is_initiator && e->cfg.bug.skip_responder_auth)
+		return RMC_OK;
+	return auth_value_ok(e, &id, &au, peer_is_initiator) ? RMC_OK : RMC_ECRYPTO;
 }
 
 /* ---- CHILD_SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA ---- */
@@ -972,12 +761,12 @@ child_request_check(struct ike *e, const struct ikev2_chain *c, bool have_ke, st
 
 	if (!psa || ikev2_sa_decode(psa->body, psa->len, sa))
 		return IKEV2_N_INVALID_SYNTAX;
-	if (child_choose(e, sa, have_ke, pi, suite))
+	if (ike_child_choose(e, sa, have_ke, pi, suite))
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	/* Transport mode only (the patent's policy): a tunnel-mode request is refused. */
 	if (ikev2_chain_notify(c, IKEV2_N_USE_TRANSPORT_MODE, &n))
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
-	rc = ts_check_request(e, c);
+	rc = ike_ts_check_request(e, c);
 	if (rc == RMC_EINVAL)
 		return IKEV2_N_INVALID_SYNTAX;
 	if (rc)
@@ -992,7 +781,7 @@ put_child_answer(const struct ike *e, struct ikev2_wr *b, const struct ikev2_pro
 {
 	struct ikev2_prop_out p;
 	struct ikev2_xform x[5];
-	child_prop_one(e, suite_def(suite), chosen->num, spi_in, dh, &p, x);
+	ike_prop_child(e, ike_suite_def(suite), chosen->num, spi_in, dh, &p, x);
 	ikev2_put_notify(b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
 	ikev2_put_sa(b, &p, 1);
 }
@@ -1011,14 +800,14 @@ child_response_check(struct ike *e, const struct ikev2_chain *c, const enum ike_
 	const struct ikev2_prop *p = &sa.prop[0];
 	if (p->num < 1 || p->num > noffered)
 		return RMC_EINVAL;
-	const struct suite_def *d = suite_def(offered[p->num - 1]);
+	const struct suite_def *d = ike_suite_def(offered[p->num - 1]);
 	/* Exactly one transform of each type we sent. */
 	size_t want = (d->encr != 0) + (d->integ != 0) + with_dh + 1;
-	if (!child_prop_ok(e, d, p, with_dh) || p->nxf != want)
+	if (!ike_prop_child_ok(e, d, p, with_dh) || p->nxf != want)
 		return RMC_EINVAL;
 	if (ikev2_chain_notify(c, IKEV2_N_USE_TRANSPORT_MODE, &n))
 		return RMC_EUNSUP;
-	if (ts_check_response(e, c))
+	if (ike_ts_check_response(e, c))
 		return RMC_ENOENT;
 	*suite = d->suite;
 	*spi_out = get_be32(p->spi);
@@ -1069,7 +858,7 @@ r_auth(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struct ike_ou
 		if (child_derive(e, &ch, NULL, e->ni, e->ni_len, e->nr, e->nr_len, false))
 			return;
 		put_child_answer(e, &in.b, &sa.prop[pi], suite, ch.spi_in, false);
-		put_ts_pair(e, &in.b, false);
+		ike_put_ts_pair(e, &in.b, false);
 	} else {
 		/* §1.2: the IKE SA is still created when the CHILD_SA is not. */
 		ikev2_put_notify(&in.b, 0, NULL, 0, err, NULL, 0);
@@ -1083,20 +872,43 @@ r_auth(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struct ike_ou
 	explicit_bzero(&ch, sizeof(ch));
 }
 
+/*
+ * §2.21.2: "If the error occurs on the initiator, the notification MAY be returned in
+ * a separate INFORMATIONAL exchange, usually with no other payloads." Sent once: the
+ * IKE SA dies right after, so nothing waits for the answer.
+ */
 static void
-i_auth_resp(struct ike *e, const struct ikev2_chain *c, struct ike_out *o)
+send_auth_failed(struct ike *e, uint64_t now, struct ike_out *o)
+{
+	struct inner in;
+	inner_init(&in);
+	ikev2_put_notify(&in.b, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+	send_req(e, &e->sa, IKE_REQ_AUTH_FAILED, IKEV2_EXCH_INFORMATIONAL, &in, now, o);
+}
+
+static void
+i_auth_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, struct ike_out *o)
 {
 	struct ike_child_sa ch = {0};
 	uint16_t err = error_notify(c);
 
-	if (err == IKEV2_N_AUTHENTICATION_FAILED || auth_verify(e, c, false)) {
+	if (err == IKEV2_N_AUTHENTICATION_FAILED || (err && !ikev2_chain_find(c, IKEV2_PLD_AUTH))) {
+		/* the responder refused our IKE_AUTH: no IKE SA (§1.2) */
+		fail_by_peer(e, o, IKEV2_EXCH_IKE_AUTH, err);
+		return;
+	}
+	if (auth_verify(e, c, false)) {
+		/* §2.21.2: "All errors causing the authentication to fail for whatever reason
+		 * (invalid shared secret, invalid ID, ...) SHOULD result in an
+		 * AUTHENTICATION_FAILED notification." The CHILD_SA is never used. */
+		send_auth_failed(e, now, o);
 		fail(e, o, IKEV2_EXCH_IKE_AUTH, IKEV2_N_AUTHENTICATION_FAILED);
 		return;
 	}
 	e->state = IKE_S_ESTABLISHED;
 	event(o, IKE_EV_IKE_UP, IKEV2_EXCH_IKE_AUTH, 0);
 	if (err) {
-		event(o, IKE_EV_ERROR, IKEV2_EXCH_IKE_AUTH, err);
+		refused_by_peer(o, IKEV2_EXCH_IKE_AUTH, err);
 		return;
 	}
 	if (child_response_check(e, c, e->cfg.suites, e->cfg.nsuites, false, &ch.suite,
@@ -1104,7 +916,7 @@ i_auth_resp(struct ike *e, const struct ikev2_chain *c, struct ike_out *o)
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_IKE_AUTH, IKEV2_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	ch.proto = suite_def(ch.suite)->proto;
+	ch.proto = ike_suite_def(ch.suite)->proto;
 	ch.spi_in = e->auth_child_spi;
 	if (child_derive(e, &ch, NULL, e->ni, e->ni_len, e->nr, e->nr_len, true))
 		return;
@@ -1138,7 +950,7 @@ send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_
 	rnd(e, r->nonce, sizeof(r->nonce));
 	ikev2_x25519_free(r->dh);
 	r->dh = NULL;
-	if (r->with_ke && (rc = x25519_keypair(e, &r->dh, pub)))
+	if (r->with_ke && (rc = ike_dh_keypair(e, &r->dh, pub)))
 		return rc;
 	inner_init(&in);
 	if (old) {
@@ -1148,12 +960,12 @@ send_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_
 		ikev2_put_notify(&in.b, old->sa.proto, spi, 4, IKEV2_N_REKEY_SA, NULL, 0);
 	}
 	ikev2_put_notify(&in.b, 0, NULL, 0, IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
-	child_props(e, &suite, 1, r->spi_in, r->with_ke, &pb);
+	ike_props_child(e, &suite, 1, r->spi_in, r->with_ke, &pb);
 	ikev2_put_sa(&in.b, pb.p, pb.n);
 	ikev2_put_nonce(&in.b, r->nonce, sizeof(r->nonce));
 	if (r->with_ke)
-		ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
-	put_ts_pair(e, &in.b, true);
+		ike_dh_put_ke(e, &in.b, pub);
+	ike_put_ts_pair(e, &in.b, true);
 	rc = send_req(e, &e->sa, old ? IKE_REQ_CHILD_REKEY : IKE_REQ_CHILD_NEW,
 		      IKEV2_EXCH_CREATE_CHILD_SA, &in, now, o);
 	if (!rc && old)
@@ -1167,7 +979,7 @@ ike_create_child(struct ike *e, uint64_t now, enum ike_suite suite, struct ike_o
 {
 	if (!established(e))
 		return RMC_ESTATE;
-	if (!suite_def(suite))
+	if (!ike_suite_def(suite))
 		return RMC_EINVAL;
 	return send_create_child(e, now, suite, NULL, e->cfg.pfs, o);
 }
@@ -1262,8 +1074,7 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 	ch.spi_out = get_be32(sa.prop[pi].spi);
 	rnd(e, nr, sizeof(nr));
 	void *k = NULL;
-	if (pke &&
-	    (x25519_keypair(e, &k, pub) || ikev2_x25519_derive_key(k, ke.data, ke.len, gir))) {
+	if (pke && (ike_dh_keypair(e, &k, pub) || ike_dh_shared(e, k, ke.data, ke.len, gir))) {
 		ikev2_x25519_free(k);
 		send_resp_notify(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid,
 				 IKEV2_N_INVALID_SYNTAX, NULL, 0, o);
@@ -1279,8 +1090,8 @@ r_create_child(struct ike *e, const struct ikev2_chain *c, uint32_t msgid, struc
 	put_child_answer(e, &in.b, &sa.prop[pi], suite, ch.spi_in, pke != NULL);
 	ikev2_put_nonce(&in.b, nr, sizeof(nr));
 	if (pke)
-		ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
-	put_ts_pair(e, &in.b, false);
+		ike_dh_put_ke(e, &in.b, pub);
+	ike_put_ts_pair(e, &in.b, false);
 	if (send_resp(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid, &in, o))
 		return;
 	uint32_t old_in = old ? old->sa.spi_in : 0;
@@ -1331,7 +1142,7 @@ i_create_child_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c,
 		}
 	}
 	if (err) {
-		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, err);
+		refused_by_peer(o, IKEV2_EXCH_CREATE_CHILD_SA, err);
 		return;
 	}
 	if (!pn || ikev2_nonce_check(pn->len) || (r->with_ke && !pke) ||
@@ -1340,11 +1151,11 @@ i_create_child_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c,
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (r->with_ke && ikev2_x25519_derive_key(r->dh, ke.data, ke.len, gir)) {
+	if (r->with_ke && ike_dh_shared(e, r->dh, ke.data, ke.len, gir)) {
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_INVALID_SYNTAX);
 		return;
 	}
-	ch.proto = suite_def(ch.suite)->proto;
+	ch.proto = ike_suite_def(ch.suite)->proto;
 	ch.spi_in = r->spi_in;
 	int rc = child_derive(e, &ch, r->with_ke ? gir : NULL, r->nonce, sizeof(r->nonce), pn->body,
 			      pn->len, true);
@@ -1394,14 +1205,14 @@ ike_rekey_ike(struct ike *e, uint64_t now, struct ike_out *o)
 		return RMC_ESTATE;
 	r->new_spi = rnd_spi64(e);
 	rnd(e, r->nonce, sizeof(r->nonce));
-	rc = x25519_keypair(e, &r->dh, pub);
+	rc = ike_dh_keypair(e, &r->dh, pub);
 	if (rc)
 		return rc;
 	inner_init(&in);
-	ike_prop(e, r->new_spi, &pb);
+	ike_prop_ike(e, r->new_spi, &pb);
 	ikev2_put_sa(&in.b, pb.p, pb.n);
 	ikev2_put_nonce(&in.b, r->nonce, sizeof(r->nonce));
-	ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &in.b, pub);
 	rc = send_req(e, &e->sa, IKE_REQ_IKE_REKEY, IKEV2_EXCH_CREATE_CHILD_SA, &in, now, o);
 	finish(e, o);
 	return rc;
@@ -1426,7 +1237,7 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 		return;
 	}
 	for (size_t i = 0; i < sa->n && pi == sa->n; i++)
-		if (ike_prop_ok(e, &sa->prop[i], 8))
+		if (ike_prop_ike_ok(e, &sa->prop[i], 8))
 			pi = i;
 	if (pi == sa->n) {
 		send_resp_notify(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid,
@@ -1446,9 +1257,9 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 	nsa.spi_r = rnd_spi64(e);
 	rnd(e, nr, sizeof(nr));
 	void *k = NULL;
-	int rc = x25519_keypair(e, &k, pub);
+	int rc = ike_dh_keypair(e, &k, pub);
 	if (!rc)
-		rc = ikev2_x25519_derive_key(k, ke.data, ke.len, gir);
+		rc = ike_dh_shared(e, k, ke.data, ke.len, gir);
 	ikev2_x25519_free(k);
 	if (!rc)
 		rc = sa_keys(e, &nsa, e->sa.keys.sk_d, gir, pn->body, pn->len, nr, sizeof(nr));
@@ -1462,11 +1273,11 @@ r_rekey_ike(struct ike *e, const struct ikev2_chain *c, const struct ikev2_sa *s
 	struct prop_buf pb;
 	struct inner in;
 	inner_init(&in);
-	ike_prop(e, nsa.spi_r, &pb);
+	ike_prop_ike(e, nsa.spi_r, &pb);
 	pb.p[0].num = sa->prop[pi].num;
 	ikev2_put_sa(&in.b, pb.p, 1);
 	ikev2_put_nonce(&in.b, nr, sizeof(nr));
-	ikev2_put_ke(&in.b, e->cfg.dh_group, pub, sizeof(pub));
+	ike_dh_put_ke(e, &in.b, pub);
 	if (send_resp(e, &e->sa, IKEV2_EXCH_CREATE_CHILD_SA, msgid, &in, o)) {
 		sa_wipe(&nsa);
 		return;
@@ -1492,11 +1303,11 @@ i_rekey_ike_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, const
 	uint16_t err = error_notify(c);
 
 	if (err) {
-		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, err);
+		refused_by_peer(o, IKEV2_EXCH_CREATE_CHILD_SA, err);
 		return;
 	}
 	if (!psa || !pn || !pke || ikev2_sa_decode(psa->body, psa->len, &sa) || sa.n != 1 ||
-	    sa.prop[0].num != 1 || !ike_prop_ok(e, &sa.prop[0], 8) || sa.prop[0].nxf != 3 ||
+	    sa.prop[0].num != 1 || !ike_prop_ike_ok(e, &sa.prop[0], 8) || sa.prop[0].nxf != 3 ||
 	    ikev2_nonce_check(pn->len) || ikev2_ke_decode(pke->body, pke->len, &ke) ||
 	    ke.group != e->cfg.dh_group) {
 		event(o, IKE_EV_ERROR, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_N_NO_PROPOSAL_CHOSEN);
@@ -1506,7 +1317,7 @@ i_rekey_ike_resp(struct ike *e, uint64_t now, const struct ikev2_chain *c, const
 	nsa.initiator = true;
 	nsa.spi_i = r->new_spi;
 	nsa.spi_r = spi64(sa.prop[0].spi);
-	int rc = ikev2_x25519_derive_key(r->dh, ke.data, ke.len, gir);
+	int rc = ike_dh_shared(e, r->dh, ke.data, ke.len, gir);
 	if (!rc)
 		rc = sa_keys(e, &nsa, e->sa.keys.sk_d, gir, r->nonce, sizeof(r->nonce), pn->body,
 			     pn->len);
@@ -1562,7 +1373,16 @@ r_info(struct ike *e, struct ike_sa *sa, const struct ikev2_chain *c, uint32_t m
 	size_t ngone[2] = {0, 0};
 	bool del_ike = false;
 	struct inner in;
+	struct ikev2_notify n;
 
+	if (sa == &e->sa && !ikev2_chain_notify(c, IKEV2_N_AUTHENTICATION_FAILED, &n)) {
+		/* §2.21.2: the initiator refused our AUTH in a separate INFORMATIONAL; the IKE SA
+		 * and its CHILD_SAs were never valid on its side */
+		inner_init(&in);
+		send_resp(e, sa, IKEV2_EXCH_INFORMATIONAL, msgid, &in, o);
+		fail_by_peer(e, o, IKEV2_EXCH_INFORMATIONAL, IKEV2_N_AUTHENTICATION_FAILED);
+		return;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct ikev2_delete d;
 		if (c->pld[i].type != IKEV2_PLD_DELETE)
@@ -1632,8 +1452,11 @@ handle_request(struct ike *e, struct ike_sa *sa, const uint8_t *p, size_t len,
 	size_t plen;
 	struct ikev2_chain c;
 
+	/* §2.3, window size 1: the next message ID, or the last one again (a retransmission,
+	 * answered from the cache); anything else is dropped unanswered, before any state.
+	 * Mutant ike-msgid-any: any message ID is taken as a new request. */
 	bool retrans = sa->have_resp && h->msgid == sa->resp_id;
-	if (!retrans && h->msgid != sa->peer_next_id) {
+	if (!retrans && h->msgid != sa->peer_next_id && !e->cfg.bug.any_msgid) {
 		e->stats.rx_unexpected++;
 		return;
 	}
@@ -1718,7 +1541,7 @@ handle_response(struct ike *e, struct ike_sa *sa, uint64_t now, const uint8_t *p
 	req_clear(&sa->req);
 	switch (r.kind) {
 	case IKE_REQ_AUTH:
-		i_auth_resp(e, &c, o);
+		i_auth_resp(e, now, &c, o);
 		break;
 	case IKE_REQ_CHILD_NEW:
 	case IKE_REQ_CHILD_REKEY:

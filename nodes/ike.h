@@ -52,12 +52,49 @@ struct ike_id {
 	size_t len;
 };
 
+/* What the KE payload carries in place of our X25519 public value (struct ike_lies). */
+enum ike_ke_lie {
+	IKE_KE_HONEST = 0,
+	IKE_KE_ZERO,	  /* u = 0 */
+	IKE_KE_LOW_ORDER, /* a u-coordinate of order 8 (RFC 7748 §7) */
+};
+
+/*
+ * Lies: how this endpoint misbehaves when the harness's adversary (sim/) plays it
+ * as a lying peer. Used only there; the reference nodes leave it zero. Each field
+ * breaks one rule on the sending side, so that the peer's refusal can be judged.
+ * No lie is needed for a wrong ID (set local_id) or for a CHILD suite or IKE key
+ * length outside the peer's policy (suites, ike_keylen): that is configuration.
+ * The fields may change between calls (msgid_offset just before the request it
+ * is to spoil).
+ */
+struct ike_lies {
+	bool bad_auth;		  /* our AUTH is computed, then one bit of it flipped */
+	uint16_t offer_dh_group;  /* != 0: the DH group of our proposals, answers and KE payloads */
+	uint16_t ke_group;	  /* != 0: the group our KE payloads name (proposals keep theirs) */
+	enum ike_ke_lie ke_value; /* a public value whose shared secret is all-zero; we then
+				     key with the all-zero secret, as the attacker would */
+	uint32_t msgid_offset;	  /* added to the message ID of each protected request we send
+				     (a constant shift; back to 0, the honest numbering resumes) */
+};
+
+/*
+ * Deliberate bugs for nodes/mutant.h (`--mutant`), each a receiving-side check
+ * left out; set only from a node's mutant, false in the reference.
+ */
+struct ike_bugs {
+	bool skip_responder_auth; /* ike-initiator-skips-auth: the responder's AUTH value is not
+				     checked (its ID still is) */
+	bool accept_zero_dh;	  /* ike-zero-dh: a small-order X25519 value keys with zeros */
+	bool any_msgid;		  /* ike-msgid-any: a request of any message ID is processed */
+};
+
 struct ike_cfg {
 	uint32_t local_addr, peer_addr; /* IPv4, host byte order: selectors and default IDs */
 	uint8_t ts_proto;		/* 17: UDP */
 	uint16_t ts_port;		/* 664: both selectors single-port; 0 = any port */
 	struct ike_id local_id;		/* len 0: ID_IPV4_ADDR of local_addr */
-	struct ike_id peer_id;		/* len 0: accept any ID from the peer */
+	struct ike_id peer_id;		/* the ID the peer must send; len 0: any (tests, tools) */
 	uint8_t psk[IKE_PSK_MAX];
 	size_t psk_len;
 	uint16_t ike_keylen;		       /* 128 or 256: ENCR_AES_GCM_16 of the IKE SA */
@@ -69,6 +106,8 @@ struct ike_cfg {
 	unsigned retrans_tries; /* retransmissions before the SA is declared dead */
 	void (*rand_bytes)(void *ctx, uint8_t *buf, size_t n);
 	void *rand_ctx;
+	struct ike_lies lie; /* the harness's adversary only */
+	struct ike_bugs bug; /* mutants only */
 };
 
 enum ike_ev_type {
@@ -77,7 +116,7 @@ enum ike_ev_type {
 	IKE_EV_CHILD_DOWN,  /* child.spi_in/spi_out deleted */
 	IKE_EV_IKE_REKEYED, /* the IKE SA has new SPIs and keys */
 	IKE_EV_IKE_DOWN,    /* deleted, or the peer stopped answering (notify 0) */
-	IKE_EV_ERROR,	    /* an exchange failed: notify says why (our request refused) */
+	IKE_EV_ERROR,	    /* an exchange failed: notify says why; from_peer: the peer sent it */
 };
 
 struct ike_child_sa {
@@ -94,6 +133,7 @@ struct ike_event {
 	enum ike_ev_type type;
 	uint8_t exch;
 	uint16_t notify;
+	bool from_peer; /* IKE_EV_ERROR: the peer refused us with notify (else we refused it) */
 	uint32_t rekeyed_spi_in;
 	struct ike_child_sa child;
 };
@@ -138,6 +178,7 @@ enum ike_req_kind {
 	IKE_REQ_DELETE_CHILD,
 	IKE_REQ_DELETE_IKE,
 	IKE_REQ_LIVENESS,
+	IKE_REQ_AUTH_FAILED, /* §2.21.2: we refused the responder's AUTH; sent once, then we die */
 };
 
 /* Our outstanding request on one IKE SA (window size 1, §2.3). */
@@ -201,6 +242,8 @@ struct ike {
 };
 
 int ike_init(struct ike *e, const struct ike_cfg *cfg);
+/* id := ID_IPV4_ADDR of addr (host byte order), what our default local_id is. */
+void ike_id_ipv4(struct ike_id *id, uint32_t addr);
 void ike_free(struct ike *e);
 void ike_out_reset(struct ike_out *o);
 

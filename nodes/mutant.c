@@ -12,6 +12,11 @@ static const char *const names[MUT__COUNT] = {
     [MUT_NO_REPLAY_CHECK] = "no-replay-check",
     [MUT_NVRAM_NOT_ATOMIC] = "nvram-not-atomic",
     [MUT_REFRESH_WHILE_HUNG] = "refresh-while-hung",
+    [MUT_IKE_INITIATOR_SKIPS_AUTH] = "ike-initiator-skips-auth",
+    [MUT_IKE_ANY_ID] = "ike-any-id",
+    [MUT_IKE_ANY_PROPOSAL] = "ike-any-proposal",
+    [MUT_IKE_ZERO_DH] = "ike-zero-dh",
+    [MUT_IKE_MSGID_ANY] = "ike-msgid-any",
 };
 
 const char *

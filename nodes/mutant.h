@@ -17,6 +17,12 @@ enum mutant {
 	MUT_NO_REPLAY_CHECK,	/* NIC accepts every copy of a packet */
 	MUT_NVRAM_NOT_ATOMIC,	/* NIC writes the new SA over the active one */
 	MUT_REFRESH_WHILE_HUNG, /* server refreshes a hung client and drops the old SA first */
+	/* IKEv2 (RFC 7296), each a check left out of the reference's IKE */
+	MUT_IKE_INITIATOR_SKIPS_AUTH, /* server uses the CHILD_SA without checking the AUTH */
+	MUT_IKE_ANY_ID,		      /* host accepts any peer ID */
+	MUT_IKE_ANY_PROPOSAL,	      /* host accepts any CHILD suite it knows, not its policy's */
+	MUT_IKE_ZERO_DH,	      /* host and server key with an all-zero X25519 secret */
+	MUT_IKE_MSGID_ANY,	      /* host processes requests of any message ID */
 	MUT__COUNT
 };
 

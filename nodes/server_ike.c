@@ -86,6 +86,11 @@ srv_ike_start(struct server *s, uint64_t now, struct server_client *c, uint32_t 
 	k->outcome = SRV_KEX_NONE;
 	memcpy(cfg.psk, c->psk, c->psk_len);
 	cfg.suites[0] = ike_suite_for_mgmt(s->cfg.suite);
+	/* RFC 7296 §2.15: the client must prove its own address as ID_IPV4_ADDR (the
+	 * reference host's default, strongSwan's `id = addr`). */
+	ike_id_ipv4(&cfg.peer_id, c->ip);
+	cfg.bug.skip_responder_auth = s->cfg.mutant == MUT_IKE_INITIATOR_SKIPS_AUTH;
+	cfg.bug.accept_zero_dh = s->cfg.mutant == MUT_IKE_ZERO_DH;
 	srv_ike_drop(c);
 	c->ikes++;
 	s->st.ike_started++;

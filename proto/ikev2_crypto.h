@@ -7,6 +7,7 @@
 #ifndef RMCPSEC_PROTO_IKEV2_CRYPTO_H
 #define RMCPSEC_PROTO_IKEV2_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,17 @@ void ikev2_x25519_free(void *key);
 /* RFC 8031 §2 / RFC 7748 §6.1: an all-zero result is refused. */
 int ikev2_x25519_derive(const uint8_t priv[IKEV2_X25519_LEN], const uint8_t *peer, size_t peer_len,
 			uint8_t shared[IKEV2_X25519_LEN]);
+
+/*
+ * The X25519 u-coordinates of small order and their non-canonical forms
+ * (RFC 7748 §7; cofactor 8): X25519 of any of them with a clamped scalar is
+ * the all-zero value, which ikev2_x25519_derive* refuse. Rows: 0, 1, two
+ * points of order 8, p - 1, p, p + 1 (p = 2^255 - 19).
+ */
+enum { IKEV2_X25519_SMALL_ORDER_N = 7 };
+extern const uint8_t ikev2_x25519_small_order_u[IKEV2_X25519_SMALL_ORDER_N][IKEV2_X25519_LEN];
+/* Is u (32 octets, top bit masked as RFC 7748 §5 demands) one of them? */
+bool ikev2_x25519_is_small_order(const uint8_t *u, size_t len);
 
 /* One direction of the SK payload: a cipher context keyed once (RFC 5282). */
 struct ikev2_sk_key {

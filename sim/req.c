@@ -179,6 +179,60 @@ static const struct req REQS[] = {
      "The run's trace, re-checked by pcap/verify with only the exported keys and the "
      "scenario's policy, has no finding.",
      "harness"},
+    /* IKEv2 (RFC 7296): what the client host and the server must refuse */
+    {"REQ-IKE-RESPONDER-AUTH",
+     "RFC 7296 §1.2: \"The recipients of messages 3 and 4 MUST verify that all signatures "
+     "and MACs are computed correctly and that the names in the ID payloads correspond to "
+     "the keys used to generate the AUTH payload.\"; §2.21.2: \"If the error occurs on the "
+     "initiator, the notification MAY be returned in a separate INFORMATIONAL exchange, "
+     "usually with no other payloads.\"",
+     "The server, as IKE initiator, uses a CHILD_SA only after the responder's AUTH "
+     "payload verified against the pre-shared key; a responder whose AUTH does not verify "
+     "is told AUTHENTICATION_FAILED and its CHILD_SA is never used.",
+     "server"},
+    {"REQ-IKE-PEER-AUTH",
+     "RFC 7296 §2.21.2: \"All errors causing the authentication to fail for whatever "
+     "reason (invalid shared secret, invalid ID, untrusted certificate issuer, revoked or "
+     "expired certificate, etc.) SHOULD result in an AUTHENTICATION_FAILED "
+     "notification.\"; §3.10.1, AUTHENTICATION_FAILED: \"Sent in the response to an "
+     "IKE_AUTH message when, for some reason, the authentication failed.\"",
+     "A peer whose AUTH was computed with another pre-shared key, or that sends another ID "
+     "than the one configured for it (ID_IPV4_ADDR of its address), is refused with "
+     "AUTHENTICATION_FAILED, by the client host as responder and by the server as "
+     "initiator; no CHILD_SA comes up.",
+     "client, server"},
+    {"REQ-IKE-PROPOSAL-POLICY",
+     "RFC 7296 §3.10.1, NO_PROPOSAL_CHOSEN: \"None of the proposed crypto suites was "
+     "acceptable. This can be sent in any case where the offered proposals (including but "
+     "not limited to SA payload values, USE_TRANSPORT_MODE notify, IPCOMP_SUPPORTED "
+     "notify) are not acceptable for the responder.\"",
+     "The client host, as IKE responder, accepts only the suites and the Diffie-Hellman "
+     "group it is configured for: any other proposal, for the IKE SA or a CHILD_SA, gets "
+     "NO_PROPOSAL_CHOSEN and no SA.",
+     "client"},
+    {"REQ-IKE-KE",
+     "RFC 7296 §1.2: \"If the initiator guesses wrong, the responder will respond with a "
+     "Notify payload of type INVALID_KE_PAYLOAD indicating the selected group.\"; §3.4: "
+     "\"If the selected proposal uses a different Diffie-Hellman group (other than NONE), "
+     "the message MUST be rejected with a Notify payload of type INVALID_KE_PAYLOAD.\"; "
+     "RFC 7748 §6.1: \"Both MAY check, without leaking extra information about the value "
+     "of K, whether K is the all-zero value and abort if so\", a check RFC 8031 "
+     "(Curve25519 in IKEv2) makes mandatory",
+     "An IKE responder answers a KE payload of another group than the one it selected with "
+     "INVALID_KE_PAYLOAD naming that group, and an X25519 public value whose shared secret "
+     "is all-zero with INVALID_SYNTAX; neither end ever keys an SA with such a secret.",
+     "client, server"},
+    {"REQ-IKE-MSGID-WINDOW",
+     "RFC 7296 §3.1, Message ID: \"Message identifier used to control retransmission of "
+     "lost packets and matching of requests and responses. It is essential to the security "
+     "of the protocol because it is used to prevent message replay attacks.\"; §2.3: \"An "
+     "IKE endpoint MUST wait for a response to each of its messages before sending a "
+     "subsequent message unless it has received a SET_WINDOW_SIZE Notify message from its "
+     "peer\"",
+     "The client host, as IKE responder with a window of one, processes a request only "
+     "when its message ID is the next one; the last request again is answered from the "
+     "cache; any other message ID is dropped without an answer and changes no state.",
+     "client"},
 };
 
 _Static_assert(sizeof(REQS) / sizeof(REQS[0]) <= REQ_MAX, "REQ_MAX too small");

@@ -85,6 +85,25 @@ Test(ikev2_crypto, x25519_rejects_zero_and_bad_length)
 	cr_assert_eq(ikev2_x25519_derive(a, zero_u, 31, out), RMC_EINVAL);
 }
 
+/* RFC 7748 §7: every small-order u (top bit set or not) gives the all-zero secret, refused;
+ * an honest public value is not among them. */
+Test(ikev2_crypto, x25519_small_order_points_refused)
+{
+	uint8_t a[32], u[32], out[32], pub[32];
+	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", a);
+	for (size_t i = 0; i < IKEV2_X25519_SMALL_ORDER_N; i++) {
+		memcpy(u, ikev2_x25519_small_order_u[i], 32);
+		cr_assert(ikev2_x25519_is_small_order(u, 32), "row %zu", i);
+		cr_assert_eq(ikev2_x25519_derive(a, u, 32, out), RMC_ECRYPTO, "row %zu derived", i);
+		u[31] |= 0x80;
+		cr_assert(ikev2_x25519_is_small_order(u, 32), "row %zu, top bit set", i);
+		cr_assert_eq(ikev2_x25519_derive(a, u, 32, out), RMC_ECRYPTO, "row %zu top bit", i);
+	}
+	cr_assert_eq(ikev2_x25519_pub(a, pub), 0);
+	cr_assert_not(ikev2_x25519_is_small_order(pub, 32));
+	cr_assert_not(ikev2_x25519_is_small_order(ikev2_x25519_small_order_u[0], 31));
+}
+
 /* prf+ output is T1 | T2 ...: a longer output extends a shorter one. */
 Test(ikev2_crypto, prf_plus_prefix_and_limit)
 {

@@ -1,4 +1,5 @@
-/* The requirement catalogue: well-formed, in step with docs/users/requirements.md; verdict folding. */
+/* The requirement catalogue: well-formed, in step with docs/users/requirements.md; verdict folding.
+ */
 #include <criterion/criterion.h>
 #include <regex.h>
 #include <stdio.h>
@@ -34,6 +35,11 @@ static const char *const MUST_HAVE[] = {
     "REQ-MGMT-EXECUTED",
     "REQ-REFRESH-CONFIG",
     "REQ-TRACE-VERIFIES",
+    "REQ-IKE-RESPONDER-AUTH",
+    "REQ-IKE-PEER-AUTH",
+    "REQ-IKE-PROPOSAL-POLICY",
+    "REQ-IKE-KE",
+    "REQ-IKE-MSGID-WINDOW",
 };
 
 Test(req, catalogue_is_well_formed)
