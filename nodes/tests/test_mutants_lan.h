@@ -513,6 +513,17 @@ lan_client_sent(const struct lan *l, uint64_t since)
 	return k;
 }
 
+/* Management the client sent from time `since` on: RMCP ACKs and ASF answers, clear or secure. */
+static inline size_t
+lan_client_mgmt(const struct lan *l, uint64_t since)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < l->nlog; i++)
+		k += l->log[i].from == LAN_CLIENT && l->log[i].t >= since && l->log[i].rmcp &&
+		     (l->log[i].ack || l->log[i].iana == ASF_IANA);
+	return k;
+}
+
 /* The last frame the client sent under IPsec, or NULL. */
 static inline const struct lan_seen *
 lan_last_secure_from_client(const struct lan *l)
