@@ -85,8 +85,7 @@ static void
 execute(struct client *c, uint64_t now, const struct peer *p, uint8_t type, struct node_out *out)
 {
 	if (c->cfg.mutant == MUT_EXEC_VIA_HOST && c->power != PWR_OS_UP) {
-		/* the broken NIC passes commands to an agent in the host OS, which is not running
-		 */
+		/* the broken NIC hands commands to an agent in the host OS: not running */
 		node_out_note(out, "handed %s to the host OS", asf_type_name(type));
 		return;
 	}
