@@ -67,7 +67,7 @@ struct lan {
 	size_t nsrv;
 	bool up; /* lan_start ran, lan_fini did not */
 	struct store *store;
-	char store_path[64];
+	char store_path[512];
 	uint64_t now;
 	uint64_t timer[LAN_NODES][NODE_TIMER_IDS];
 	struct {
@@ -358,12 +358,12 @@ lan_server_cfg(enum mutant m, size_t i, bool ike)
 	return sc;
 }
 
-/* A store file of the test's own, gone again in lan_fini. */
+/* A store file of the test's own in the build tree, gone again in lan_fini. */
 static inline struct store *
 lan_store(struct lan *l)
 {
 	char err[STORE_ERR_LEN];
-	snprintf(l->store_path, sizeof(l->store_path), "/tmp/rmcpsec-mut-XXXXXX");
+	snprintf(l->store_path, sizeof(l->store_path), "%s/mutants-store-XXXXXX", RMCPSEC_BIN_DIR);
 	int fd = mkstemp(l->store_path);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -418,7 +418,7 @@ lan_fini(struct lan *l)
 	store_close(l->store);
 	l->store = NULL;
 	if (l->store_path[0]) {
-		char p[96];
+		char p[sizeof(l->store_path) + 8];
 		unlink(l->store_path);
 		snprintf(p, sizeof(p), "%s-wal", l->store_path);
 		unlink(p);
