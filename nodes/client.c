@@ -72,11 +72,28 @@ booting(enum power_state s)
 	return s == PWR_PRE_BOOT || s == PWR_COLD_BOOT;
 }
 
+/*
+ * MUT_SA_LOST_ON_*: the broken NIC holds its SAs for the host's driver and
+ * flushes them from RAM when the host enters that state; it reads NVRAM
+ * again only when it powers up itself (or commits a new SA).
+ */
+static bool
+mut_sa_lost_on(const struct client *c, enum power_state next)
+{
+	return (c->cfg.mutant == MUT_SA_LOST_ON_HANG && next == PWR_OS_HUNG) ||
+	       (c->cfg.mutant == MUT_SA_LOST_ON_PREBOOT && next == PWR_PRE_BOOT) ||
+	       (c->cfg.mutant == MUT_SA_LOST_ON_SUSPEND && next == PWR_OS_SUSPEND);
+}
+
 /* What a power change does to the NIC: RAM lost, NVRAM re-read, context erased. */
 static void
 nic_follow_power(struct client *c, uint64_t now, enum power_cause cause, enum power_state next,
 		 struct node_out *out)
 {
+	if (mut_sa_lost_on(c, next)) {
+		nic_drop_sas(c);
+		node_out_note(out, "NIC flushed its SAs");
+	}
 	if (next == PWR_MECH_OFF) {
 		nic_drop_sas(c);
 		nvram_cut_disarm(&c->nv);
@@ -148,6 +165,19 @@ client_arm_nvram_cut(struct client *c, size_t n)
 	c->cut_armed = true;
 }
 
+/*
+ * MUT_COMMIT_ON_ACK_TIMEOUT: where the machine would restore the previous
+ * SA (Fig. 5 step 52, the last wait for SA_ACK over), the broken NIC takes
+ * the silence for an ACK and commits.
+ */
+static bool
+mut_ack_assumed(const struct client *c, enum commit_timer t, uint64_t now)
+{
+	return c->cfg.mutant == MUT_COMMIT_ON_ACK_TIMEOUT && t == COMMIT_T_ACK &&
+	       c->cm.phase == COMMIT_C_WAIT_ACK && c->cm.deadline[t] && c->cm.deadline[t] <= now &&
+	       (c->cm.profile == COMMIT_STRICT || c->cm.tries >= c->cm.t.ready_tries);
+}
+
 void
 client_on_timer(struct client *c, uint64_t now, uint32_t id, struct node_out *out)
 {
@@ -159,6 +189,11 @@ client_on_timer(struct client *c, uint64_t now, uint32_t id, struct node_out *ou
 		   power_caps(c->power).nic_alive) {
 		struct commit_event ev = {.type = COMMIT_EV_TIMEOUT,
 					  .timer = (enum commit_timer)(id - CLIENT_TIMER_COMMIT)};
+		if (mut_ack_assumed(c, ev.timer, now))
+			ev = (struct commit_event){.type = COMMIT_EV_MSG,
+						   .msg = {.type = COMMIT_SA_ACK,
+							   .txid = c->cm.pending_txid,
+							   .new_spi = c->cm.pending_spi}};
 		nic_commit_event(c, now, &ev, out);
 	}
 }

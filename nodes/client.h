@@ -95,8 +95,9 @@ struct client {
 	uint8_t server_mac[ETH_ALEN];
 	bool server_mac_known;
 	uint64_t rand_state;
-	uint64_t mut_seq; /* MUT_SEQ_RESTART: the counter a broken NIC keeps in RAM */
-	bool cut_armed;	  /* a power cut waits for the next NVRAM write */
+	uint64_t mut_seq;		/* MUT_SEQ_RESTART: the counter a broken NIC keeps in RAM */
+	uint64_t mut_iv[NIC_SA__COUNT]; /* MUT_GCM_IV_RESTART: its IV counters, per pair */
+	bool cut_armed;			/* a power cut waits for the next NVRAM write */
 	struct client_stats st;
 };
 

@@ -15,7 +15,9 @@
 #include "nodes/client_host.h"
 #include "nodes/client_power.h"
 #include "nodes/client_sa.h"
+#include "proto/ah.h"
 #include "proto/err.h"
+#include "proto/esp.h"
 #include "proto/pkt.h"
 #include "proto/rmcp.h"
 
@@ -24,7 +26,9 @@ struct peer {
 	uint32_t ip;
 	uint16_t our_port;
 	uint16_t their_port;
+	uint16_t policy_port; /* clear: the port the configuration bits are checked for */
 	bool secure;
+	enum nic_sa_role role; /* secure: the SA the request came under */
 };
 
 static int
@@ -34,7 +38,11 @@ nic_send(struct client *c, uint64_t now, const struct peer *p, const uint8_t *bu
 	if (!p->secure)
 		return netif_send_udp(&c->nif, out, p->mac, p->ip, p->our_port, p->their_port, buf,
 				      n);
-	/* Replies leave under the active SA, whichever SA the request came under (robust). */
+	if (c->cfg.mutant == MUT_REPLY_UNDER_REQUEST_SA && p->role == NIC_SA_PREV)
+		return nic_mut_send_under_prev(c, p->mac, p->ip, p->our_port, p->their_port, buf, n,
+					       out);
+	/* Replies leave under the active SA, whichever SA the request came under (robust):
+	 * Fig. 5 step 45, and docs/internals/decisions.md, "The SA a reply leaves under". */
 	return nic_send_sealed(c, now, NIC_SA_CUR, p->mac, p->ip, p->our_port, p->their_port, buf,
 			       n, out);
 }
@@ -76,6 +84,11 @@ command_cause(uint8_t type)
 static void
 execute(struct client *c, uint64_t now, const struct peer *p, uint8_t type, struct node_out *out)
 {
+	if (c->cfg.mutant == MUT_EXEC_VIA_HOST && c->power != PWR_OS_UP) {
+		/* the broken NIC hands commands to an agent in the host OS: not running */
+		node_out_note(out, "handed %s to the host OS", asf_type_name(type));
+		return;
+	}
 	if (client_set_power(c, now, command_cause(type), out) != RMC_OK) {
 		c->st.commands_refused++;
 		return;
@@ -127,6 +140,21 @@ answer_asf(struct client *c, uint64_t now, const struct peer *p, const struct rm
 	}
 }
 
+/* May this clear request be answered? The configuration bits decide (Fig. 6 rows 6, 8, 9). */
+static bool
+clear_allowed(const struct client *c, const struct peer *p, uint8_t type)
+{
+	struct nvram_policy pol;
+	nvram_policy_get(&c->nv, &pol);
+	if (c->cfg.mutant == MUT_CLEAR_RESET && type == ASF_RESET)
+		return true;
+	if (c->cfg.mutant == MUT_CLEAR_OPEN_WHEN_BARE && !c->sec_up)
+		return true; /* the broken NIC reads its bits only once it holds an SA */
+	if (c->cfg.mutant == MUT_CLEAR_REFUSED_WITH_SA && c->sec_up)
+		return false; /* the broken NIC shuts the clear port once it holds an SA */
+	return nvram_clear_request_allowed(&pol, p->policy_port, type);
+}
+
 static void
 on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *data, size_t len,
 	struct node_out *out)
@@ -145,16 +173,13 @@ on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *dat
 		c->st.malformed++;
 		return;
 	}
-	if (!p->secure) {
-		struct nvram_policy pol;
-		nvram_policy_get(&c->nv, &pol);
-		bool mut = c->cfg.mutant == MUT_CLEAR_RESET && m.type == ASF_RESET;
-		if (!nvram_clear_request_allowed(&pol, p->our_port, m.type) && !mut) {
-			c->st.clear_refused++;
-			if (m.type >= ASF_RESET && m.type <= ASF_POWER_CYCLE)
-				node_out_note(out, "refused clear %s", asf_type_name(m.type));
-			return;
-		}
+	if (!p->secure && !clear_allowed(c, p, m.type)) {
+		if (c->cfg.mutant == MUT_CLEAR_ACK_REFUSED && m.seq != RMCP_SEQ_NOACK)
+			send_ack(c, now, p, m.seq, out); /* the RMCP layer ACKs before the policy */
+		c->st.clear_refused++;
+		if (m.type >= ASF_RESET && m.type <= ASF_POWER_CYCLE)
+			node_out_note(out, "refused clear %s", asf_type_name(m.type));
+		return;
 	}
 	/* ACK means "received", sent before acting (DSP0136 §3.2.3). */
 	if (m.seq != RMCP_SEQ_NOACK)
@@ -168,12 +193,75 @@ on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *dat
  * being committed, for the commit messages only (checked after opening).
  */
 static int
-inbound_role(const struct client *c, uint32_t spi)
+inbound_role(struct client *c, uint32_t spi)
 {
 	int r = nic_role_for_spi(c, spi);
 	if (r == NIC_SA_PREV && !commit_client_accepts(&c->cm, spi))
-		return -1;
+		r = -1;
+	if (r < 0 && c->cfg.mutant == MUT_STALE_SLOT_SPI)
+		r = nic_mut_stale_slot(c, spi);
 	return r;
+}
+
+/*
+ * MUT_REPLAY_BEFORE_ICV: the broken NIC moved its window as soon as it read
+ * the header, so a packet that failed its ICV check still moved it.
+ */
+static void
+mut_window_moved_anyway(struct sec_pair *p, const struct pkt *pk)
+{
+	struct sa *sa = p->has_ah ? &p->ah_in : &p->esp_in;
+	uint32_t seql;
+	if (p->has_ah) {
+		struct ah_hdr h;
+		if (ah_decode(pk->l4, pk->l4_len, &h) != RMC_OK)
+			return;
+		seql = h.seq;
+	} else {
+		struct esp_hdr h;
+		if (esp_decode(pk->l4, pk->l4_len, &h) != RMC_OK)
+			return;
+		seql = h.seq;
+	}
+	uint64_t seq = seql;
+	if (sa->cfg.esn && replay_infer(&sa->replay, seql, &seq) != RMC_OK)
+		return;
+	if (replay_check(&sa->replay, seq) == RMC_OK)
+		replay_update(&sa->replay, seq);
+}
+
+/*
+ * MUT_AH_ICV_UNCHECKED: the broken NIC computes the AH ICV and compares
+ * none of it, so it takes the payload out of any AH packet whose SPI and
+ * sequence number pass: IP | AH | payload -> IP | payload.
+ */
+static int
+mut_strip_ah(const struct pkt *pk, uint8_t *out, size_t cap, size_t *n)
+{
+	struct ah_hdr h;
+	if (pk->l3_len < IPV4_HLEN || ah_decode(pk->l4, pk->l4_len, &h) != RMC_OK ||
+	    h.len > pk->l3_len - IPV4_HLEN || pk->l3_len - h.len > cap)
+		return RMC_EINVAL;
+	*n = pk->l3_len - h.len;
+	memcpy(out, pk->l3, IPV4_HLEN);
+	memcpy(out + IPV4_HLEN, pk->l4 + h.len, *n - IPV4_HLEN);
+	ipsec_ipv4_rewrite(out, h.next_hdr, *n);
+	return RMC_OK;
+}
+
+/* Opens pk under the NIC's pair r into inner; the mutants of the ICV check act here. */
+static int
+open_under(struct client *c, int r, const struct pkt *pk, uint8_t *inner, size_t cap, size_t *n)
+{
+	if (r < 0)
+		return RMC_ENOENT;
+	int rc = sec_open_ipv4(&c->pair[r], pk->l3, pk->l3_len, inner, cap, n);
+	if (rc == RMC_ECRYPTO && c->cfg.mutant == MUT_REPLAY_BEFORE_ICV)
+		mut_window_moved_anyway(&c->pair[r], pk);
+	if (rc == RMC_ECRYPTO && c->cfg.mutant == MUT_AH_ICV_UNCHECKED &&
+	    c->pair[r].suite == MGMT_AH)
+		rc = mut_strip_ah(pk, inner, cap, n);
+	return rc;
 }
 
 static void
@@ -186,14 +274,14 @@ on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *
 	int r = inbound_role(c, pkt_ipsec_spi(pk));
 	if (r >= 0 && c->cfg.mutant == MUT_NO_REPLAY_CHECK)
 		sec_pair_forget_replay(&c->pair[r]);
-	if (r < 0 || sec_open_ipv4(&c->pair[r], pk->l3, pk->l3_len, inner, sizeof(inner), &n)) {
+	if (open_under(c, r, pk, inner, sizeof(inner), &n)) {
 		c->st.ipsec_rejected++;
 		return;
 	}
 	/* The SA protects UDP to 664 and nothing else (the patent's selectors). */
 	if (ipv4_decode(inner, n, &ih) != RMC_OK || ih.proto != IPPROTO_UDP_ ||
 	    udp_decode(inner + ih.ihl, ih.tot_len - ih.ihl, ih.src, ih.dst, &uh) != RMC_OK ||
-	    uh.dport != RMCP_PORT_SECURE) {
+	    (uh.dport != RMCP_PORT_SECURE && c->cfg.mutant != MUT_SELECTORS_IGNORED)) {
 		c->st.ipsec_rejected++;
 		return;
 	}
@@ -209,7 +297,7 @@ on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *
 		nic_on_commit_msg(c, now, r, &m, out);
 		return;
 	}
-	if (r == NIC_SA_PEND) {
+	if (r == NIC_SA_PEND && c->cfg.mutant != MUT_PENDING_EXECUTES) {
 		c->st.pending_refused++; /* not committed: only the commit may use it */
 		return;
 	}
@@ -217,8 +305,11 @@ on_ipsec(struct client *c, uint64_t now, const struct pkt *pk, struct node_out *
 		struct commit_event ev = {.type = COMMIT_EV_DATA, .spi = c->pair[r].spi_in};
 		nic_commit_event(c, now, &ev, out);
 	}
-	struct peer p = {
-	    .ip = pk->ip.src, .our_port = RMCP_PORT_SECURE, .their_port = uh.sport, .secure = true};
+	struct peer p = {.ip = pk->ip.src,
+			 .our_port = RMCP_PORT_SECURE,
+			 .their_port = uh.sport,
+			 .secure = true,
+			 .role = (enum nic_sa_role)r};
 	memcpy(p.mac, pk->eth.src, ETH_ALEN);
 	on_rmcp(c, now, &p, data, dlen, out);
 }
@@ -256,7 +347,13 @@ client_on_frame(struct client *c, uint64_t now, const uint8_t *frame, size_t len
 			c->st.not_for_us++;
 		return;
 	}
-	if (pk.udp.dport == RMCP_PORT_SECURE) {
+	struct nvram_policy pol;
+	nvram_policy_get(&c->nv, &pol);
+	uint16_t policy_port = pk.udp.dport;
+	if (pk.udp.dport == RMCP_PORT_SECURE && c->cfg.mutant == MUT_CLEAR_664_WHEN_BARE &&
+	    !c->sec_up) {
+		policy_port = pol.clear_port; /* no SA, so no policy entry: 664 is just RMCP */
+	} else if (pk.udp.dport == RMCP_PORT_SECURE) {
 		c->st.clear_refused++;
 		return;
 	}
@@ -264,13 +361,14 @@ client_on_frame(struct client *c, uint64_t now, const uint8_t *frame, size_t len
 		host_on_ike(c, now, &pk, out);
 		return;
 	}
-	struct nvram_policy pol;
-	nvram_policy_get(&c->nv, &pol);
-	if (pk.udp.dport != pol.clear_port) {
+	if (policy_port != pol.clear_port) {
 		c->st.not_for_us++;
 		return;
 	}
-	struct peer p = {.ip = pk.ip.src, .our_port = pk.udp.dport, .their_port = pk.udp.sport};
+	struct peer p = {.ip = pk.ip.src,
+			 .our_port = pk.udp.dport,
+			 .their_port = pk.udp.sport,
+			 .policy_port = policy_port};
 	memcpy(p.mac, pk.eth.src, ETH_ALEN);
 	on_rmcp(c, now, &p, pk.payload, pk.payload_len, out);
 }

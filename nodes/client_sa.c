@@ -13,6 +13,7 @@
 #include "nodes/commit_msg_wire.h"
 #include "proto/commit_wire.h"
 #include "proto/err.h"
+#include "proto/rd.h"
 
 struct sec_pair *
 client_sa(struct client *c)
@@ -35,12 +36,29 @@ pair_drop(struct client *c, enum nic_sa_role r)
 	c->sec_up = c->pair_up[NIC_SA_CUR];
 }
 
+/* MUT_GCM_IV_RESTART: the explicit IV comes from a RAM counter, not the sequence number. */
+static int
+mut_iv_from_ram(void *arg, uint64_t seq, uint8_t *iv, size_t len)
+{
+	uint64_t *counter = arg;
+	(void)seq;
+	memset(iv, 0, len);
+	put_be32(iv + len - 8, (uint32_t)(++*counter >> 32));
+	put_be32(iv + len - 4, (uint32_t)*counter);
+	return RMC_OK;
+}
+
 static int
 pair_load(struct client *c, enum nic_sa_role r, const struct nvram_sa *s)
 {
 	pair_drop(c, r);
 	c->pair_up[r] = sec_pair_init(&c->pair[r], s, SEC_NIC, c->cfg.replay_window) == RMC_OK;
 	c->sec_up = c->pair_up[NIC_SA_CUR];
+	if (c->pair_up[r] && c->cfg.mutant == MUT_GCM_IV_RESTART) {
+		c->mut_iv[r] = 0; /* the counter starts again whenever the SA is loaded */
+		c->pair[r].esp_out.iv_fn = mut_iv_from_ram;
+		c->pair[r].esp_out.iv_arg = &c->mut_iv[r];
+	}
 	return c->pair_up[r] ? RMC_OK : RMC_ECRYPTO;
 }
 
@@ -163,7 +181,8 @@ activate(struct client *c, uint64_t now, uint32_t spi, struct node_out *out)
 		c->st.commits++;
 		out->commit_steps |= NODE_STEP_ACK;
 		node_out_note(out, "NIC committed SA %08x", spi);
-		if (c->cfg.profile == COMMIT_ROBUST && had_old)
+		if (c->cfg.profile == COMMIT_ROBUST && had_old &&
+		    c->cfg.mutant != MUT_RETIRE_PREV_ON_COMMIT)
 			pair_load(c, NIC_SA_PREV, &old);
 		pair_reload(c, NIC_SA_CUR, nvram_sa_active);
 		pair_drop(c, NIC_SA_PEND);
@@ -241,5 +260,36 @@ nic_on_commit_msg(struct client *c, uint64_t now, int r, const struct rmcp_msg *
 	struct commit_event ev = {
 	    .type = COMMIT_EV_MSG,
 	    .msg = {.type = type, .txid = w.txid, .new_spi = w.nic_spi_in, .gen = w.gen}};
+	if (c->cfg.mutant == MUT_COMMIT_WRONG_TXID && r == NIC_SA_PEND)
+		ev.msg.txid =
+		    c->cm.pending_txid; /* the SA opened it: the broken NIC asks no more */
 	nic_commit_event(c, now, &ev, out);
+}
+
+int
+nic_mut_send_under_prev(struct client *c, const uint8_t mac[ETH_ALEN], uint32_t ip, uint16_t sport,
+			uint16_t dport, const uint8_t *buf, size_t n, struct node_out *out)
+{
+	if (!c->pair_up[NIC_SA_PREV])
+		return RMC_ESTATE;
+	for (int i = 0; i < 2; i++) {
+		struct nvram_slot *sl = &c->nv.slot[i];
+		if (sl->valid && sl->sa.spi_out == c->pair[NIC_SA_PREV].spi_out)
+			return netif_send_udp_sealed(&c->nif, out, &c->pair[NIC_SA_PREV],
+						     sl->next++, mac, ip, sport, dport, buf, n);
+	}
+	return RMC_ENOENT;
+}
+
+int
+nic_mut_stale_slot(struct client *c, uint32_t spi_in)
+{
+	if (c->pair_up[NIC_SA_PREV])
+		return c->pair[NIC_SA_PREV].spi_in == spi_in ? NIC_SA_PREV : -1;
+	for (int i = 0; i < 2; i++) {
+		const struct nvram_slot *sl = &c->nv.slot[i];
+		if (sl->valid && sl->sa.spi_in == spi_in)
+			return pair_load(c, NIC_SA_PREV, &sl->sa) == RMC_OK ? NIC_SA_PREV : -1;
+	}
+	return -1;
 }

@@ -24,4 +24,16 @@ void nic_commit_event(struct client *c, uint64_t now, const struct commit_event 
 void nic_on_commit_msg(struct client *c, uint64_t now, int r, const struct rmcp_msg *m,
 		       struct node_out *out);
 
+/*
+ * Two mutants (nodes/mutant.h) need more than a changed condition:
+ * MUT_REPLY_UNDER_REQUEST_SA sends under the previous SA, counting in RAM
+ * on from where its retired NVRAM slot stopped; MUT_STALE_SLOT_SPI opens an
+ * SPI the NIC no longer holds with the copy left in an NVRAM slot (in the
+ * previous-SA pair, if free) and returns that role, or -1.
+ */
+int nic_mut_send_under_prev(struct client *c, const uint8_t mac[ETH_ALEN], uint32_t ip,
+			    uint16_t sport, uint16_t dport, const uint8_t *buf, size_t n,
+			    struct node_out *out);
+int nic_mut_stale_slot(struct client *c, uint32_t spi_in);
+
 #endif

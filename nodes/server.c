@@ -34,6 +34,8 @@ server_init(struct server *s, const struct server_cfg *cfg)
 	s->armed_at = NODE_TIMER_NEVER;
 	s->power = PWR_OS_UP;
 	s->active = cfg->role != SERVER_SECONDARY;
+	if (cfg->mutant == MUT_REFRESH_DEFAULT_INTERVAL)
+		s->cfg.timing.refresh = commit_timing_default().refresh; /* the setting is lost */
 	if (!s->cfg.service_ip)
 		s->cfg.service_ip = cfg->ip;
 	if (!s->cfg.seq_block)
@@ -304,6 +306,13 @@ server_start(struct server *s, uint64_t now, struct node_out *out)
 	server_rearm(s, out);
 }
 
+static void
+forget_all(struct server *s)
+{
+	for (size_t i = 0; i < s->nclients; i++)
+		srv_forget_context(&s->clients[i]);
+}
+
 int
 server_power_event(struct server *s, uint64_t now, enum power_cause cause, struct node_out *out)
 {
@@ -317,15 +326,11 @@ server_power_event(struct server *s, uint64_t now, enum power_cause cause, struc
 	node_out_note(out, "power %s -> %s (%s)", power_state_name(s->power),
 		      power_state_name(next), power_cause_name(cause));
 	s->power = next;
-	if (next == PWR_MECH_OFF) {
-		/* a crash: everything in RAM is gone, the store is not */
-		for (size_t i = 0; i < s->nclients; i++)
-			srv_forget_context(&s->clients[i]);
-	}
+	if (next == PWR_MECH_OFF)
+		forget_all(s); /* a crash: everything in RAM is gone, the store is not */
 	if (next == PWR_COLD_BOOT) {
 		/* Fig. 6 rows 8, 9: the server has no security context any more */
-		for (size_t i = 0; i < s->nclients; i++)
-			srv_forget_context(&s->clients[i]);
+		forget_all(s);
 		if (s->cfg.store && store_clear(s->cfg.store))
 			s->st.store_errors++;
 	}
@@ -338,7 +343,9 @@ server_power_event(struct server *s, uint64_t now, enum power_cause cause, struc
 	}
 	if (!was_running) {
 		/* back from a hang or reboot: what survived is in the store */
-		if (s->active)
+		if (s->active && s->cfg.mutant == MUT_NO_PERSISTENT_STORE)
+			forget_all(s); /* the broken server kept its SAs in RAM only */
+		else if (s->active)
 			resume_from_store(s, now, out);
 		server_start(s, now, out);
 	}

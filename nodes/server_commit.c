@@ -122,11 +122,14 @@ static void
 start_kex(struct server *s, uint64_t now, struct server_client *c, uint32_t txid,
 	  struct node_out *out)
 {
-	struct srv_kex k;
+	struct srv_kex k = {.outcome = SRV_KEX_FAILED};
 	if (s->cfg.mutant == MUT_REFRESH_WHILE_HUNG && c->sec)
 		srv_sa_drop(c, SRV_SA_CUR); /* the broken server bets on the exchange succeeding */
 	c->kex_txid = txid;
-	srv_ike_start(s, now, c, txid, &k, out);
+	if (s->cfg.mutant == MUT_COLD_SERVER_STAYS_CLEAR && s->power == PWR_COLD_BOOT)
+		node_out_note(out, "no IKE with %s: clear mode since the cold boot", c->name);
+	else
+		srv_ike_start(s, now, c, txid, &k, out);
 	srv_commit_kex(s, now, c, &k, out);
 }
 
@@ -265,6 +268,8 @@ srv_peer_state(struct server *s, uint64_t now, struct server_client *c, enum pow
 {
 	if (s->cfg.mutant == MUT_REFRESH_WHILE_HUNG && st == PWR_OS_HUNG)
 		st = PWR_OS_UP; /* the broken server does not tell hung from up */
+	if (s->cfg.mutant == MUT_IKE_WHILE_NOT_UP && !c->sec && st != PWR_MECH_OFF)
+		st = PWR_OS_UP; /* the broken server takes any answer for a running OS */
 	bool changed = !c->peer_known || c->peer != st;
 	c->peer_known = true;
 	c->peer = st;

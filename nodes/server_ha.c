@@ -73,8 +73,10 @@ bool
 srv_ha_on_frame(struct server *s, uint64_t now, const struct pkt *pk)
 {
 	if (pk->kind == PKT_UDP && pk->udp.dport == SERVER_HA_PORT) {
+		/* MUT_TAKEOVER_WHILE_PRIMARY_ALIVE: the broken watchdog is never fed */
 		if (s->cfg.role == SERVER_SECONDARY && pk->ip.src == s->cfg.partner_ip &&
-		    pk->payload_len == HB_LEN && memcmp(pk->payload, "RMHB", 4) == 0) {
+		    pk->payload_len == HB_LEN && memcmp(pk->payload, "RMHB", 4) == 0 &&
+		    s->cfg.mutant != MUT_TAKEOVER_WHILE_PRIMARY_ALIVE) {
 			s->last_hb = now;
 			s->st.heartbeats_rx++;
 		}

@@ -15,7 +15,7 @@
 
 #include "pcap/verify.h"
 
-enum { REQ_MAX = 48, REQ_DETAIL = 320, REQ_MAX_LINES = 24 };
+enum { REQ_MAX = 64, REQ_DETAIL = 320, REQ_MAX_LINES = 24 };
 
 struct req {
 	const char *id;

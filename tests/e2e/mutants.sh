@@ -14,6 +14,11 @@ work_dir mutants
 
 mutants="commit-before-ack seq-restart clear-reset no-fallback failover-seq-reuse
 no-replay-check nvram-not-atomic refresh-while-hung"
+# The adversarial suite's mutants (docs/testing/mutants.md, second table) that the
+# scenarios catch already; the others join as their scenarios come.
+mutants="$mutants clear-ack-refused clear-open-when-bare clear-refused-with-sa sa-lost-on-hang
+sa-lost-on-preboot sa-lost-on-suspend exec-via-host gcm-iv-restart commit-on-ack-timeout
+ike-while-not-up refresh-default-interval takeover-while-primary-alive cold-server-stays-clear"
 total=0
 caught=0
 survivors=""
