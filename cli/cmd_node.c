@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "fsm/commit.h"
+#include "sim/rng.h"
 #include "sim/run.h"
 #include "sim/net.h"
 #include "sim/run_node.h"
@@ -65,7 +66,13 @@ parse(int argc, char **argv, struct node_args *a)
 			a->out = optarg;
 			break;
 		case 's':
-			a->seed = strtoull(optarg, NULL, 0);
+			if (rng_seed_parse(optarg, &a->seed)) {
+				fprintf(stderr,
+					"rmcpsec node: --seed wants an integer from 0 to 2^63-1, "
+					"got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			a->seed_set = true;
 			break;
 		case 'P':

@@ -1,28 +1,40 @@
-/* `rmcpsec requirements [--json]`: the requirement catalogue (sim/req.h, docs/users/requirements.md). */
+/* `rmcpsec requirements [--json]`: the requirement catalogue (sim/req.h,
+ * docs/users/requirements.md). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "sim/json.h"
+#include "sim/json_out.h"
 #include "sim/req.h"
 
-static void
+static json_t *
+req_json(const struct req *q)
+{
+	json_t *o = json_object();
+	if (json_object_set_new(o, "id", json_text(q->id)) ||
+	    json_object_set_new(o, "scope", json_text(q->scope)) ||
+	    json_object_set_new(o, "source", json_text(q->source)) ||
+	    json_object_set_new(o, "text", json_text(q->text))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* 0, or -1 when the catalogue could not be built or printed. */
+static int
 print_json(const struct req *t, size_t n)
 {
-	printf("[\n");
-	for (size_t i = 0; i < n; i++) {
-		printf("  {\"id\": ");
-		json_str(stdout, t[i].id);
-		printf(", \"scope\": ");
-		json_str(stdout, t[i].scope);
-		printf(", \"source\": ");
-		json_str(stdout, t[i].source);
-		printf(", \"text\": ");
-		json_str(stdout, t[i].text);
-		printf("}%s\n", i + 1 < n ? "," : "");
-	}
-	printf("]\n");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, req_json(&t[i]))) {
+			json_decref(a);
+			a = NULL;
+		}
+	int rc = a && json_out_file(a, stdout) == 0 ? 0 : -1;
+	json_decref(a);
+	return rc;
 }
 
 static void
@@ -48,9 +60,11 @@ cmd_requirements(int argc, char **argv)
 	}
 	size_t n;
 	const struct req *t = req_table(&n);
-	if (json)
-		print_json(t, n);
-	else
+	if (json && print_json(t, n)) {
+		fprintf(stderr, "rmcpsec requirements: cannot print the catalogue\n");
+		return EXIT_USAGE;
+	}
+	if (!json)
 		print_text(t, n);
 	return fflush(stdout) == 0 ? EXIT_PASS : EXIT_USAGE;
 }

@@ -13,7 +13,7 @@
 #include "pcap/keys.h"
 #include "pcap/verify.h"
 #include "proto/err.h"
-#include "sim/json.h"
+#include "sim/json_out.h"
 
 enum { VERIFY_MAX_KEYFILES = 16 };
 
@@ -26,27 +26,37 @@ struct verify_args {
 };
 
 struct printer {
-	bool json;
-	size_t n;
+	json_t *findings; /* --json: the findings, printed with the summary */
+	bool oom;	  /* --json: a finding could not be kept */
 };
+
+static json_t *
+finding_json(const struct verify_finding *f)
+{
+	json_t *o = json_object();
+	if (json_object_set_new(o, "frame", json_u64(f->frame)) ||
+	    json_object_set_new(o, "time_ns", json_u64(f->t_ns)) ||
+	    json_object_set_new(o, "id", json_string(verify_id_name(f->id))) ||
+	    json_object_set_new(o, "related", json_u64(f->related)) ||
+	    json_object_set_new(o, "text", json_text(f->text))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
 
 static void
 print_finding(void *arg, const struct verify_finding *f)
 {
 	struct printer *pr = arg;
 
-	if (!pr->json) {
+	if (!pr->findings) {
 		printf("frame %llu: %s: %s\n", (unsigned long long)f->frame, verify_id_name(f->id),
 		       f->text);
-		pr->n++;
 		return;
 	}
-	printf("%s\n    {\"frame\": %llu, \"time_ns\": %llu, \"id\": ", pr->n++ ? "," : "",
-	       (unsigned long long)f->frame, (unsigned long long)f->t_ns);
-	json_str(stdout, verify_id_name(f->id));
-	printf(", \"related\": %llu, \"text\": ", (unsigned long long)f->related);
-	json_str(stdout, f->text);
-	printf("}");
+	if (json_array_append_new(pr->findings, finding_json(f)))
+		pr->oom = true;
 }
 
 static const char *
@@ -55,29 +65,55 @@ verdict(int rc, const struct verify_stats *st)
 	return rc ? "ERROR" : st->findings ? "FAIL" : "PASS";
 }
 
-static void
-print_summary_json(const struct verify_stats *st, int rc, const char *err)
+/* How many findings of each class, the classes that had none left out. */
+static json_t *
+by_id_json(const struct verify_stats *st)
 {
-	printf("\n  ],\n  \"frames\": %llu, \"esp\": %llu, \"ah\": %llu, \"opened\": %llu,"
-	       " \"clear_rmcp\": %llu, \"commit\": %llu, \"allowed_dup\": %llu,\n  \"by_id\": {",
-	       (unsigned long long)st->frames, (unsigned long long)st->esp,
-	       (unsigned long long)st->ah, (unsigned long long)st->opened,
-	       (unsigned long long)st->clear_rmcp, (unsigned long long)st->commit,
-	       (unsigned long long)st->allowed_dup);
-	for (int i = 0, n = 0; i < V_COUNT; i++) {
-		if (!st->by_id[i])
-			continue;
-		printf("%s", n++ ? ", " : "");
-		json_str(stdout, verify_id_name(i));
-		printf(": %llu", (unsigned long long)st->by_id[i]);
+	json_t *o = json_object();
+	for (int i = 0; o && i < V_COUNT; i++)
+		if (st->by_id[i] &&
+		    json_object_set_new(o, verify_id_name(i), json_u64(st->by_id[i]))) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+/* The one document of --json (docs/users/verify.md); takes the findings array. */
+static json_t *
+report_json(const char *trace, json_t *findings, const struct verify_stats *st, int rc,
+	    const char *err)
+{
+	json_t *o = json_object();
+	if (json_object_set_new(o, "trace", json_text(trace)) ||
+	    json_object_set_new(o, "findings", findings) ||
+	    json_object_set_new(o, "frames", json_u64(st->frames)) ||
+	    json_object_set_new(o, "esp", json_u64(st->esp)) ||
+	    json_object_set_new(o, "ah", json_u64(st->ah)) ||
+	    json_object_set_new(o, "opened", json_u64(st->opened)) ||
+	    json_object_set_new(o, "clear_rmcp", json_u64(st->clear_rmcp)) ||
+	    json_object_set_new(o, "commit", json_u64(st->commit)) ||
+	    json_object_set_new(o, "allowed_dup", json_u64(st->allowed_dup)) ||
+	    json_object_set_new(o, "by_id", by_id_json(st)) ||
+	    json_object_set_new(o, "findings_total", json_u64(st->findings)) ||
+	    json_object_set_new(o, "verdict", json_string(verdict(rc, st))) ||
+	    (rc && json_object_set_new(o, "error", json_text(err)))) {
+		json_decref(o);
+		return NULL;
 	}
-	printf("},\n  \"findings_total\": %llu,\n  \"verdict\": \"%s\"",
-	       (unsigned long long)st->findings, verdict(rc, st));
-	if (rc) {
-		printf(",\n  \"error\": ");
-		json_str(stdout, err);
-	}
-	printf("\n}\n");
+	return o;
+}
+
+/* 0, or -1 when the document could not be built or printed. */
+static int
+print_report_json(const char *trace, struct printer *pr, const struct verify_stats *st, int rc,
+		  const char *err)
+{
+	json_t *doc = report_json(trace, pr->findings, st, rc, err);
+	pr->findings = NULL;
+	int out = !doc || pr->oom || json_out_file(doc, stdout) ? -1 : 0;
+	json_decref(doc);
+	return out;
 }
 
 static void
@@ -202,23 +238,24 @@ cmd_verify(int argc, char **argv)
 	verify_policy_default(&pol);
 	if (parse_args(argc, argv, &a) || load_inputs(&a, &kr, &pol))
 		goto out;
-	pr.json = a.json;
-	if (a.json) {
-		printf("{\n  \"trace\": ");
-		json_str(stdout, a.trace);
-		printf(",\n  \"findings\": [");
+	if (a.json && !(pr.findings = json_array())) {
+		fprintf(stderr, "rmcpsec verify: out of memory\n");
+		goto out;
 	}
 	rc = verify_trace(a.trace, &pol, &kr, print_finding, &pr, &st, err, sizeof(err));
-	if (a.json)
-		print_summary_json(&st, rc, err);
-	else
+	if (!a.json) {
 		print_summary(&a, &st, rc);
+	} else if (print_report_json(a.trace, &pr, &st, rc, err)) {
+		fprintf(stderr, "rmcpsec verify: cannot print the JSON report\n");
+		goto out;
+	}
 	if (rc) {
 		fprintf(stderr, "rmcpsec verify: %s\n", err);
 		goto out;
 	}
 	ret = st.findings ? EXIT_FAILED : EXIT_PASS;
 out:
+	json_decref(pr.findings);
 	keyring_free(&kr);
 	verify_policy_free(&pol);
 	return ret;

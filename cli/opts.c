@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "fsm/commit.h"
 #include "nodes/mutant.h"
+#include "sim/rng.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/scenario_fault.h"
@@ -39,11 +40,10 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 		char *end;
 		switch (c) {
 		case 's':
-			errno = 0;
-			o->seed = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || *optarg == '-') {
+			if (rng_seed_parse(optarg, &o->seed)) {
 				fprintf(stderr,
-					"rmcpsec %s: --seed wants an unsigned integer, got '%s'\n",
+					"rmcpsec %s: --seed wants an integer from 0 to 2^63-1, got "
+					"'%s'\n",
 					cmd, optarg);
 				return EXIT_USAGE;
 			}

@@ -6,38 +6,53 @@
  * No timestamps or host names: the file is a function of the runs.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/suite.h"
+#include "sim/utf8.h"
 
-/* XML 1.0 forbids most control characters even escaped: they become spaces. */
+/*
+ * Puts one character of well-formed UTF-8 (at p, n bytes) as XML 1.0 text or
+ * attribute value. Markup characters become entities; newline, tab and
+ * carriage return character references (an attribute value keeps them only
+ * so); the other control characters, which XML 1.0 forbids even escaped,
+ * spaces; the non-characters U+FFFE and U+FFFF, forbidden too, U+FFFD.
+ */
 static void
+xml_char(FILE *f, const unsigned char *p, size_t n)
+{
+	static const char *const entity[128] = {
+	    ['&'] = "&amp;",   ['<'] = "&lt;",	 ['>'] = "&gt;",  ['"'] = "&quot;",
+	    ['\''] = "&apos;", ['\n'] = "&#10;", ['\t'] = "&#9;", ['\r'] = "&#13;",
+	};
+	if (n == 1 && entity[*p])
+		fputs(entity[*p], f);
+	else if (n == 1 && *p < 0x20)
+		fputc(' ', f);
+	else if (n == 3 && p[0] == 0xEF && p[1] == 0xBF && p[2] >= 0xBE)
+		fputs("\xEF\xBF\xBD", f);
+	else
+		fwrite(p, 1, n, f);
+}
+
+/* Bytes of the UTF-8 character that starts with b (well-formed text). */
+static size_t
+utf8_len(unsigned char b)
+{
+	return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+}
+
+/* s as XML text: not UTF-8 repaired by the rule of sim/utf8.h, then escaped. 0 or -1. */
+static int
 xml_esc(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\n':
-			fputs("&#10;", f);
-			break;
-		default:
-			fputc(c < 0x20 && c != '\t' ? ' ' : c, f);
-		}
-	}
+	char *text = utf8_repair(s);
+	if (!text)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p += utf8_len(*p))
+		xml_char(f, p, utf8_len(*p));
+	free(text);
+	return 0;
 }
 
 struct counts {
@@ -64,37 +79,62 @@ count_run(const struct suite_run *r, size_t nreq)
 	return c;
 }
 
-static void
+/* 0, or -1 when out of memory. */
+static int
 testcase(FILE *f, const struct suite_run *r, const char *name, const struct req_outcome *o)
 {
+	int rc = 0;
 	if (o->verdict == REQ_NOT_TESTED)
-		return;
+		return 0;
 	fprintf(f, "    <testcase name=\"");
-	xml_esc(f, name);
+	rc |= xml_esc(f, name);
 	fprintf(f, "\" classname=\"");
-	xml_esc(f, r->sc.name);
+	rc |= xml_esc(f, r->sc.name);
 	fprintf(f, "\" file=\"");
-	xml_esc(f, r->sc.path);
+	rc |= xml_esc(f, r->sc.path);
 	fprintf(f, "\"");
 	if (o->verdict == REQ_PASS) {
 		fprintf(f, "/>\n");
-		return;
+		return rc;
 	}
 	fprintf(f, ">\n");
 	if (o->verdict == REQ_NA) {
 		fprintf(f, "      <skipped message=\"not applicable: ");
-		xml_esc(f, o->detail);
+		rc |= xml_esc(f, o->detail);
 		fprintf(f, "\"/>\n");
 	} else {
 		fprintf(f, "      <failure type=\"FAIL\" message=\"");
-		xml_esc(f, o->detail);
+		rc |= xml_esc(f, o->detail);
 		fprintf(f, "\">%u of %u check(s) failed; first: ", o->nfail, o->npass + o->nfail);
-		xml_esc(f, o->detail);
+		rc |= xml_esc(f, o->detail);
 		fprintf(f, "\nreplay: ");
-		xml_esc(f, r->replay);
+		rc |= xml_esc(f, r->replay);
 		fprintf(f, "</failure>\n");
 	}
 	fprintf(f, "    </testcase>\n");
+	return rc;
+}
+
+/* One scenario's <testsuite>. 0, or -1 when out of memory. */
+static int
+testsuite(FILE *f, const struct suite_run *r, const struct req *t, size_t nreq)
+{
+	struct counts c = count_run(r, nreq);
+	int rc = 0;
+	fprintf(f, "  <testsuite name=\"");
+	rc |= xml_esc(f, r->sc.path);
+	fprintf(f,
+		"\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" errors=\"0\">\n"
+		"    <properties>\n      <property name=\"seed\" value=\"%llu\"/>\n"
+		"      <property name=\"replay\" value=\"",
+		c.tests, c.failures, c.skipped, (unsigned long long)r->res.seed);
+	rc |= xml_esc(f, r->replay);
+	fprintf(f, "\"/>\n    </properties>\n");
+	for (size_t k = 0; k < nreq; k++)
+		rc |= testcase(f, r, t[k].id, &r->res.req[k]);
+	rc |= testcase(f, r, "untagged-expectations", &r->res.untagged);
+	fprintf(f, "  </testsuite>\n");
+	return rc;
 }
 
 int
@@ -103,6 +143,7 @@ suite_write_junit(const char *path, const struct suite_run *runs, size_t n)
 	size_t nreq;
 	const struct req *t = req_table(&nreq);
 	struct counts all = {0};
+	int rc = 0;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
@@ -115,23 +156,10 @@ suite_write_junit(const char *path, const struct suite_run *runs, size_t n)
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuites name=\"rmcpsec\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
 		all.tests, all.failures, all.skipped);
-	for (size_t i = 0; i < n; i++) {
-		const struct suite_run *r = &runs[i];
-		struct counts c = count_run(r, nreq);
-		fprintf(f, "  <testsuite name=\"");
-		xml_esc(f, r->sc.path);
-		fprintf(f,
-			"\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" errors=\"0\">\n"
-			"    <properties>\n      <property name=\"seed\" value=\"%llu\"/>\n"
-			"      <property name=\"replay\" value=\"",
-			c.tests, c.failures, c.skipped, (unsigned long long)r->res.seed);
-		xml_esc(f, r->replay);
-		fprintf(f, "\"/>\n    </properties>\n");
-		for (size_t k = 0; k < nreq; k++)
-			testcase(f, r, t[k].id, &r->res.req[k]);
-		testcase(f, r, "untagged-expectations", &r->res.untagged);
-		fprintf(f, "  </testsuite>\n");
-	}
+	for (size_t i = 0; i < n; i++)
+		rc |= testsuite(f, &runs[i], t, nreq);
 	fprintf(f, "</testsuites>\n");
-	return fclose(f) == 0 ? 0 : -1;
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
 }

@@ -1,7 +1,7 @@
 #include <stdio.h>
 
 #include "cli/suite.h"
-#include "sim/json.h"
+#include "sim/json_out.h"
 
 static const char *
 run_verdict(const struct run_result *r)
@@ -30,71 +30,116 @@ suite_aggregate(const struct suite_run *runs, size_t n, struct req_agg agg[REQ_M
 	}
 }
 
-static void
-write_scenarios(FILE *f, const struct suite_run *runs, size_t n)
+static json_t *
+scenario_json(const struct suite_run *r)
 {
-	fprintf(f, "  \"scenarios\": [\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct suite_run *r = &runs[i];
-		fprintf(f, "    {\"scenario\": ");
-		json_str(f, r->sc.path);
-		fprintf(f, ", \"name\": ");
-		json_str(f, r->sc.name);
-		fprintf(f,
-			", \"seed\": %llu, \"verdict\": \"%s\", \"passed\": %zu, \"failed\": %zu, "
-			"\"results\": ",
-			(unsigned long long)r->res.seed, run_verdict(&r->res), r->res.npass,
-			r->res.nfail);
-		json_str(f, r->outdir);
-		fprintf(f, ", \"replay\": ");
-		json_str(f, r->replay);
-		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
+	json_t *o = json_object();
+	if (json_object_set_new(o, "scenario", json_text(r->sc.path)) ||
+	    json_object_set_new(o, "name", json_text(r->sc.name)) ||
+	    json_object_set_new(o, "seed", json_u64(r->res.seed)) ||
+	    json_object_set_new(o, "verdict", json_string(run_verdict(&r->res))) ||
+	    json_object_set_new(o, "passed", json_u64(r->res.npass)) ||
+	    json_object_set_new(o, "failed", json_u64(r->res.nfail)) ||
+	    json_object_set_new(o, "results", json_text(r->outdir)) ||
+	    json_object_set_new(o, "replay", json_text(r->replay))) {
+		json_decref(o);
+		return NULL;
 	}
-	fprintf(f, "  ],\n");
+	return o;
 }
 
-static void
-write_requirement(FILE *f, const struct req *q, size_t k, const struct req_agg *a,
-		  const struct suite_run *runs, size_t n)
+static json_t *
+scenarios_json(const struct suite_run *runs, size_t n)
 {
-	fprintf(f, "    {\"id\": \"%s\", \"verdict\": \"%s\", \"passed\": %zu, \"failed\": %zu, ",
-		q->id, req_verdict_name(a->verdict), a->pass, a->fail);
-	fprintf(f, "\"not_applicable\": %zu, \"source\": ", a->na);
-	json_str(f, q->source);
-	fprintf(f, ", \"scenarios\": [");
-	for (size_t i = 0, m = 0; i < n; i++) {
-		enum req_verdict v = runs[i].res.req[k].verdict;
-		if (v == REQ_NOT_TESTED)
-			continue;
-		fprintf(f, "%s{\"scenario\": ", m++ ? ", " : "");
-		json_str(f, runs[i].sc.path);
-		fprintf(f, ", \"verdict\": \"%s\"}", req_verdict_name(v));
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, scenario_json(&runs[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_t *
+verdict_in_json(const struct suite_run *r, enum req_verdict v)
+{
+	json_t *o = json_object();
+	if (json_object_set_new(o, "scenario", json_text(r->sc.path)) ||
+	    json_object_set_new(o, "verdict", json_string(req_verdict_name(v)))) {
+		json_decref(o);
+		return NULL;
 	}
-	fprintf(f, "]}");
+	return o;
+}
+
+/* Each scenario that touched requirement k, with its verdict there. */
+static json_t *
+touched_json(size_t k, const struct suite_run *runs, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		enum req_verdict v = runs[i].res.req[k].verdict;
+		if (v != REQ_NOT_TESTED && json_array_append_new(a, verdict_in_json(&runs[i], v))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+requirement_json(const struct req *q, size_t k, const struct req_agg *a,
+		 const struct suite_run *runs, size_t n)
+{
+	json_t *o = json_object();
+	if (json_object_set_new(o, "id", json_text(q->id)) ||
+	    json_object_set_new(o, "verdict", json_string(req_verdict_name(a->verdict))) ||
+	    json_object_set_new(o, "passed", json_u64(a->pass)) ||
+	    json_object_set_new(o, "failed", json_u64(a->fail)) ||
+	    json_object_set_new(o, "not_applicable", json_u64(a->na)) ||
+	    json_object_set_new(o, "source", json_text(q->source)) ||
+	    json_object_set_new(o, "scenarios", touched_json(k, runs, n))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Every requirement of the catalogue, in its order. */
+static json_t *
+requirements_json(const struct suite_run *runs, size_t n, const struct req_agg agg[REQ_MAX])
+{
+	size_t nreq;
+	const struct req *t = req_table(&nreq);
+	json_t *a = json_array();
+	for (size_t k = 0; a && k < nreq; k++)
+		if (json_array_append_new(a, requirement_json(&t[k], k, &agg[k], runs, n))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
 }
 
 int
 suite_write_summary(const char *path, const struct suite_run *runs, size_t n,
 		    const struct req_agg agg[REQ_MAX])
 {
-	size_t nreq, failed = 0;
-	const struct req *t = req_table(&nreq);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
+	size_t failed = 0;
 	for (size_t i = 0; i < n; i++)
 		failed += runs[i].res.nfail != 0;
-	fprintf(f, "{\n  \"schema\": \"rmcpsec-summary/1\",\n");
-	fprintf(f, "  \"verdict\": \"%s\",\n  \"passed\": %zu,\n  \"failed\": %zu,\n",
-		failed ? "FAIL" : "PASS", n - failed, failed);
-	write_scenarios(f, runs, n);
-	fprintf(f, "  \"requirements\": [\n");
-	for (size_t k = 0; k < nreq; k++) {
-		write_requirement(f, &t[k], k, &agg[k], runs, n);
-		fprintf(f, "%s\n", k + 1 < nreq ? "," : "");
+	json_t *o = json_object();
+	if (json_object_set_new(o, "schema", json_string("rmcpsec-summary/1")) ||
+	    json_object_set_new(o, "verdict", json_string(failed ? "FAIL" : "PASS")) ||
+	    json_object_set_new(o, "passed", json_u64(n - failed)) ||
+	    json_object_set_new(o, "failed", json_u64(failed)) ||
+	    json_object_set_new(o, "scenarios", scenarios_json(runs, n)) ||
+	    json_object_set_new(o, "requirements", requirements_json(runs, n, agg))) {
+		json_decref(o);
+		return -1;
 	}
-	fprintf(f, "  ]\n}\n");
-	return fclose(f) == 0 ? 0 : -1;
+	int rc = json_out_path(o, path);
+	json_decref(o);
+	return rc;
 }
 
 void

@@ -1,9 +1,9 @@
 /*
- * The management server's persistent security context (issue 6 items 1
- * and 3): per client, two SA slots (CUR in use, NEW being committed) and
- * the outbound sequence-number reservation of each, in one SQLite file
- * that a primary and a secondary server share. docs/internals/store.md has the
- * schema, the durability argument and what the tests show; in short:
+ * The management server's persistent security context: per client, two SA
+ * slots (CUR in use, NEW being committed) and the outbound sequence-number
+ * reservation of each, in one SQLite file that a primary and a secondary
+ * server share. docs/internals/store.md has the schema, the durability
+ * argument and what the tests show; in short:
  *
  *   - WAL journal, synchronous=FULL: a call that returned 0 has reached
  *     the disk, and a process killed at any instruction leaves the file

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "proto/err.h"
-#include "sim/json.h"
+#include "sim/json_out.h"
 
 static void
 send_copy(struct link *l, size_t to, const uint8_t *frame, size_t len, uint64_t extra)
@@ -167,55 +167,95 @@ value_key(const struct fault_event *e, const struct fault_rule *r)
 	}
 }
 
-static void
-write_name(FILE *f, const char *key, const struct scenario *sc, int node)
+/* A node's name, or "*" for any. */
+static json_t *
+name_json(const struct scenario *sc, int node)
 {
-	fprintf(f, ", \"%s\": ", key);
-	json_str(f, node >= 0 && (size_t)node < sc->nnodes ? sc->nodes[node].name : "*");
+	return json_text(node >= 0 && (size_t)node < sc->nnodes ? sc->nodes[node].name : "*");
 }
 
-static void
-write_event(FILE *f, const struct fault_event *e, const struct fault_rule *r,
-	    const struct scenario *sc)
+/* The event's value under its key, if its action has one (a hang for ever has none). */
+static int
+add_value(json_t *o, const struct fault_event *e, const struct fault_rule *r)
 {
-	fprintf(f, "    {\"t_ns\": %llu, \"rule\": %u, \"rule_line\": %d, \"action\": \"%s\"",
-		(unsigned long long)e->t, e->rule, r->line,
-		fault_action_name((enum fault_action)e->action));
-	if (fault_action_is_node((enum fault_action)e->action)) {
-		write_name(f, "node", sc, e->from);
-	} else {
-		fprintf(f, ", \"frame\": %u", e->frame);
-		write_name(f, "from", sc, e->from);
-		write_name(f, "to", sc, e->to);
-	}
 	const char *key = value_key(e, r);
-	if (key && e->action == FAULT_CLOCK_JUMP)
-		fprintf(f, ", \"%s\": %lld", key, (long long)(int64_t)e->value);
-	else if (key && r->step)
-		fprintf(f, ", \"%s\": \"%s\"", key, fault_step_name((enum fault_step)e->value));
-	else if (key &&
-		 !(e->value == UINT64_MAX && (e->action == FAULT_CRASH || e->action == FAULT_HANG)))
-		fprintf(f, ", \"%s\": %llu", key, (unsigned long long)e->value);
-	fprintf(f, "}");
+	if (!key ||
+	    (e->value == UINT64_MAX && (e->action == FAULT_CRASH || e->action == FAULT_HANG)))
+		return 0;
+	if (e->action == FAULT_CLOCK_JUMP)
+		return json_object_set_new(o, key, json_integer((json_int_t)(int64_t)e->value));
+	if (r->step)
+		return json_object_set_new(o, key,
+					   json_string(fault_step_name((enum fault_step)e->value)));
+	return json_object_set_new(o, key, json_u64(e->value));
 }
 
-void
-link_write_faults_json(FILE *f, const struct link *l, const struct scenario *sc)
+static json_t *
+event_json(const struct fault_event *e, const struct fault_rule *r, const struct scenario *sc)
+{
+	enum fault_action action = (enum fault_action)e->action;
+	json_t *o = json_object();
+	if (json_object_set_new(o, "t_ns", json_u64(e->t)) ||
+	    json_object_set_new(o, "rule", json_integer(e->rule)) ||
+	    json_object_set_new(o, "rule_line", json_integer(r->line)) ||
+	    json_object_set_new(o, "action", json_string(fault_action_name(action))))
+		goto fail;
+	if (fault_action_is_node(action)) {
+		if (json_object_set_new(o, "node", name_json(sc, e->from)))
+			goto fail;
+	} else if (json_object_set_new(o, "frame", json_integer(e->frame)) ||
+		   json_object_set_new(o, "from", name_json(sc, e->from)) ||
+		   json_object_set_new(o, "to", name_json(sc, e->to))) {
+		goto fail;
+	}
+	if (add_value(o, e, r))
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+json_t *
+link_faults_json(const struct link *l, const struct scenario *sc)
 {
 	const struct fault_engine *fe = &l->fe;
-	fprintf(f, "  \"faults\": [");
-	for (size_t i = 0; i < fe->nlog; i++) {
-		fprintf(f, "%s\n", i ? "," : "");
-		write_event(f, &fe->log[i], &fe->rules[fe->log[i].rule], sc);
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < fe->nlog; i++) {
+		const struct fault_event *e = &fe->log[i];
+		if (json_array_append_new(a, event_json(e, &fe->rules[e->rule], sc))) {
+			json_decref(a);
+			return NULL;
+		}
 	}
-	fprintf(f, "%s],\n  \"fault_rules\": [", fe->nlog ? "\n  " : "");
-	/* Per rule: a rule that never matched made its scenario vacuous. */
-	for (size_t i = 0; i < fe->nrules; i++)
-		fprintf(f,
-			"%s\n    {\"rule\": %zu, \"rule_line\": %d, \"action\": \"%s\", "
-			"\"matched\": %llu, \"applied\": %llu}",
-			i ? "," : "", i, fe->rules[i].line, fault_action_name(fe->rules[i].action),
-			(unsigned long long)fe->st[i].matched,
-			(unsigned long long)fe->st[i].applied);
-	fprintf(f, "%s]", fe->nrules ? "\n  " : "");
+	return a;
+}
+
+static json_t *
+rule_json(const struct fault_engine *fe, size_t i)
+{
+	json_t *o = json_object();
+	if (json_object_set_new(o, "rule", json_u64(i)) ||
+	    json_object_set_new(o, "rule_line", json_integer(fe->rules[i].line)) ||
+	    json_object_set_new(o, "action", json_string(fault_action_name(fe->rules[i].action))) ||
+	    json_object_set_new(o, "matched", json_u64(fe->st[i].matched)) ||
+	    json_object_set_new(o, "applied", json_u64(fe->st[i].applied))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Per rule: a rule that never matched made its scenario vacuous. */
+json_t *
+link_fault_rules_json(const struct link *l)
+{
+	const struct fault_engine *fe = &l->fe;
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < fe->nrules; i++)
+		if (json_array_append_new(a, rule_json(fe, i))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
 }

@@ -12,7 +12,7 @@
 #ifndef RMCPSEC_SIM_LINK_H
 #define RMCPSEC_SIM_LINK_H
 
-#include <stdio.h>
+#include <jansson.h>
 
 #include "sim/engine.h"
 #include "sim/fault.h"
@@ -74,9 +74,11 @@ void link_fini(struct link *l);
  */
 int link_schedule_node_faults(struct link *l, link_node_fault_fn fn, void *ctx);
 /*
- * `"faults": [...]`, one object per fault applied, and `"fault_rules": [...]`,
- * how often each rule matched and acted (docs/users/faults.md); no trailing newline.
+ * results.json's "faults": one object per fault applied (docs/users/faults.md).
+ * A new array, or NULL when out of memory.
  */
-void link_write_faults_json(FILE *f, const struct link *l, const struct scenario *sc);
+json_t *link_faults_json(const struct link *l, const struct scenario *sc);
+/* results.json's "fault_rules": how often each rule matched and acted. NULL: out of memory. */
+json_t *link_fault_rules_json(const struct link *l);
 
 #endif

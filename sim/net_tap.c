@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "proto/err.h"
+#include "sim/json_out.h"
 #include "sim/link.h"
 #include "sim/net.h"
 #include "sim/tap.h"
@@ -532,10 +533,11 @@ tap_describe(const struct net *n)
 	json_t *links = json_array();
 	for (size_t i = 0; i < t->n; i++)
 		json_array_append_new(
-		    links, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "node", t->names[i], "netns",
-				     t->ns[i].name, "tap", t->dev[i].ifname, "rx",
-				     (json_int_t)t->fwd.st[i].rx, "tx", (json_int_t)t->fwd.st[i].tx,
-				     "tx_errors", (json_int_t)t->fwd.st[i].tx_error));
+		    links,
+		    json_pack("{s:o, s:o, s:o, s:I, s:I, s:I}", "node", json_text(t->names[i]),
+			      "netns", json_text(t->ns[i].name), "tap", json_text(t->dev[i].ifname),
+			      "rx", (json_int_t)t->fwd.st[i].rx, "tx", (json_int_t)t->fwd.st[i].tx,
+			      "tx_errors", (json_int_t)t->fwd.st[i].tx_error));
 	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "mode", "tap", "links", links,
 			 "frames", (json_int_t)t->fwd.frames, "forwarded",
 			 (json_int_t)t->fwd.forwarded, "flooded", (json_int_t)t->fwd.flooded,

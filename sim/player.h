@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "fsm/power.h"
 #include "nodes/client.h"
 #include "nodes/node.h"
@@ -82,8 +84,8 @@ struct player_ops {
 	 */
 	bool (*client_spi)(const struct simnode *sn, size_t nth, const char *client, uint32_t *spi);
 	void (*snapshot)(const struct simnode *sn, struct node_snap *s);
-	/* results.json's object for the node, after "name": ... (no braces). */
-	void (*describe)(const struct simnode *sn, FILE *f);
+	/* Adds results.json's fields for the node to `node`, after its "name". 0 or RMC_ENOMEM. */
+	int (*describe)(const struct simnode *sn, json_t *node);
 	/* After the run, before judging: a device reports its state. 0 or an error. */
 	int (*finish)(struct simnode *sn, char *err, size_t errlen);
 	void (*fini)(struct simnode *sn);

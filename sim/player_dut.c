@@ -13,7 +13,7 @@
 
 #include "proto/err.h"
 #include "sim/dut.h"
-#include "sim/json.h"
+#include "sim/json_out.h"
 #include "sim/player.h"
 #include "sim/run_int.h"
 
@@ -190,12 +190,17 @@ dut_snapshot(const struct simnode *sn, struct node_snap *s)
 	s->spi_in = st->spi_in;
 }
 
-static void
-dut_describe(const struct simnode *sn, FILE *f)
+/* The adapter's `state` answer as it gave it, a string ("" when there was none). */
+static int
+dut_describe(const struct simnode *sn, json_t *node)
 {
-	fprintf(f, ", \"role\": \"%s\", \"dut\": true, \"adapter_state\": ",
-		sn->role == SCN_CLIENT ? "client" : "server");
-	json_str(f, sn->dut && sn->dut->has_state ? sn->dut->st.raw : "");
+	const char *role = sn->role == SCN_CLIENT ? "client" : "server";
+	const char *state = sn->dut && sn->dut->has_state ? sn->dut->st.raw : "";
+	if (json_object_set_new(node, "role", json_string(role)) ||
+	    json_object_set_new(node, "dut", json_true()) ||
+	    json_object_set_new(node, "adapter_state", json_text(state)))
+		return RMC_ENOMEM;
+	return RMC_OK;
 }
 
 /* `state` into the snapshot, then `end`. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "proto/err.h"
-#include "sim/json.h"
+#include "sim/json_out.h"
 #include "sim/rng.h"
 #include "sim/run_int.h"
 
@@ -100,26 +100,37 @@ struct counter {
 	uint64_t value;
 };
 
-static void
-write_counters(FILE *f, const struct counter *c, size_t n)
+static json_t *
+counters_json(const struct counter *c, size_t n)
 {
-	fprintf(f, "{");
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", c[i].name,
-			(unsigned long long)c[i].value);
-	fprintf(f, "}");
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < n; i++)
+		if (json_object_set_new(o, c[i].name, json_u64(c[i].value))) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
 }
 
-static void
-write_address(FILE *f, const struct scn_node *nd)
+static json_t *
+mac_json(const uint8_t m[6])
 {
-	fprintf(f, ", \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\", \"ip\": \"%u.%u.%u.%u\"",
-		nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5],
-		nd->ip >> 24, (nd->ip >> 16) & 0xff, (nd->ip >> 8) & 0xff, nd->ip & 0xff);
+	char s[18];
+	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return json_string(s);
 }
 
-static void
-client_describe(const struct simnode *sn, FILE *f)
+static json_t *
+ip_json(uint32_t ip)
+{
+	char s[16];
+	snprintf(s, sizeof(s), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		 ip & 0xff);
+	return json_string(s);
+}
+
+static int
+client_describe(const struct simnode *sn, json_t *node)
 {
 	const struct client_stats *st = &sn->u.c.st;
 	const struct counter c[] = {
@@ -134,10 +145,14 @@ client_describe(const struct simnode *sn, FILE *f)
 	    {"nvram_power_cuts", st->nvram_power_cuts},
 	    {"seq_unavailable", st->seq_unavailable},
 	};
-	write_address(f, &sn->run->sc->nodes[sn->idx]);
-	fprintf(f, ", \"role\": \"client\", \"power\": \"%s\", \"stats\": ",
-		power_state_name(sn->u.c.power));
-	write_counters(f, c, sizeof(c) / sizeof(c[0]));
+	const struct scn_node *nd = &sn->run->sc->nodes[sn->idx];
+	if (json_object_set_new(node, "mac", mac_json(nd->mac)) ||
+	    json_object_set_new(node, "ip", ip_json(nd->ip)) ||
+	    json_object_set_new(node, "role", json_string("client")) ||
+	    json_object_set_new(node, "power", json_string(power_state_name(sn->u.c.power))) ||
+	    json_object_set_new(node, "stats", counters_json(c, sizeof(c) / sizeof(c[0]))))
+		return RMC_ENOMEM;
+	return RMC_OK;
 }
 
 static int
@@ -277,8 +292,8 @@ server_snapshot(const struct simnode *sn, struct node_snap *s)
 	s->label = "";
 }
 
-static void
-server_describe(const struct simnode *sn, FILE *f)
+static int
+server_describe(const struct simnode *sn, json_t *node)
 {
 	const struct server_stats *st = &sn->u.s.st;
 	const struct counter c[] = {
@@ -291,9 +306,13 @@ server_describe(const struct simnode *sn, FILE *f)
 	    {"ipsec_rejected", st->ipsec_rejected},
 	    {"queue_full", st->queue_full},
 	};
-	write_address(f, &sn->run->sc->nodes[sn->idx]);
-	fprintf(f, ", \"role\": \"server\", \"stats\": ");
-	write_counters(f, c, sizeof(c) / sizeof(c[0]));
+	const struct scn_node *nd = &sn->run->sc->nodes[sn->idx];
+	if (json_object_set_new(node, "mac", mac_json(nd->mac)) ||
+	    json_object_set_new(node, "ip", ip_json(nd->ip)) ||
+	    json_object_set_new(node, "role", json_string("server")) ||
+	    json_object_set_new(node, "stats", counters_json(c, sizeof(c) / sizeof(c[0]))))
+		return RMC_ENOMEM;
+	return RMC_OK;
 }
 
 static void
@@ -367,11 +386,14 @@ away_snapshot(const struct simnode *sn, struct node_snap *s)
 	s->label = " (elsewhere)";
 }
 
-static void
-away_describe(const struct simnode *sn, FILE *f)
+static int
+away_describe(const struct simnode *sn, json_t *node)
 {
-	fprintf(f, ", \"role\": \"%s\", \"elsewhere\": true",
-		sn->role == SCN_CLIENT ? "client" : "server");
+	const char *role = sn->role == SCN_CLIENT ? "client" : "server";
+	if (json_object_set_new(node, "role", json_string(role)) ||
+	    json_object_set_new(node, "elsewhere", json_true()))
+		return RMC_ENOMEM;
+	return RMC_OK;
 }
 
 static void

@@ -12,7 +12,10 @@
 
 struct run;
 
-/* Writes path; 0 or RMC_EIO. v holds nexpects + 1 verdicts (the last: the trace verifier). */
+/*
+ * Writes path through jansson (sim/json_out.h); 0, RMC_ENOMEM, or RMC_EIO. v holds
+ * nexpects + 1 verdicts (the last: the trace verifier).
+ */
 int results_write(const struct run *r, const struct run_result *res, const struct verdict *v,
 		  const char *path);
 

@@ -1,5 +1,8 @@
 #include "sim/rng.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 static uint64_t
 splitmix64(uint64_t *x)
 {
@@ -59,4 +62,16 @@ double
 rng_unit(struct rng *r)
 {
 	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+int
+rng_seed_parse(const char *s, uint64_t *seed)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || !*s || *end || *s == '-' || v > INT64_MAX)
+		return -1;
+	*seed = v;
+	return 0;
 }

@@ -19,4 +19,12 @@ uint64_t rng_below(struct rng *r, uint64_t n);
 /* Uniform in [0, 1) with 53 bits. */
 double rng_unit(struct rng *r);
 
+/*
+ * A seed as a user writes it (a scenario's `seed:`, `--seed`): C's integer
+ * syntax (decimal, `0x` hex, a leading `0` octal), 0 to INT64_MAX, the
+ * largest integer results.json can carry (jansson's integers are signed
+ * 64-bit). 0, or -1 for anything else.
+ */
+int rng_seed_parse(const char *s, uint64_t *seed);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "proto/err.h"
 #include "proto/rmcp.h"
+#include "sim/json_out.h"
 #include "sim/node_ctl.h"
 #include "sim/run_int.h"
 
@@ -24,7 +25,7 @@ static void
 fail(json_t *reply, const char *why)
 {
 	json_object_set_new(reply, "ok", json_false());
-	json_object_set_new(reply, "error", json_string(why));
+	json_object_set_new(reply, "error", json_text(why));
 }
 
 static json_t *
@@ -116,7 +117,7 @@ answer(void *ctx, json_t *req, json_t *reply)
 	struct run *r = nr->r;
 	struct simnode *sn = &r->nodes[r->opts->node];
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	json_object_set_new(reply, "node", json_string(r->sc->nodes[sn->idx].name));
+	json_object_set_new(reply, "node", json_text(r->sc->nodes[sn->idx].name));
 	if (!cmd) {
 		fail(reply, "want \"cmd\": state, power, send or stop");
 	} else if (strcmp(cmd, "state") == 0) {

@@ -10,6 +10,7 @@
 #include "nodes/nvram.h"
 #include "nodes/secure.h"
 #include "proto/rmcp.h"
+#include "sim/rng.h"
 #include "sim/scenario_fault.h"
 #include "sim/scenario_inject.h"
 #include "sim/scn_rd.h"
@@ -947,12 +948,9 @@ load_root(struct ld *ld, yaml_node_t *root)
 	if ((rc = scn_rd_str(&ld->rd, root, "seed", false, &s)))
 		return rc;
 	if (s) {
-		char *end;
-		errno = 0;
-		sc->seed = strtoull(s, &end, 0);
-		if (errno || *end || *s == '-')
+		if (rng_seed_parse(s, &sc->seed))
 			return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, root, "seed"), "seed",
-					   "not an unsigned integer");
+					   "not an integer from 0 to 2^63-1");
 		sc->has_seed = true;
 	}
 	if ((rc = scn_rd_time_or_never(&ld->rd, root, "duration", true, &sc->duration)))

@@ -1,9 +1,9 @@
 /*
- * Real frames over TAP devices (issue 9): network namespaces and TAP
+ * Real frames over TAP devices: network namespaces and TAP
  * devices with unique names, the node side of a TAP (an AF_PACKET socket
  * inside the namespace), and the harness's forwarder: a learning switch
  * over N TAP ports that writes every frame to a trace and lets a fate hook
- * (sim/fault through tap_fault.h) drop, duplicate or mangle it.
+ * (the fault applier, sim/link, in sim/net_tap.c) drop, duplicate or mangle it.
  *
  * Namespaces are created and deleted with `ip netns add|del` run through
  * posix_spawnp (iproute2 owns the /run/netns bind-mount convention); every

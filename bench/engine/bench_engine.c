@@ -1,5 +1,5 @@
 /*
- * Self-rescheduling timer benchmark for sim/engine (issue 2): P timers are
+ * Self-rescheduling timer benchmark for sim/engine: P timers are
  * pending; each, when it fires, reschedules itself at now + a uniform
  * 1-100 us drawn from sim/rng. After a fixed number of dispatches the run
  * stops and events per second of wall-clock time are printed, one line

@@ -1,5 +1,5 @@
 /*
- * Frames per second between two TAP devices (issue 9), two ways:
+ * Frames per second between two TAP devices, two ways:
  *
  *   raw      writer -> write(TAP a) -> Linux bridge -> TAP b -> read() -> reader
  *   harness  writer -> AF_PACKET send on a -> TAP a's queue -> forwarder

@@ -850,7 +850,7 @@ Test(nvram, pending_sa_has_its_own_sequence)
 }
 
 /*
- * Issue 4: 1,000 resets with a power cut at a random NVRAM byte, no
+ * 1,000 resets with a power cut at a random NVRAM byte, no
  * (SPI, sequence) handed out twice. The NIC's life is modelled here:
  * sending, refreshes (stage, send SA_READY under the new SA, commit or
  * discard), and after each reset the active SA must be the last committed

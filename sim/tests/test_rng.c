@@ -165,3 +165,33 @@ Test(rng, unit_extremes)
 	struct rng ones = {{0, 0x4fc71c71c71c71c7ULL, 0, 0}};
 	cr_expect_eq(rng_unit(&ones), 1.0 - 0x1.0p-53);
 }
+
+Test(rng, seed_parse_takes_c_integers_up_to_int64_max)
+{
+	static const struct {
+		const char *text;
+		uint64_t seed;
+	} good[] = {
+	    {"0", 0}, {"7", 7}, {"0x10", 16}, {"010", 8}, {"9223372036854775807", INT64_MAX},
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint64_t s = 12345;
+		cr_expect_eq(rng_seed_parse(good[i].text, &s), 0, "%s", good[i].text);
+		cr_expect_eq(s, good[i].seed, "%s", good[i].text);
+	}
+	/* Above INT64_MAX results.json could not carry it; negative ones strtoull would wrap. */
+	static const char *const bad[] = {
+	    "",
+	    "-1",
+	    "banana",
+	    "7x",
+	    "9223372036854775808",
+	    "18446744073709551615",
+	    "18446744073709551616",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t s = 12345;
+		cr_expect_eq(rng_seed_parse(bad[i], &s), -1, "'%s'", bad[i]);
+		cr_expect_eq(s, 12345, "'%s' left the seed alone", bad[i]);
+	}
+}

@@ -1,5 +1,5 @@
 /*
- * sim/tap on real TAP devices (issue 9): each port's link in a network
+ * sim/tap on real TAP devices: each port's link in a network
  * namespace of its own, nodes as AF_PACKET sockets there, the forwarder in
  * between. Frames must arrive once, in order, be in the trace as sent,
  * follow the learning switch; nothing may be left behind (the fault rules
