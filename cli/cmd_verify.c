@@ -94,6 +94,7 @@ report_json(const char *trace, json_t *findings, const struct verify_stats *st, 
 	    json_object_set_new(o, "clear_rmcp", json_u64(st->clear_rmcp)) ||
 	    json_object_set_new(o, "commit", json_u64(st->commit)) ||
 	    json_object_set_new(o, "allowed_dup", json_u64(st->allowed_dup)) ||
+	    json_object_set_new(o, "forged", json_u64(st->forged)) ||
 	    json_object_set_new(o, "by_id", by_id_json(st)) ||
 	    json_object_set_new(o, "findings_total", json_u64(st->findings)) ||
 	    json_object_set_new(o, "verdict", json_string(verdict(rc, st))) ||
@@ -120,11 +121,12 @@ static void
 print_summary(const struct verify_args *a, const struct verify_stats *st, int rc)
 {
 	printf("%s: %s: %llu frames (%llu ESP, %llu AH, %llu opened, %llu clear RMCP, %llu "
-	       "commit, %llu allowed duplicates), %llu findings\n",
+	       "commit, %llu allowed duplicates, %llu forged), %llu findings\n",
 	       verdict(rc, st), a->trace, (unsigned long long)st->frames,
 	       (unsigned long long)st->esp, (unsigned long long)st->ah,
 	       (unsigned long long)st->opened, (unsigned long long)st->clear_rmcp,
 	       (unsigned long long)st->commit, (unsigned long long)st->allowed_dup,
+	       (unsigned long long)st->forged,
 	       (unsigned long long)st->findings);
 }
 
