@@ -165,6 +165,30 @@ notes_json(const struct run *r)
 	return a;
 }
 
+/*
+ * results.json's "injections" (only in a run that has some): each of the
+ * adversary's frames, its number in the trace, or why it was not made.
+ */
+static json_t *
+injections_json(const struct run *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < r->sc->ninjects; i++) {
+		const struct scn_inject *in = &r->sc->injects[i];
+		const struct adv_record *rec = &r->adv.rec[i];
+		json_t *e = json_pack("{s:o, s:i, s:b, s:o, s:o}", "name", json_text(in->name),
+				      "line", in->line, "made", rec->made, "frame",
+				      json_u64(rec->frame_no), "t_ns", json_u64(rec->t));
+		if (e && !rec->made && json_object_set_new(e, "why", json_text(rec->why)))
+			e = NULL;
+		if (!e || json_array_append_new(a, e)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *
 results_json(const struct run *r, const struct run_result *res, const struct verdict *v)
 {
@@ -193,7 +217,8 @@ results_json(const struct run *r, const struct run_result *res, const struct ver
 	    json_object_set_new(o, "nodes", nodes_json(r)) ||
 	    json_object_set_new(o, "events", notes_json(r)) ||
 	    json_object_set_new(o, "faults", link_faults_json(&r->link, sc)) ||
-	    json_object_set_new(o, "fault_rules", link_fault_rules_json(&r->link))) {
+	    json_object_set_new(o, "fault_rules", link_fault_rules_json(&r->link)) ||
+	    (sc->ninjects && json_object_set_new(o, "injections", injections_json(r)))) {
 		json_decref(o);
 		return NULL;
 	}
