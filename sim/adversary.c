@@ -17,6 +17,7 @@
 #include "proto/build.h"
 #include "proto/err.h"
 #include "proto/esp.h"
+#include "proto/commit_wire.h"
 #include "proto/rd.h"
 #include "proto/rmcp.h"
 #include "sim/run_int.h"
@@ -28,18 +29,19 @@ int
 adversary_init(struct adversary *a, const struct scenario *sc)
 {
 	memset(a, 0, sizeof(*a));
-	if (sc->ninjects == 0)
+	if (sc->ninjects + sc->nike_peers == 0)
 		return RMC_OK;
 	a->rec = calloc(sc->ninjects, sizeof(*a->rec));
 	a->seen = calloc(sc->ninjects, sizeof(*a->seen));
 	a->fb = frame_builder_new();
 	a->ip_id = 0x4000;
-	return a->rec && a->seen && a->fb ? RMC_OK : RMC_ENOMEM;
+	return a->rec && a->seen && a->fb ? adversary_ike_init(a, sc) : RMC_ENOMEM;
 }
 
 void
 adversary_fini(struct adversary *a)
 {
+	adversary_ike_fini(a);
 	frame_builder_free(a->fb);
 	free(a->rec);
 	free(a->seen);
@@ -156,13 +158,47 @@ damage(uint8_t *ip, size_t iplen, uint8_t suite, enum scn_damage d)
 	ip[ihl + off + len / 2] ^= 0x10;
 }
 
+/*
+ * A commit message's body: that of the client's last SA_READY on the wire
+ * (the SA it travelled under gives the SPIs), the transaction id shifted as
+ * the scenario says. RMC_ENOENT when the client sent none yet.
+ */
+static int
+commit_body(const struct run *r, const struct scn_inject *in, struct commit_wire *w)
+{
+	for (size_t k = r->obs.n; k-- > 0;) {
+		const struct obs *o = &r->obs.v[k];
+		if (o->injected || o->kind != OBS_COMMIT || o->asf_type != ASF_COMMIT_READY ||
+		    o->from != in->to)
+			continue;
+		const struct sec_pair *p = obs_sa_pair(&r->obs, in->to, o->sa, SEC_NIC);
+		if (!p)
+			return RMC_ENOENT;
+		*w =
+		    (struct commit_wire){.type = in->asf_type,
+					 .nic_spi_in = p->spi_in,
+					 .nic_spi_out = p->spi_out,
+					 .txid = (uint32_t)((int64_t)o->commit_txid + in->txid_off),
+					 .gen = o->commit_gen};
+		return RMC_OK;
+	}
+	return RMC_ENOENT;
+}
+
 /* The RMCP/ASF message of the injection. */
 static int
-encode_message(const struct scn_inject *in, uint8_t *buf, size_t cap, size_t *n)
+encode_message(const struct run *r, const struct scn_inject *in, uint8_t *buf, size_t cap,
+	       size_t *n)
 {
 	struct rmcp_msg m = {
 	    .seq = in->rmcp_seq, .iana = ASF_IANA, .type = in->asf_type, .tag = in->tag};
-	return rmcp_encode(&m, buf, cap, n);
+	struct commit_wire w;
+	if (!in->commit)
+		return rmcp_encode(&m, buf, cap, n);
+	int rc = commit_body(r, in, &w);
+	if (rc == RMC_OK && (rc = commit_wire_encode(&w, &m)) == RMC_OK)
+		rc = rmcp_encode(&m, buf, cap, n);
+	return rc;
 }
 
 /* Ethernet + IPv4 + UDP from the server's addresses to the client's. */
@@ -175,7 +211,7 @@ build_udp(struct run *r, const struct scn_inject *in, uint16_t port, uint8_t *f,
 	struct l2l3 a = {.src_ip = src->ip, .dst_ip = dst->ip, .ip_id = r->adv.ip_id++};
 	memcpy(a.src_mac, src->mac, 6);
 	memcpy(a.dst_mac, dst->mac, 6);
-	int rc = encode_message(in, msg, sizeof(msg), &mlen);
+	int rc = encode_message(r, in, msg, sizeof(msg), &mlen);
 	return rc ? rc : frame_build_udp(r->adv.fb, &a, port, port, msg, mlen, f, ADV_FRAME_MAX, n);
 }
 
@@ -225,6 +261,10 @@ fire(struct run *r, size_t i)
 		return;
 	rec->fired = true;
 	int rc = build_udp(r, in, in->port, f, &n);
+	if (rc == RMC_ENOENT) {
+		not_made(r, i, "%s", "the client sent no SA_READY to take the commit body from");
+		return;
+	}
 	if (rc) {
 		not_made(r, i, "the frame could not be built (%s)", rmc_strerror(rc));
 		return;

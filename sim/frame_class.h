@@ -61,9 +61,11 @@ struct obs {
 	bool opened;  /* protected, and the harness removed the protection */
 	uint32_t spi; /* outermost IPsec header's SPI and sequence number */
 	uint32_t seq;
-	uint16_t sa;	   /* opened with the client's Nth SA of the run (0: not opened) */
-	uint8_t sa_role;   /* enum obs_sa_role of that SA when the frame was seen */
-	bool injected;	   /* the harness's own frame (sim/adversary), not a node's */
+	uint16_t sa;	      /* opened with the client's Nth SA of the run (0: not opened) */
+	uint8_t sa_role;      /* enum obs_sa_role of that SA when the frame was seen */
+	bool injected;	      /* the harness's own frame (sim/adversary), not a node's */
+	uint32_t commit_txid; /* OBS_COMMIT: the transaction id and the NVRAM generation */
+	uint32_t commit_gen;
 	uint8_t ike_exch;  /* OBS_IKE: exchange type (RFC 7296 §3.1) */
 	bool ike_response; /* OBS_IKE: the Response flag */
 	uint32_t ike_msgid;

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/ikev2.h"
 #include "proto/rmcp.h"
+#include "sim/scenario_inject.h"
 #include "sim/run_int.h"
 
 const char *
@@ -218,9 +220,72 @@ injection_missing(const struct run *r, size_t i, struct verdict *v)
 	return true;
 }
 
+/* A lying IKE peer that never told its lie: its checks are N/A, with the reason. */
+static bool
+peer_missing(const struct run *r, size_t i, struct verdict *v)
+{
+	const struct scn_ike_peer *p = &r->sc->ike_peers[i];
+	if (r->adv.ike[i].started)
+		return false;
+	v->na = true;
+	snprintf(v->detail, sizeof(v->detail), "N/A: IKE peer %s: %s", p->name,
+		 p->role == SCN_IKE_RESPONDER ? "the server started no exchange with it"
+					      : "it could not start");
+	return true;
+}
+
+/* The lying IKE peer got no answer to its lie: nothing after it (initiator), no next step. */
+static void
+judge_peer_no_answer(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct scn_ike_peer *p = &r->sc->ike_peers[e->peer];
+	const struct adv_ike *a = &r->adv.ike[e->peer];
+	snprintf(v->what, sizeof(v->what), "%s does not answer IKE peer %s (%s)",
+		 r->sc->nodes[p->role == SCN_IKE_INITIATOR ? p->client : p->server].name, p->name,
+		 scn_ike_lie_name(p->lie));
+	if (peer_missing(r, (size_t)e->peer, v))
+		return;
+	/* a responder's lie is answered when the server goes on past IKE_SA_INIT */
+	bool init = p->role == SCN_IKE_INITIATOR;
+	unsigned answers = init ? a->answers_after_lie : a->went_on;
+	/* msgid lies after an honest exchange, whose CHILD_SA is no fault of the peer's; a
+	 * responder's own CHILD_SA says nothing of what the server did with it */
+	bool child = init && a->child_up && p->lie != SCN_LIE_MSGID;
+	snprintf(v->detail, sizeof(v->detail), "%u answer(s) to it%s", answers,
+		 child ? ", and a CHILD_SA came up" : "");
+	v->pass = answers == 0 && !child;
+}
+
+/* The peer refused the lie with this notification, and no CHILD_SA came up. */
+static void
+judge_refused(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct scn_ike_peer *p = &r->sc->ike_peers[e->peer];
+	const struct adv_ike *a = &r->adv.ike[e->peer];
+	snprintf(v->what, sizeof(v->what), "%s refuses IKE peer %s (%s) with %s",
+		 r->sc->nodes[p->role == SCN_IKE_INITIATOR ? p->client : p->server].name, p->name,
+		 scn_ike_lie_name(p->lie), ikev2_notify_name(e->notify));
+	if (peer_missing(r, (size_t)e->peer, v))
+		return;
+	/* an initiator's CHILD_SA came up only if the peer took the lie */
+	bool child = p->role == SCN_IKE_INITIATOR && a->child_up;
+	if (a->refused)
+		snprintf(v->detail, sizeof(v->detail), "refused with %s (%u)%s",
+			 ikev2_notify_name(a->refused), a->refused,
+			 child ? ", yet a CHILD_SA came up" : "");
+	else
+		snprintf(v->detail, sizeof(v->detail), "no notification refused it%s",
+			 child ? "; a CHILD_SA came up" : "");
+	v->pass = a->refused == e->notify && !child;
+}
+
 static void
 judge_no_answer(const struct run *r, const struct scn_expect *e, struct verdict *v)
 {
+	if (e->peer >= 0 && e->inject < 0) {
+		judge_peer_no_answer(r, e, v);
+		return;
+	}
 	const struct scn_inject *in = &r->sc->injects[e->inject];
 	const struct obs *un, *a;
 	snprintf(v->what, sizeof(v->what), "%s does not answer injection %s (%s)",
@@ -359,6 +424,9 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 		break;
 	case SCN_EXPECT_ANSWERED:
 		judge_answered(r, e, v);
+		break;
+	case SCN_EXPECT_REFUSED:
+		judge_refused(r, e, v);
 		break;
 	}
 }

@@ -51,6 +51,11 @@ link_forward(struct link *l, uint32_t frame_no, size_t from, size_t to, const ui
 	struct obs unknown = {.frame_no = frame_no, .kind = OBS_OTHER};
 	const struct obs *cls =
 	    frame_no >= 1 && frame_no <= l->obs->n ? &l->obs->v[frame_no - 1] : &unknown;
+	if (cls->injected) {
+		/* the adversary placed it on purpose: the network's faults are for the nodes' */
+		send_copy(l, to, frame, len, 0);
+		return false;
+	}
 	struct fault_verdict v;
 	fault_decide(&l->fe, l->eng->now, (int)from, (int)to, cls, &v);
 	/* The frame may live in the backend's pool, which egress may move: work on a copy. */

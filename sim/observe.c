@@ -7,6 +7,7 @@
 #include "proto/ikev2.h"
 #include "proto/pkt.h"
 #include "proto/rd.h"
+#include "proto/commit_wire.h"
 #include "proto/rmcp.h"
 
 void
@@ -144,6 +145,11 @@ classify_rmcp(struct obs *o, uint16_t sport, uint16_t dport, uint16_t clear_port
 		o->kind = OBS_RMCP_ACK;
 	} else if (m.iana == ASF_IANA || m.iana == ASF_IANA_COMMIT) {
 		o->kind = m.iana == ASF_IANA ? OBS_ASF : OBS_COMMIT;
+		struct commit_wire w;
+		if (m.iana == ASF_IANA_COMMIT && commit_wire_decode(&m, &w) == RMC_OK) {
+			o->commit_txid = w.txid;
+			o->commit_gen = w.gen;
+		}
 		o->asf_type = m.type;
 		o->tag = m.tag;
 	}

@@ -97,6 +97,8 @@ int run_nodes_init(struct run *r);
 int run_setup_client(struct simnode *sn, uint16_t ip_id, uint8_t first_seq);
 int run_setup_server(struct simnode *sn, uint16_t ip_id, uint8_t first_seq);
 void run_nodes_fini(struct run *r);
+/* Client `client`'s IKE pre-shared key (32 bytes), as its host and the servers hold it. */
+void run_client_psk(const struct run *r, size_t client, uint8_t psk[32]);
 /* Provisioned SAs go into the key log as if the nodes had exported them. */
 int run_log_provisioned(struct run *r);
 

@@ -49,6 +49,12 @@ derive_psk(uint64_t seed, size_t idx, uint8_t psk[32])
 		psk[b] = (uint8_t)rng_next(&k);
 }
 
+void
+run_client_psk(const struct run *r, size_t client, uint8_t psk[32])
+{
+	derive_psk(r->seed, client, psk);
+}
+
 static void
 client_nvram_config(const struct scenario *sc, struct nvram_config *nv)
 {

@@ -176,6 +176,8 @@ on_deliver(void *ctx, size_t port, uint64_t now, const uint8_t *frame, size_t le
 	struct simnode *sn = &r->nodes[port];
 	if (sn->pcap)
 		trace_write(sn->pcap, now, frame, len);
+	if (adversary_ike_take(r, port, frame, len))
+		return; /* a lying IKE peer's, not the node's */
 	sn->ops->frame(sn, run_node_now(r, sn), frame, len, &r->out);
 	run_flush(r, sn);
 }
@@ -264,6 +266,8 @@ run_schedule(struct run *r, bool timeline, char *err, size_t errlen)
 		rc = link_schedule_node_faults(&r->link, on_node_fault, r);
 	if (!rc && timeline)
 		rc = adversary_schedule(r);
+	if (!rc && timeline)
+		rc = adversary_ike_schedule(r);
 	if (rc)
 		snprintf(err, errlen, "cannot schedule the scenario's events: %s",
 			 rmc_strerror(rc));

@@ -9,6 +9,7 @@
 #include "proto/err.h"
 #include "nodes/nvram.h"
 #include "nodes/secure.h"
+#include "proto/ikev2.h"
 #include "proto/rmcp.h"
 #include "sim/rng.h"
 #include "sim/scenario_fault.h"
@@ -518,8 +519,8 @@ load_action(struct ld *ld, yaml_node_t *n)
 	} else {
 		return scn_rd_fail(
 		    &ld->rd, scn_rd_get(&ld->rd, n, "do"), "do",
-		    "unknown action '%s' (discover, power, inject, or an ASF request/command such "
-		    "as system_state_request, reset)",
+		    "unknown action '%s' (discover, power, inject, ike_peer, or an ASF "
+		    "request/command such as system_state_request, reset)",
 		    verb);
 	}
 	if ((rc = load_via(ld, n, &a->via)) || (rc = load_cut(ld, n, a)))
@@ -757,10 +758,15 @@ load_answer_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 		return scn_rd_fail(&ld->rd, n, none ? "no_answer" : "answered_under",
 				   none ? "stands alone in its expectation (with req)"
 					: "goes with request only (and req)");
-	if ((e->inject = scenario_inject(ld->sc, name)) < 0)
+	e->inject = scenario_inject(ld->sc, name);
+	e->peer = none && e->inject < 0 ? scenario_ike_peer(ld->sc, name) : -1;
+	if (e->inject < 0 && e->peer < 0)
 		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, field), field,
-				   "no injection named '%s' in the timeline", name);
-	e->node = ld->sc->injects[e->inject].to;
+				   none ? "no injection or IKE peer named '%s' in the timeline"
+					: "no injection named '%s' in the timeline",
+				   name);
+	e->node =
+	    e->inject >= 0 ? ld->sc->injects[e->inject].to : ld->sc->ike_peers[e->peer].client;
 	e->kind = none ? SCN_EXPECT_NO_ANSWER : SCN_EXPECT_ANSWERED;
 	if (none)
 		return RMC_OK;
@@ -775,13 +781,41 @@ load_answer_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 			   "expected active, previous or clear, got '%s'", s);
 }
 
+/* `refused_with: NOTIFY` with `exchange: IKE_PEER`: the notification the peer refused it with. */
+static int
+load_refused_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
+{
+	const char *word, *name;
+	int rc;
+	if ((rc = scn_rd_str(&ld->rd, n, "refused_with", true, &word)) ||
+	    (rc = scn_rd_str(&ld->rd, n, "exchange", true, &name)))
+		return rc;
+	if ((size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start) !=
+	    2 + (scn_rd_get(&ld->rd, n, "req") != NULL))
+		return scn_rd_fail(&ld->rd, n, "refused_with", "goes with exchange only (and req)");
+	if ((e->peer = scenario_ike_peer(ld->sc, name)) < 0)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "exchange"), "exchange",
+				   "no IKE peer named '%s' in the timeline", name);
+	e->inject = -1;
+	e->node = ld->sc->ike_peers[e->peer].client;
+	e->kind = SCN_EXPECT_REFUSED;
+	/* the one table of notification names: proto/ikev2.c */
+	for (unsigned t = 1; t <= IKEV2_N_ERROR_MAX; t++)
+		if (strcmp(ikev2_notify_name((uint16_t)t), word) == 0) {
+			e->notify = (uint16_t)t;
+			return RMC_OK;
+		}
+	return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "refused_with"), "refused_with",
+			   "not an IKEv2 error notification (RFC 7296 §3.10.1): '%s'", word);
+}
+
 static int
 load_expect(struct ld *ld, yaml_node_t *n)
 {
-	static const char *const keys[] = {"client",	     "power",	"executed", "not_executed",
-					   "times",	     "after",	"before",   "seen",
-					   "not_seen",	     "in_sync", "sas",	    "no_answer",
-					   "answered_under", "request", "req",	    NULL};
+	static const char *const keys[] = {
+	    "client",	      "power",	 "executed",	 "not_executed", "times", "after",
+	    "before",	      "seen",	 "not_seen",	 "in_sync",	 "sas",	  "no_answer",
+	    "answered_under", "request", "refused_with", "exchange",	 "req",	  NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_expect *e = &sc->expects[sc->nexpects];
 	const char *s;
@@ -794,6 +828,8 @@ load_expect(struct ld *ld, yaml_node_t *n)
 	e->node = -1;
 	if (scn_rd_get(&ld->rd, n, "no_answer") || scn_rd_get(&ld->rd, n, "answered_under")) {
 		rc = load_answer_expect(ld, n, e);
+	} else if (scn_rd_get(&ld->rd, n, "refused_with")) {
+		rc = load_refused_expect(ld, n, e);
 	} else if ((v = scn_rd_get(&ld->rd, n, "seen")) ||
 		   (v = scn_rd_get(&ld->rd, n, "not_seen"))) {
 		const char *field = scn_rd_get(&ld->rd, n, "seen") ? "seen" : "not_seen";
@@ -880,6 +916,12 @@ load_timeline(struct ld *ld, yaml_node_t *tl)
 		if (verb && strcmp(verb, "inject") == 0) {
 			/* the adversary's frames keep their own list, timed or at commit steps */
 			int rc = scenario_load_inject(&ld->rd, item, ld->sc);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (verb && strcmp(verb, "ike_peer") == 0) {
+			int rc = scenario_load_ike_peer(&ld->rd, item, ld->sc);
 			if (rc)
 				return rc;
 			continue;
@@ -984,7 +1026,8 @@ load_root(struct ld *ld, yaml_node_t *root)
 	sc->actions = calloc(ld->action_cap, sizeof(*sc->actions));
 	sc->expects = calloc(count(ex) + 1, sizeof(*sc->expects));
 	sc->injects = calloc(count(tl) + 1, sizeof(*sc->injects));
-	if (!sc->nodes || !sc->actions || !sc->expects || !sc->injects)
+	sc->ike_peers = calloc(count(tl) + 1, sizeof(*sc->ike_peers));
+	if (!sc->nodes || !sc->actions || !sc->expects || !sc->injects || !sc->ike_peers)
 		return scn_rd_fail(&ld->rd, root, "scenario", "out of memory");
 	if ((rc = load_nodes(ld, srv, SCN_SERVER)) || (rc = load_nodes(ld, cli, SCN_CLIENT)))
 		return rc;
@@ -1049,6 +1092,7 @@ scenario_free(struct scenario *sc)
 	free(sc->actions);
 	free(sc->expects);
 	free(sc->injects);
+	free(sc->ike_peers);
 	free(sc->faults);
 	sc->faults = NULL;
 	sc->nfaults = 0;
@@ -1056,7 +1100,8 @@ scenario_free(struct scenario *sc)
 	sc->actions = NULL;
 	sc->expects = NULL;
 	sc->injects = NULL;
-	sc->nnodes = sc->nactions = sc->nexpects = sc->ninjects = 0;
+	sc->ike_peers = NULL;
+	sc->nnodes = sc->nactions = sc->nexpects = sc->ninjects = sc->nike_peers = 0;
 }
 
 int

@@ -101,9 +101,11 @@ enum scn_step {
 
 struct scn_inject {
 	char name[SCN_NAME];
-	int from; /* the node whose addresses it carries (a server) */
-	int to;	  /* the client it is sent to */
-	uint8_t asf_type;
+	int from;	  /* the node whose addresses it carries (a server) */
+	int to;		  /* the client it is sent to */
+	uint8_t asf_type; /* an ASF request or command, or with commit: a commit type */
+	bool commit;	  /* a commit message (IANA 32473), its body from the client's SA_READY */
+	int64_t txid_off; /* commit: added to the transaction id of that SA_READY */
 	uint8_t rmcp_seq, tag;
 	bool clear;	    /* in the clear, to UDP `port`; else under an SA of the client */
 	uint16_t port;	    /* clear: destination port; sealed: the port inside (664) */
@@ -117,6 +119,40 @@ struct scn_inject {
 	uint64_t at;	    /* UINT64_MAX: at a commit step */
 	enum scn_step step; /* the moment, when not at a time */
 	unsigned nth;	    /* the nth such message of the client (from 1) */
+	int line;
+};
+
+/*
+ * A lying IKE peer (docs/users/scenarios.md, "The adversary"): the harness
+ * runs an IKEv2 endpoint of its own that breaks one rule, either starting an
+ * exchange with the client's host as if it were the server, or answering the
+ * server's exchanges with the client as if it were the client's host.
+ */
+enum scn_ike_role {
+	SCN_IKE_INITIATOR = 0, /* poses as the server, towards the client's host */
+	SCN_IKE_RESPONDER,     /* poses as the client's host, towards the server */
+};
+
+enum scn_ike_lie {
+	SCN_LIE_PSK = 0,  /* another pre-shared key */
+	SCN_LIE_AUTH,	  /* the right key, the AUTH value damaged */
+	SCN_LIE_ID,	  /* another identity than the one configured */
+	SCN_LIE_PROPOSAL, /* a CHILD_SA suite outside the peer's policy */
+	SCN_LIE_DH_GROUP, /* a Diffie-Hellman group outside the peer's policy */
+	SCN_LIE_KE_GROUP, /* a KE payload of another group than proposed */
+	SCN_LIE_KE_ZERO,  /* an X25519 value whose shared secret is all-zero */
+	SCN_LIE_MSGID,	  /* honest, then a request outside the message-ID window */
+	SCN_LIE__COUNT,
+};
+
+struct scn_ike_peer {
+	char name[SCN_NAME];
+	enum scn_ike_role role;
+	int server; /* the server it poses as, or whose exchanges it answers */
+	int client; /* the client whose host it talks to, or poses as */
+	enum scn_ike_lie lie;
+	uint64_t at;	/* initiator: when it starts; responder: from when it answers */
+	uint64_t until; /* responder: until when (UINT64_MAX: the end) */
 	int line;
 };
 
@@ -163,6 +199,7 @@ enum scn_expect_kind {
 	SCN_EXPECT_SAS,	      /* how many SAs the client's NIC committed in the run */
 	SCN_EXPECT_NO_ANSWER, /* the client answered an injection with nothing at all */
 	SCN_EXPECT_ANSWERED,  /* the client answered an injection, under the SA role said */
+	SCN_EXPECT_REFUSED,   /* the peer refused a lying IKE peer with this notification */
 };
 
 /* Under what an answer travels (answered_under:). */
@@ -183,7 +220,9 @@ struct scn_expect {
 	bool exact; /* executed: exactly count times */
 	uint64_t count;
 	uint64_t after, before; /* executed: only within [after, before) */
-	int inject;		/* no_answer, answered_under: index into injects */
+	int inject;		/* no_answer, answered_under: index into injects, or -1 */
+	int peer;		/* no_answer, refused_with: index into ike_peers, or -1 */
+	uint16_t notify;	/* refused_with: the IKE notification (RFC 7296 §3.10.1) */
 	enum scn_under under;
 	struct scn_pattern pat[SCN_MAX_PATTERNS];
 	size_t npat;
@@ -215,6 +254,8 @@ struct scenario {
 	size_t nexpects;
 	struct scn_inject *injects; /* the adversary's frames (timeline `do: inject`) */
 	size_t ninjects;
+	struct scn_ike_peer *ike_peers; /* the adversary's IKE peers (`do: ike_peer`) */
+	size_t nike_peers;
 	struct scn_na na[REQ_MAX]; /* indexed like req_table */
 	struct fault_rule *faults; /* sim/scenario_fault.c, docs/users/faults.md */
 	size_t nfaults;

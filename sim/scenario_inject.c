@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "proto/err.h"
+#include "proto/commit_wire.h"
 #include "proto/rmcp.h"
 #include "nodes/secure.h"
 
+static int load_adversary_name(struct scn_rd *rd, yaml_node_t *n, char *name, size_t cap);
+
 static const char *const INJECT_KEYS[] = {
-    "do", "name", "at",	 "at_commit_step", "nth",      "from", "to", "msg", "via", "port",
-    "sa", "spi",  "seq", "damage",	   "rmcp_seq", "tag",  NULL};
+    "do", "name", "at",	 "at_commit_step", "nth",      "from", "to",   "msg", "via", "port",
+    "sa", "spi",  "seq", "damage",	   "rmcp_seq", "tag",  "txid", NULL};
 
 /* One table per kind of word. */
 static const char *const SA_WORDS[] = {
@@ -200,7 +203,44 @@ load_moment(struct scn_rd *rd, yaml_node_t *n, struct scn_inject *in)
 	return RMC_OK;
 }
 
-/* What it carries: an ASF request or command, its RMCP sequence number and ASF tag. */
+/*
+ * A commit message (sa_ready, sa_ack, sa_confirm): its body is the client's
+ * last SA_READY's (SPIs, transaction id, generation), the transaction id
+ * shifted by `txid: N` (a signed number; default 0).
+ */
+static int
+load_commit_message(struct scn_rd *rd, yaml_node_t *n, struct scn_inject *in, const char *s)
+{
+	const char *t;
+	char *end;
+	int rc = scn_rd_str(rd, n, "txid", false, &t);
+	if (rc)
+		return rc;
+	for (unsigned k = 1; k <= 3; k++)
+		if (strcmp(s, commit_wire_name((uint8_t)k)) == 0)
+			in->asf_type = (uint8_t)k;
+	in->commit = true;
+	in->rmcp_seq = 0xff; /* a commit message asks for no RMCP ACK (proto/commit_wire.h) */
+	if (!rd->sc->security.ike)
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "msg"), "msg",
+				   "commit messages happen with key_exchange: ike");
+	if (t) {
+		long long v = strtoll(t, &end, 10);
+		if (*end || end == t || v < -1000000 || v > 1000000)
+			return scn_rd_fail(
+			    rd, scn_rd_get(rd, n, "txid"), "txid",
+			    "expected a shift of the transaction id, such as 1 or -1, "
+			    "got '%s'",
+			    t);
+		in->txid_off = v;
+	}
+	if (!scn_rd_get(rd, n, "sa"))
+		in->sa = SCN_INJ_SA_PENDING; /* where commit messages travel */
+	return RMC_OK;
+}
+
+/* What it carries: an ASF request or command (or a commit message), its RMCP sequence number and
+ * ASF tag. */
 static int
 load_message(struct scn_rd *rd, yaml_node_t *n, struct scn_inject *in)
 {
@@ -209,6 +249,11 @@ load_message(struct scn_rd *rd, yaml_node_t *n, struct scn_inject *in)
 	int rc = scn_rd_str(rd, n, "msg", true, &s);
 	if (rc)
 		return rc;
+	if (strcmp(s, "sa_ready") == 0 || strcmp(s, "sa_ack") == 0 || strcmp(s, "sa_confirm") == 0)
+		return load_commit_message(rd, n, in, s);
+	if (scn_rd_get(rd, n, "txid"))
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "txid"), "txid",
+				   "only a commit message has one");
 	uint8_t t = 0;
 	bool command = asf_type_by_word(s, &t) == RMC_OK && t >= ASF_RESET && t <= ASF_POWER_CYCLE;
 	in->asf_type = t;
@@ -257,23 +302,14 @@ int
 scenario_load_inject(struct scn_rd *rd, yaml_node_t *n, struct scenario *sc)
 {
 	struct scn_inject *in = &sc->injects[sc->ninjects];
-	const char *name;
 	int rc = scn_rd_keys(rd, n, "timeline", "not a field of an injection", INJECT_KEYS, NULL);
 	if (rc)
 		return rc;
 	memset(in, 0, sizeof(*in));
 	in->line = (int)n->start_mark.line + 1;
 	in->from = -1;
-	if ((rc = scn_rd_str(rd, n, "name", true, &name)))
-		return rc;
-	if (strlen(name) >= sizeof(in->name))
-		return scn_rd_fail(rd, scn_rd_get(rd, n, "name"), "name", "longer than %zu",
-				   sizeof(in->name) - 1);
-	if (scenario_inject(sc, name) >= 0)
-		return scn_rd_fail(rd, scn_rd_get(rd, n, "name"), "name",
-				   "another injection is named '%s'", name);
-	snprintf(in->name, sizeof(in->name), "%s", name);
-	if ((rc = scn_rd_node(rd, n, "to", SCN_RD_CLIENT, true, &in->to)) ||
+	if ((rc = load_adversary_name(rd, n, in->name, sizeof(in->name))) ||
+	    (rc = scn_rd_node(rd, n, "to", SCN_RD_CLIENT, true, &in->to)) ||
 	    (rc = scn_rd_node(rd, n, "from", SCN_RD_SERVER, false, &in->from)) ||
 	    (rc = load_moment(rd, n, in)) || (rc = load_message(rd, n, in)) ||
 	    (rc = load_protection(rd, n, in)))
@@ -285,6 +321,124 @@ scenario_load_inject(struct scn_rd *rd, yaml_node_t *n, struct scenario *sc)
 		return scn_rd_fail(rd, n, "from", "no server whose addresses it could carry");
 	sc->ninjects++;
 	return RMC_OK;
+}
+
+static const char *const IKE_PEER_KEYS[] = {"do",  "name", "as",    "to", "from",
+					    "lie", "at",   "until", NULL};
+
+static const char *const LIE_WORDS[SCN_LIE__COUNT] = {
+    [SCN_LIE_PSK] = "psk",
+    [SCN_LIE_AUTH] = "auth",
+    [SCN_LIE_ID] = "id",
+    [SCN_LIE_PROPOSAL] = "proposal",
+    [SCN_LIE_DH_GROUP] = "dh_group",
+    [SCN_LIE_KE_GROUP] = "ke_group",
+    [SCN_LIE_KE_ZERO] = "ke_zero",
+    [SCN_LIE_MSGID] = "msgid",
+};
+
+const char *
+scn_ike_lie_name(enum scn_ike_lie lie)
+{
+	return lie < SCN_LIE__COUNT ? LIE_WORDS[lie] : "?";
+}
+
+/* A name for the expectations, unique among the adversary's items. */
+static int
+load_adversary_name(struct scn_rd *rd, yaml_node_t *n, char *name, size_t cap)
+{
+	const char *s;
+	int rc = scn_rd_str(rd, n, "name", true, &s);
+	if (rc)
+		return rc;
+	if (strlen(s) >= cap)
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "name"), "name", "longer than %zu",
+				   cap - 1);
+	if (scenario_inject(rd->sc, s) >= 0 || scenario_ike_peer(rd->sc, s) >= 0)
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "name"), "name",
+				   "another injection or IKE peer is named '%s'", s);
+	snprintf(name, cap, "%s", s);
+	return RMC_OK;
+}
+
+/* `as: initiator` (poses as the server) or `as: responder` (poses as the client's host). */
+static int
+load_ike_role(struct scn_rd *rd, yaml_node_t *n, struct scn_ike_peer *p)
+{
+	const char *s;
+	int rc = scn_rd_str(rd, n, "as", true, &s);
+	if (rc)
+		return rc;
+	if (strcmp(s, "initiator") && strcmp(s, "responder"))
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "as"), "as",
+				   "expected initiator or responder, got '%s'", s);
+	p->role = strcmp(s, "initiator") == 0 ? SCN_IKE_INITIATOR : SCN_IKE_RESPONDER;
+	if ((rc = scn_rd_str(rd, n, "lie", true, &s)))
+		return rc;
+	int w = word_index(LIE_WORDS, SCN_LIE__COUNT, s);
+	if (w < 0)
+		return scn_rd_fail(
+		    rd, scn_rd_get(rd, n, "lie"), "lie",
+		    "expected psk, auth, id, proposal, dh_group, ke_group, ke_zero or "
+		    "msgid, got '%s'",
+		    s);
+	p->lie = (enum scn_ike_lie)w;
+	if (p->role == SCN_IKE_RESPONDER && p->lie == SCN_LIE_MSGID)
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "lie"), "lie",
+				   "a responder sends no requests: msgid goes with as: initiator");
+	if (p->role == SCN_IKE_RESPONDER && (p->lie == SCN_LIE_PSK || p->lie == SCN_LIE_PROPOSAL))
+		return scn_rd_fail(
+		    rd, scn_rd_get(rd, n, "lie"), "lie",
+		    "a responder checks the server with the real key and answers from "
+		    "its proposals: lie with auth, id, dh_group, ke_group or ke_zero");
+	return RMC_OK;
+}
+
+int
+scenario_load_ike_peer(struct scn_rd *rd, yaml_node_t *n, struct scenario *sc)
+{
+	struct scn_ike_peer *p = &sc->ike_peers[sc->nike_peers];
+	int rc = scn_rd_keys(rd, n, "timeline", "not a field of an IKE peer", IKE_PEER_KEYS, NULL);
+	if (rc)
+		return rc;
+	memset(p, 0, sizeof(*p));
+	p->line = (int)n->start_mark.line + 1;
+	p->server = -1;
+	p->until = UINT64_MAX;
+	if (!sc->security.ike)
+		return scn_rd_fail(rd, n, "do", "a lying IKE peer needs key_exchange: ike");
+	if ((rc = load_adversary_name(rd, n, p->name, sizeof(p->name))) ||
+	    (rc = load_ike_role(rd, n, p)) ||
+	    (rc = scn_rd_node(rd, n, "to", SCN_RD_CLIENT, true, &p->client)) ||
+	    (rc = scn_rd_node(rd, n, "from", SCN_RD_SERVER, false, &p->server)) ||
+	    (rc = scn_rd_time(rd, n, "at", true, &p->at)) ||
+	    (rc = scn_rd_time_or_never(rd, n, "until", false, &p->until)))
+		return rc;
+	if (p->at > sc->duration)
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "at"), "at",
+				   "after the scenario's duration");
+	if (p->role == SCN_IKE_INITIATOR && scn_rd_get(rd, n, "until"))
+		return scn_rd_fail(
+		    rd, scn_rd_get(rd, n, "until"), "until",
+		    "an initiator tells its lie once: until goes with as: responder");
+	if (p->until <= p->at)
+		return scn_rd_fail(rd, scn_rd_get(rd, n, "until"), "until", "not after at");
+	for (size_t i = 0; p->server < 0 && i < sc->nnodes; i++)
+		if (sc->nodes[i].role == SCN_SERVER)
+			p->server = (int)i;
+	if (p->server < 0)
+		return scn_rd_fail(rd, n, "from", "no server to pose as or to answer");
+	sc->nike_peers++;
+	return RMC_OK;
+}
+
+int
+scenario_ike_peer(const struct scenario *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nike_peers; i++)
+		if (strcmp(sc->ike_peers[i].name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
 int

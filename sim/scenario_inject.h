@@ -17,8 +17,13 @@
  * 0 or RMC_EINVAL with rd->err filled.
  */
 int scenario_load_inject(struct scn_rd *rd, yaml_node_t *n, struct scenario *sc);
+/* Loads one `do: ike_peer` item into sc->ike_peers[sc->nike_peers]; as above. */
+int scenario_load_ike_peer(struct scn_rd *rd, yaml_node_t *n, struct scenario *sc);
 /* The injection named name, or -1. */
 int scenario_inject(const struct scenario *sc, const char *name);
+/* The lying IKE peer named name, or -1. */
+int scenario_ike_peer(const struct scenario *sc, const char *name);
+const char *scn_ike_lie_name(enum scn_ike_lie lie);
 const char *scn_damage_name(enum scn_damage d);
 const char *scn_inj_sa_name(enum scn_inj_sa sa);
 

@@ -95,7 +95,9 @@ Test(scenario_inject, bad_injections_name_line_and_field)
 	expect_error("  - {do: inject, at: 5s, to: c1, msg: reset}\n", NULL, 14, "name");
 	expect_error("  - {do: inject, name: a, at: 5s, msg: reset}\n", NULL, 14, "to");
 	expect_error("  - {do: inject, name: a, at: 5s, to: s, msg: reset}\n", NULL, 14, "to");
-	expect_error("  - {do: inject, name: a, at: 5s, to: c1, msg: sa_ack}\n", NULL, 14, "msg");
+	expect_error("  - {do: inject, name: a, at: 5s, to: c1, msg: arp}\n", NULL, 14, "msg");
+	expect_error("  - {do: inject, name: a, at: 5s, to: c1, msg: reset, txid: 1}\n", NULL, 14,
+		     "txid");
 	expect_error("  - {do: inject, name: a, at: 5s, to: c1, msg: presence_pong}\n", NULL, 14,
 		     "msg");
 	expect_error("  - {do: inject, name: a, to: c1, msg: reset}\n", NULL, 14, "at");
@@ -163,4 +165,59 @@ Test(scenario_inject, bad_answer_expectations_name_line_and_field)
 		     "before");
 	expect_error(items, "  - {client: c1, power: os_up, after: 5s}\n", 16, "after");
 	expect_error(items, "  - {client: c1, not_executed: presence_ping}\n", 16, "not_executed");
+}
+
+Test(scenario_inject, ike_peers_and_commit_injections_load)
+{
+	struct scenario sc;
+	char err[SCN_ERR] = "";
+	const char *items =
+	    "  - {do: ike_peer, name: p, as: initiator, to: c1, lie: psk, at: 3s}\n"
+	    "  - {do: ike_peer, name: q, as: responder, to: c1, lie: auth, at: 0s, until: 9s}\n"
+	    "  - {do: inject, name: ack, at_commit_step: ready, to: c1, msg: sa_ack, txid: -1}\n";
+	const char *expect = "  - {refused_with: AUTHENTICATION_FAILED, exchange: p}\n"
+			     "  - {no_answer: q}\n";
+	cr_assert_eq(load(items, expect, &sc, err), 0, "%s", err);
+	cr_assert_eq(sc.nike_peers, 2);
+	cr_expect_eq(sc.ike_peers[0].role, SCN_IKE_INITIATOR);
+	cr_expect_eq(sc.ike_peers[0].lie, SCN_LIE_PSK);
+	cr_expect_eq(sc.ike_peers[0].server, 0);
+	cr_expect_eq(sc.ike_peers[0].client, 1);
+	cr_expect_eq(sc.ike_peers[1].role, SCN_IKE_RESPONDER);
+	cr_expect_eq(sc.ike_peers[1].until, 9000000000ULL);
+	cr_assert_eq(sc.ninjects, 1);
+	cr_expect(sc.injects[0].commit);
+	cr_expect_eq(sc.injects[0].asf_type, ASF_COMMIT_ACK);
+	cr_expect_eq(sc.injects[0].txid_off, -1);
+	cr_expect_eq(sc.injects[0].sa, SCN_INJ_SA_PENDING,
+		     "commit messages travel under the new SA");
+	cr_expect_eq(sc.expects[0].kind, SCN_EXPECT_REFUSED);
+	cr_expect_eq(sc.expects[0].notify, 24);
+	cr_expect_eq(sc.expects[0].peer, 0);
+	cr_expect_eq(sc.expects[1].kind, SCN_EXPECT_NO_ANSWER);
+	cr_expect_eq(sc.expects[1].peer, 1);
+	cr_expect_eq(sc.expects[1].inject, -1);
+	scenario_free(&sc);
+}
+
+Test(scenario_inject, bad_ike_peers_name_line_and_field)
+{
+	expect_error("  - {do: ike_peer, name: p, as: bystander, to: c1, lie: psk, at: 3s}\n", NULL,
+		     14, "as");
+	expect_error("  - {do: ike_peer, name: p, as: initiator, to: c1, lie: charm, at: 3s}\n",
+		     NULL, 14, "lie");
+	expect_error("  - {do: ike_peer, name: p, as: responder, to: c1, lie: msgid, at: 3s}\n",
+		     NULL, 14, "lie");
+	expect_error("  - {do: ike_peer, name: p, as: responder, to: c1, lie: psk, at: 3s}\n", NULL,
+		     14, "lie");
+	expect_error(
+	    "  - {do: ike_peer, name: p, as: initiator, to: c1, lie: psk, at: 3s, until: 5s}\n",
+	    NULL, 14, "until");
+	expect_error("  - {do: ike_peer, name: p, as: initiator, to: c1, lie: psk}\n", NULL, 14,
+		     "at");
+	const char *items =
+	    "  - {do: ike_peer, name: p, as: initiator, to: c1, lie: psk, at: 3s}\n";
+	expect_error(items, "  - {refused_with: NO_SUCH_THING, exchange: p}\n", 16, "refused_with");
+	expect_error(items, "  - {refused_with: AUTHENTICATION_FAILED, exchange: x}\n", 16,
+		     "exchange");
 }
