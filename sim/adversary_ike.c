@@ -122,6 +122,33 @@ send_datagrams(struct run *r, size_t i, const struct ike_out *o)
 }
 
 static void on_ike_timer(void *ctx, uint64_t arg);
+static void on_msgid_lie(void *ctx, uint64_t arg);
+
+/*
+ * What the liar negotiated goes into the run's key log like a node's: the
+ * peer may send under it (a device's host hands the CHILD_SA to its NIC),
+ * and the harness, the verifier and Wireshark must open that traffic too.
+ */
+static void
+export_keys(struct run *r, size_t i, const struct ike_event *e)
+{
+	const struct scn_ike_peer *p = &r->sc->ike_peers[i];
+	const struct scn_node *srv = &r->sc->nodes[p->server], *cli = &r->sc->nodes[p->client];
+	bool host = p->role == SCN_IKE_RESPONDER; /* the liar holds the client host's end */
+	char line[NODE_IKE_KEY_LEN];
+	if (e->type == IKE_EV_IKE_UP && ike_wireshark_line(&r->adv.ike[i].e, line, sizeof(line)) ==
+					    RMC_OK &&
+	    run_log_ike(&r->log, line) != RMC_OK)
+		r->io_error = RMC_ENOMEM;
+	if (e->type != IKE_EV_CHILD_UP)
+		return;
+	struct node_key k = {.nic_ip = cli->ip};
+	/* txid: the new SA's SPI into the NIC (docs/internals/mechanism.md) */
+	uint32_t txid = host ? e->child.spi_in : e->child.spi_out;
+	if (ike_child_to_nvram(&e->child, host, srv->ip, txid, &k.sa) == RMC_OK)
+		run_log_key(r, &k);
+	explicit_bzero(&k, sizeof(k));
+}
 
 /* What the liar's step gave: datagrams out, its timer, and what the peer did. */
 static void
@@ -141,16 +168,29 @@ output(struct run *r, size_t i, const struct ike_out *o)
 			a->refused = e->notify;
 		if (e->type == IKE_EV_CHILD_UP)
 			a->child_up = true;
-		if (e->type == IKE_EV_IKE_UP && p->lie == SCN_LIE_MSGID && !a->lie_told) {
-			/* honest so far: now one request outside the window (RFC 7296 §2.3) */
-			struct ike_out *lo = &scratch;
-			ike_out_reset(lo);
-			a->e.cfg.lie.msgid_offset = 7;
-			a->lie_told = true;
-			if (ike_liveness(&a->e, r->eng.now, lo) == RMC_OK)
-				output(r, i, lo);
-		}
+		export_keys(r, i, e);
+		/* honest so far: the lie comes once this exchange is done (o is in use) */
+		if (e->type == IKE_EV_IKE_UP && p->lie == SCN_LIE_MSGID && !a->lie_told &&
+		    engine_at(&r->eng, r->eng.now, on_msgid_lie, r, i) != RMC_OK)
+			r->io_error = RMC_ENOMEM;
 	}
+}
+
+/* One request outside the message-ID window of the established exchange (RFC 7296 §2.3). */
+static void
+on_msgid_lie(void *ctx, uint64_t arg)
+{
+	struct run *r = ctx;
+	size_t i = (size_t)arg;
+	struct adv_ike *a = &r->adv.ike[i];
+	struct ike_out *o = &scratch;
+	if (!a->live || a->lie_told)
+		return;
+	ike_out_reset(o);
+	a->e.cfg.lie.msgid_offset = 7;
+	a->lie_told = true;
+	if (ike_liveness(&a->e, r->eng.now, o) == RMC_OK)
+		output(r, i, o);
 }
 
 static void

@@ -10,6 +10,10 @@
 #include "proto/commit_wire.h"
 #include "proto/rmcp.h"
 
+static int add_pairs(struct obs_log *log, const struct nvram_sa *sa, int16_t client,
+		     uint16_t ord, uint32_t replay_window);
+static void reopen(struct obs_log *log);
+
 void
 obs_log_init(struct obs_log *log)
 {
@@ -32,6 +36,7 @@ obs_log_fini(struct obs_log *log)
 	}
 	free(log->keys);
 	free(log->sas);
+	free(log->unopened);
 	free(log->v);
 	memset(log, 0, sizeof(*log));
 }
@@ -90,6 +95,16 @@ obs_log_add_sa(struct obs_log *log, const struct nvram_sa *sa, int16_t client, u
 		cs->newest = ord;
 	if (active_now)
 		activate(cs, ord);
+	int rc = add_pairs(log, sa, client, ord, replay_window);
+	if (rc == RMC_OK)
+		reopen(log);
+	return rc;
+}
+
+static int
+add_pairs(struct obs_log *log, const struct nvram_sa *sa, int16_t client, uint16_t ord,
+	  uint32_t replay_window)
+{
 	if (log->nkeys + 2 > log->capkeys) {
 		size_t cap = log->capkeys ? log->capkeys * 2 : 8;
 		struct obs_key *k = realloc(log->keys, cap * sizeof(*k));
@@ -239,6 +254,42 @@ classify_ipsec(struct obs_log *log, struct obs *o, const struct pkt *pk, uint16_
 	}
 }
 
+/* A protected frame nothing could open: kept, its key may come (struct obs_unopened). */
+static void
+keep_unopened(struct obs_log *log, const struct obs *o, const uint8_t *f, size_t len)
+{
+	if (o->opened || o->prot == OBS_CLEAR || o->spi == 0 || len > OBS_FRAME_MAX)
+		return;
+	if (!log->unopened && !(log->unopened = calloc(OBS_UNOPENED, sizeof(*log->unopened))))
+		return; /* the frame stays unopened: no worse than before */
+	struct obs_unopened *u = &log->unopened[log->next_unopened++ % OBS_UNOPENED];
+	u->frame_no = o->frame_no;
+	u->len = (uint16_t)len;
+	memcpy(u->bytes, f, len);
+}
+
+/* The kept frames the new SA opens: their classification completed in place. */
+static void
+reopen(struct obs_log *log)
+{
+	log->nreopened = 0;
+	for (size_t k = 0; log->unopened && k < OBS_UNOPENED; k++) {
+		struct obs_unopened *u = &log->unopened[k];
+		if (!u->frame_no || u->frame_no > log->n)
+			continue;
+		struct obs *o = &log->v[u->frame_no - 1], again = *o;
+		struct pkt pk;
+		if (pkt_decode(u->bytes, u->len, &pk) != RMC_OK)
+			continue;
+		classify_ipsec(log, &again, &pk, log->clear_port);
+		if (!again.opened)
+			continue;
+		*o = again;
+		log->reopened[log->nreopened++] = u->frame_no;
+		u->frame_no = 0;
+	}
+}
+
 static void
 classify(struct obs_log *log, struct obs *o, const uint8_t *f, size_t len, uint16_t clear_port)
 {
@@ -278,7 +329,9 @@ obs_log_frame(struct obs_log *log, const struct scenario *sc, uint64_t t, const 
 	o->frame_no = (uint32_t)(log->n + 1);
 	o->from = len >= 12 ? node_by_mac(sc, f + 6) : -1;
 	o->to = len >= 6 ? node_by_mac(sc, f) : -1;
+	log->clear_port = sc->security.clear_port;
 	classify(log, o, f, len, sc->security.clear_port);
+	keep_unopened(log, o, f, len);
 	log->n++;
 	return RMC_OK;
 }

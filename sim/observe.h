@@ -38,6 +38,20 @@ struct obs_client_sas {
 	uint16_t active, previous, newest; /* ords; 0: none */
 };
 
+/*
+ * A protected frame the harness could not open yet: its key may still come
+ * (a device under test sends under a new SA before the reference server has
+ * finished the exchange that exports it). The last OBS_UNOPENED of them are
+ * kept, and opened when an SA arrives (obs_log_add_sa).
+ */
+enum { OBS_UNOPENED = 16, OBS_FRAME_MAX = 1600 };
+
+struct obs_unopened {
+	uint32_t frame_no; /* 0: free */
+	uint16_t len;
+	uint8_t bytes[OBS_FRAME_MAX];
+};
+
 struct obs_log {
 	struct obs *v;
 	size_t n, cap;
@@ -45,6 +59,11 @@ struct obs_log {
 	size_t nkeys, capkeys;
 	struct obs_client_sas *sas; /* by node index */
 	size_t nsas;
+	struct obs_unopened *unopened; /* OBS_UNOPENED, a ring */
+	size_t next_unopened;
+	uint16_t clear_port; /* the scenario's clear RMCP port, for the frames opened late */
+	uint32_t reopened[OBS_UNOPENED]; /* frame numbers the last obs_log_add_sa opened */
+	size_t nreopened;
 };
 
 void obs_log_init(struct obs_log *log);

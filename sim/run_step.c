@@ -64,9 +64,17 @@ run_log_key(struct run *r, const struct node_key *k)
 	/* in use at once unless the commit handshake is to bring it in
 	 * (docs/internals/mechanism.md) */
 	bool active_now = !r->sc->security.ike || r->sc->nodes[ci].no_commit;
-	if (added && obs_log_add_sa(&r->obs, &k->sa, (int16_t)ci, (uint16_t)ord,
-				    r->sc->security.replay_window, active_now) != RMC_OK)
+	if (!added)
+		return;
+	if (obs_log_add_sa(&r->obs, &k->sa, (int16_t)ci, (uint16_t)ord,
+			   r->sc->security.replay_window, active_now) != RMC_OK) {
 		r->io_error = RMC_ENOMEM;
+		return;
+	}
+	/* frames sent under this SA before the harness had it (a device is quicker than the
+	 * reference server's export): opened now, and their moment for the adversary */
+	for (size_t i = 0; i < r->obs.nreopened; i++)
+		adversary_on_frame(r, &r->obs.v[r->obs.reopened[i] - 1]);
 }
 
 static void on_timer(void *ctx, uint64_t arg);

@@ -7,6 +7,9 @@
 # - `rmcpsec suite DIR --dut client --iface IF --dut-control CMD` passes: the device's
 #   end state (power, SA, commits, commands executed) comes from the adapter, the rest
 #   from the wire, and the verdicts are the virtual-time ones;
+# - the adversarial scenarios (forged, replayed, damaged frames; lying IKE peers, posing as the
+#   server to the client device and as the client's host to the server device) give the
+#   virtual-time verdicts against either device;
 # - a device configured wrongly (another seed: another PSK) fails, with a replay line;
 # - a device that cannot take power events (adapter exit 3) gives N/A, not PASS;
 # - the control socket answers state and rejects a bad request without dying;
@@ -84,6 +87,22 @@ EOF
 }
 compare "$work/virtual" "$work/dut" 4 4 || fail "DUT and virtual runs differ"
 
+# The adversarial scenarios against the device: the harness is the adversary (forged,
+# replayed and damaged frames, clear traffic to 664, lying IKE peers), so they play against
+# any device, with the verdicts of virtual time.
+adv=$work/adv
+mkdir -p "$adv"
+for f in pending-sa-command icv-before-replay unknown-spi clear-664-bare damaged-esp-aes-gcm-128 \
+	ike-lying-initiator; do
+	cp "$src/scenarios/adversary/$f.yaml" "$adv/" || fail "missing adversary/$f"
+done
+"$bin" suite "$adv" --out "$work/adv-virtual" >"$work/adv-virtual.log" 2>&1 ||
+	{ cat "$work/adv-virtual.log"; fail "the adversarial subset does not pass in virtual time"; }
+"$bin" suite "$adv" --dut client --iface "$tap" --dut-control "$adapter" \
+	--out "$work/adv-dut" >"$work/adv-dut.log" 2>&1 ||
+	{ cat "$work/adv-dut.log" "$work/node.log"; fail "the adversarial subset fails the reference client as a DUT"; }
+compare "$work/adv-virtual" "$work/adv-dut" 6 6 || fail "adversarial DUT and virtual runs differ"
+
 # A wrongly configured device (another seed, so another PSK and SA) fails.
 cat >"$work/wrong.sh" <<EOF
 #!/bin/bash
@@ -111,13 +130,14 @@ grep -q "N/A .*cannot do 'power os_hang'" "$work/nopower.log" ||
 # The same with the reference server as the device, in its namespace behind a veth pair.
 ssuite=$work/ssuite
 mkdir -p "$ssuite"
-cp "$src/scenarios/ipsec/esp-aes-gcm-128.yaml" "$src/scenarios/fig6/row3-os-hung.yaml" "$ssuite/"
+cp "$src/scenarios/ipsec/esp-aes-gcm-128.yaml" "$src/scenarios/fig6/row3-os-hung.yaml" \
+	"$src/scenarios/adversary/ike-lying-responder.yaml" "$ssuite/"
 "$bin" suite "$ssuite" --out "$work/svirtual" >"$work/svirtual.log" 2>&1 || fail "server subset, virtual"
 RMCPSEC_NODE_TAP="" RMCPSEC_NODE_NETNS=$ns RMCPSEC_NODE_IFACE=$dev \
 	"$bin" suite "$ssuite" --dut server --iface "$host" --dut-control "$adapter" \
 	--out "$work/sdut" >"$work/sdut.log" 2>&1 ||
 	{ cat "$work/sdut.log" "$work/node.log"; fail "the reference server as a DUT does not pass"; }
-compare "$work/svirtual" "$work/sdut" 2 1 || fail "DUT server and virtual runs differ"
+compare "$work/svirtual" "$work/sdut" 3 1 || fail "DUT server and virtual runs differ"
 
 # The control socket: state, a bad request answered, then stop.
 RMCPSEC_DUT_ROLE=client $adapter begin "$suite/row3-os-hung.yaml" c1 3 robust || fail "adapter begin"
