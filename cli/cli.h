@@ -17,6 +17,7 @@ int cmd_fig6(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_wireshark(int argc, char **argv);
 int cmd_requirements(int argc, char **argv);
+int cmd_mutants(int argc, char **argv);
 void usage(FILE *f);
 
 #endif
