@@ -11,8 +11,9 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/suite.h"
-#include "sim/run.h"
+#include "sim/coverage.h"
 #include "sim/net.h"
+#include "sim/run.h"
 #include "sim/scenario.h"
 
 struct files {
@@ -375,6 +376,46 @@ run_forked(struct suite_run *runs, size_t n, const char *root, const char *suite
 	return rc;
 }
 
+static bool
+selected(const struct scenario *sc, const struct cli_opts *o)
+{
+	for (size_t i = 0; i < o->nreqs; i++)
+		if (coverage_judges(sc, o->reqs[i]))
+			return true;
+	return o->nreqs == 0;
+}
+
+/*
+ * --req: keeps, in order, the runs whose scenario judges one of the
+ * requirements, and frees the others' scenarios; how many are kept.
+ */
+static size_t
+select_runs(struct suite_run *runs, size_t n, const struct cli_opts *o)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!selected(&runs[i].sc, o)) {
+			scenario_free(&runs[i].sc);
+			continue;
+		}
+		if (kept != i)
+			runs[kept] = runs[i];
+		kept++;
+	}
+	return kept;
+}
+
+/* "REQ-A, REQ-B": what --req asked for, for a message. */
+static void
+reqs_asked(const struct cli_opts *o, char *buf, size_t cap)
+{
+	size_t nreq, at = 0;
+	const struct req *t = req_table(&nreq);
+	buf[0] = 0;
+	for (size_t i = 0; i < o->nreqs && at < cap; i++)
+		at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? ", " : "", t[o->reqs[i]].id);
+}
+
 int
 cmd_suite(int argc, char **argv)
 {
@@ -413,24 +454,32 @@ cmd_suite(int argc, char **argv)
 			goto out;
 		}
 
-	struct progress pg = {.on = isatty(STDERR_FILENO) == 1, .total = files.n};
+	size_t n = loaded = select_runs(runs, loaded, &o);
+	if (n == 0) {
+		char asked[REQ_MAX * 48];
+		reqs_asked(&o, asked, sizeof(asked));
+		fprintf(stderr, "rmcpsec suite: no scenario under %s judges %s\n", suite, asked);
+		goto out;
+	}
+	struct progress pg = {.on = isatty(STDERR_FILENO) == 1, .total = n};
 	size_t failed = 0;
 	int w = 8;
-	for (size_t i = 0; i < files.n; i++)
-		if (strlen(files.v[i]) > (size_t)w)
-			w = (int)strlen(files.v[i]);
+	for (size_t i = 0; i < n; i++)
+		if (strlen(runs[i].sc.path) > (size_t)w)
+			w = (int)strlen(runs[i].sc.path);
 	printf("%-*s %-6s %8s %6s %6s\n", w, "scenario", "result", "seed", "pass", "fail");
-	int rc = o.net == RUN_NET_TAP
-		     ? run_forked(runs, files.n, root, suite, &o, w, &pg, &failed)
-		     : run_in_turn(runs, files.n, root, suite, &o, w, &pg, &failed);
+	/* Processes of their own: real time waits on the clock, --jobs asks for them. */
+	int rc = o.net == RUN_NET_TAP || o.jobs
+		     ? run_forked(runs, n, root, suite, &o, w, &pg, &failed)
+		     : run_in_turn(runs, n, root, suite, &o, w, &pg, &failed);
 	if (rc != 0)
 		goto out;
 	progress_clear(&pg);
-	if (write_outputs(root, runs, files.n) != 0)
+	if (write_outputs(root, runs, n) != 0)
 		goto out;
 	printf("\n%zu scenarios: %zu passed, %zu failed; results under %s/ (summary.json, "
 	       "junit.xml)\n",
-	       files.n, files.n - failed, failed, root);
+	       n, n - failed, failed, root);
 	code = failed ? EXIT_FAILED : EXIT_PASS;
 out:
 	for (size_t i = 0; runs && i < loaded; i++)
