@@ -18,6 +18,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_wireshark(int argc, char **argv);
 int cmd_requirements(int argc, char **argv);
 int cmd_mutants(int argc, char **argv);
+/* requirements --coverage DIR (cli/req_coverage.c): an exit code. */
+int req_coverage(const char *dir);
 void usage(FILE *f);
 
 #endif

@@ -1,82 +1,19 @@
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/scn_files.h"
 #include "cli/suite.h"
 #include "sim/coverage.h"
 #include "sim/net.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
-
-struct files {
-	char **v;
-	size_t n, cap;
-};
-
-static int
-files_add(struct files *f, const char *path)
-{
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 32;
-		char **v = realloc(f->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		f->v = v;
-		f->cap = cap;
-	}
-	if (!(f->v[f->n] = strdup(path)))
-		return -1;
-	f->n++;
-	return 0;
-}
-
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-static int
-collect(const char *dir, struct files *out)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "rmcpsec suite: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	struct dirent *e;
-	int rc = 0;
-	while (rc == 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[1024];
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (stat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rc = collect(path, out);
-		else if (ends_with(e->d_name, ".yaml"))
-			rc = files_add(out, path);
-	}
-	closedir(d);
-	return rc;
-}
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* out/<path relative to the suite dir, without .yaml> */
 static void
@@ -86,14 +23,6 @@ outdir_for(const char *root, const char *suite, const char *path, char *buf, siz
 	while (*rel == '/')
 		rel++;
 	snprintf(buf, cap, "%s/%.*s", root, (int)(strlen(rel) - strlen(".yaml")), rel);
-}
-
-static void
-files_free(struct files *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		free(f->v[i]);
-	free(f->v);
 }
 
 /*
@@ -420,7 +349,7 @@ int
 cmd_suite(int argc, char **argv)
 {
 	struct cli_opts o;
-	struct files files = {0};
+	struct scn_files files = {0};
 	struct suite_run *runs = NULL;
 	char err[SCN_ERR];
 	int code = EXIT_USAGE;
@@ -434,13 +363,12 @@ cmd_suite(int argc, char **argv)
 	snprintf(suite, sizeof(suite), "%s", o.target);
 	while (strlen(suite) > 1 && suite[strlen(suite) - 1] == '/')
 		suite[strlen(suite) - 1] = 0;
-	if (collect(suite, &files) != 0)
+	if (scn_files_collect("suite", suite, &files) != 0)
 		goto out;
 	if (files.n == 0) {
 		fprintf(stderr, "rmcpsec suite: no *.yaml under %s\n", suite);
 		goto out;
 	}
-	qsort(files.v, files.n, sizeof(*files.v), by_name);
 
 	/* Load everything first: a bad file stops the suite before anything is written. */
 	if (!(runs = calloc(files.n, sizeof(*runs))))
@@ -485,6 +413,6 @@ out:
 	for (size_t i = 0; runs && i < loaded; i++)
 		scenario_free(&runs[i].sc);
 	free(runs);
-	files_free(&files);
+	scn_files_free(&files);
 	return code;
 }
