@@ -244,9 +244,10 @@ child_finish(struct suite_run *r, struct child *c)
 }
 
 /*
- * Real-time runs wait on the clock, not the CPU: each scenario runs in a
- * process of its own (its namespaces named after its pid), up to o->jobs at
- * once, and the rows are printed in name order as they become known.
+ * Each scenario in a process of its own, up to o->jobs at once (default:
+ * all, for real-time runs, which wait on the clock, not the CPU; their
+ * namespaces are named after the pid); the rows are printed in name order as
+ * they become known.
  */
 static int
 run_forked(struct suite_run *runs, size_t n, const char *root, const char *suite,

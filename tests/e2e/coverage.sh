@@ -99,7 +99,7 @@ echo "ok: the planted directory fails, naming each gap"
 # A scenario that does not load stops it: exit 2, file and line.
 printf 'name: x\nduration: 1s\nbogus: 1\n' >"$p/z.yaml"
 rc=$(code "$bin" requirements --coverage "$p")
-[ "$rc" = 2 ] && grep -q "z.yaml:3: " "$work/err" || fail "a bad scenario must exit 2 naming it (got $rc)"
+if [ "$rc" != 2 ] || ! grep -q "z.yaml:3: " "$work/err"; then fail "a bad scenario must exit 2 naming it (got $rc)"; fi
 
 # The suite itself.
 rc=$(code "$bin" requirements --coverage "$src/scenarios")

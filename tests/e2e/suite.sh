@@ -107,10 +107,10 @@ rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-MGMT-EXECUTED --out "
 rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-F6-R4-STORED-SA --req REQ-TRACE-VERIFIES --out "$work/r2")
 [ "$(sel "$work/r2/summary.json")" = "req_failure.yaml wrong_expectation.yaml" ] || fail "--req REQ-TRACE-VERIFIES must run every scenario"
 rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-NIC-REPLAY --out "$work/r3")
-[ "$rc" = 2 ] && grep -q "no scenario under .* judges REQ-NIC-REPLAY" "$work/err" || fail "an empty selection must exit 2 saying so (got $rc)"
+if [ "$rc" != 2 ] || ! grep -q "no scenario under .* judges REQ-NIC-REPLAY" "$work/err"; then fail "an empty selection must exit 2 saying so (got $rc)"; fi
 [ ! -e "$work/r3" ] || fail "an empty selection wrote outputs"
 rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-NO-SUCH)
-[ "$rc" = 2 ] && grep -q "unknown requirement 'REQ-NO-SUCH'" "$work/err" || fail "--req with an unknown id must exit 2 (got $rc)"
+if [ "$rc" != 2 ] || ! grep -q "unknown requirement 'REQ-NO-SUCH'" "$work/err"; then fail "--req with an unknown id must exit 2 (got $rc)"; fi
 rc=$(code "$bin" run "$src/tests/data/failing/req_failure.yaml" --req REQ-MGMT-EXECUTED)
 [ "$rc" = 2 ] || fail "run --req must be refused (got $rc)"
 
