@@ -58,7 +58,12 @@ cmd_requirements(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
-		} else if (strcmp(argv[i], "--coverage") == 0 && i + 1 < argc && !coverage) {
+		} else if (strcmp(argv[i], "--coverage") == 0) {
+			if (i + 1 == argc || coverage) {
+				fprintf(stderr,
+					"rmcpsec requirements: --coverage wants one directory\n");
+				return EXIT_USAGE;
+			}
 			coverage = argv[++i];
 		} else {
 			fprintf(stderr, "rmcpsec requirements: unknown argument '%s'\n", argv[i]);
