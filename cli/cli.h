@@ -17,6 +17,9 @@ int cmd_fig6(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_wireshark(int argc, char **argv);
 int cmd_requirements(int argc, char **argv);
+int cmd_mutants(int argc, char **argv);
+/* requirements --coverage DIR (cli/req_coverage.c): an exit code. */
+int req_coverage(const char *dir);
 void usage(FILE *f);
 
 #endif

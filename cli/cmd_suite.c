@@ -1,81 +1,19 @@
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/scn_files.h"
 #include "cli/suite.h"
-#include "sim/run.h"
+#include "sim/coverage.h"
 #include "sim/net.h"
+#include "sim/run.h"
 #include "sim/scenario.h"
-
-struct files {
-	char **v;
-	size_t n, cap;
-};
-
-static int
-files_add(struct files *f, const char *path)
-{
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 32;
-		char **v = realloc(f->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		f->v = v;
-		f->cap = cap;
-	}
-	if (!(f->v[f->n] = strdup(path)))
-		return -1;
-	f->n++;
-	return 0;
-}
-
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-static int
-collect(const char *dir, struct files *out)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "rmcpsec suite: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	struct dirent *e;
-	int rc = 0;
-	while (rc == 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[1024];
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (stat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rc = collect(path, out);
-		else if (ends_with(e->d_name, ".yaml"))
-			rc = files_add(out, path);
-	}
-	closedir(d);
-	return rc;
-}
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* out/<path relative to the suite dir, without .yaml> */
 static void
@@ -85,14 +23,6 @@ outdir_for(const char *root, const char *suite, const char *path, char *buf, siz
 	while (*rel == '/')
 		rel++;
 	snprintf(buf, cap, "%s/%.*s", root, (int)(strlen(rel) - strlen(".yaml")), rel);
-}
-
-static void
-files_free(struct files *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		free(f->v[i]);
-	free(f->v);
 }
 
 /*
@@ -314,9 +244,10 @@ child_finish(struct suite_run *r, struct child *c)
 }
 
 /*
- * Real-time runs wait on the clock, not the CPU: each scenario runs in a
- * process of its own (its namespaces named after its pid), up to o->jobs at
- * once, and the rows are printed in name order as they become known.
+ * Each scenario in a process of its own, up to o->jobs at once (default:
+ * all, for real-time runs, which wait on the clock, not the CPU; their
+ * namespaces are named after the pid); the rows are printed in name order as
+ * they become known.
  */
 static int
 run_forked(struct suite_run *runs, size_t n, const char *root, const char *suite,
@@ -375,11 +306,51 @@ run_forked(struct suite_run *runs, size_t n, const char *root, const char *suite
 	return rc;
 }
 
+static bool
+selected(const struct scenario *sc, const struct cli_opts *o)
+{
+	for (size_t i = 0; i < o->nreqs; i++)
+		if (coverage_judges(sc, o->reqs[i]))
+			return true;
+	return o->nreqs == 0;
+}
+
+/*
+ * --req: keeps, in order, the runs whose scenario judges one of the
+ * requirements, and frees the others' scenarios; how many are kept.
+ */
+static size_t
+select_runs(struct suite_run *runs, size_t n, const struct cli_opts *o)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!selected(&runs[i].sc, o)) {
+			scenario_free(&runs[i].sc);
+			continue;
+		}
+		if (kept != i)
+			runs[kept] = runs[i];
+		kept++;
+	}
+	return kept;
+}
+
+/* "REQ-A, REQ-B": what --req asked for, for a message. */
+static void
+reqs_asked(const struct cli_opts *o, char *buf, size_t cap)
+{
+	size_t nreq, at = 0;
+	const struct req *t = req_table(&nreq);
+	buf[0] = 0;
+	for (size_t i = 0; i < o->nreqs && at < cap; i++)
+		at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? ", " : "", t[o->reqs[i]].id);
+}
+
 int
 cmd_suite(int argc, char **argv)
 {
 	struct cli_opts o;
-	struct files files = {0};
+	struct scn_files files = {0};
 	struct suite_run *runs = NULL;
 	char err[SCN_ERR];
 	int code = EXIT_USAGE;
@@ -393,13 +364,12 @@ cmd_suite(int argc, char **argv)
 	snprintf(suite, sizeof(suite), "%s", o.target);
 	while (strlen(suite) > 1 && suite[strlen(suite) - 1] == '/')
 		suite[strlen(suite) - 1] = 0;
-	if (collect(suite, &files) != 0)
+	if (scn_files_collect("suite", suite, &files) != 0)
 		goto out;
 	if (files.n == 0) {
 		fprintf(stderr, "rmcpsec suite: no *.yaml under %s\n", suite);
 		goto out;
 	}
-	qsort(files.v, files.n, sizeof(*files.v), by_name);
 
 	/* Load everything first: a bad file stops the suite before anything is written. */
 	if (!(runs = calloc(files.n, sizeof(*runs))))
@@ -413,29 +383,37 @@ cmd_suite(int argc, char **argv)
 			goto out;
 		}
 
-	struct progress pg = {.on = isatty(STDERR_FILENO) == 1, .total = files.n};
+	size_t n = loaded = select_runs(runs, loaded, &o);
+	if (n == 0) {
+		char asked[REQ_MAX * 48];
+		reqs_asked(&o, asked, sizeof(asked));
+		fprintf(stderr, "rmcpsec suite: no scenario under %s judges %s\n", suite, asked);
+		goto out;
+	}
+	struct progress pg = {.on = isatty(STDERR_FILENO) == 1, .total = n};
 	size_t failed = 0;
 	int w = 8;
-	for (size_t i = 0; i < files.n; i++)
-		if (strlen(files.v[i]) > (size_t)w)
-			w = (int)strlen(files.v[i]);
+	for (size_t i = 0; i < n; i++)
+		if (strlen(runs[i].sc.path) > (size_t)w)
+			w = (int)strlen(runs[i].sc.path);
 	printf("%-*s %-6s %8s %6s %6s\n", w, "scenario", "result", "seed", "pass", "fail");
-	int rc = o.net == RUN_NET_TAP
-		     ? run_forked(runs, files.n, root, suite, &o, w, &pg, &failed)
-		     : run_in_turn(runs, files.n, root, suite, &o, w, &pg, &failed);
+	/* Processes of their own: real time waits on the clock, --jobs asks for them. */
+	int rc = o.net == RUN_NET_TAP || o.jobs
+		     ? run_forked(runs, n, root, suite, &o, w, &pg, &failed)
+		     : run_in_turn(runs, n, root, suite, &o, w, &pg, &failed);
 	if (rc != 0)
 		goto out;
 	progress_clear(&pg);
-	if (write_outputs(root, runs, files.n) != 0)
+	if (write_outputs(root, runs, n) != 0)
 		goto out;
 	printf("\n%zu scenarios: %zu passed, %zu failed; results under %s/ (summary.json, "
 	       "junit.xml)\n",
-	       files.n, files.n - failed, failed, root);
+	       n, n - failed, failed, root);
 	code = failed ? EXIT_FAILED : EXIT_PASS;
 out:
 	for (size_t i = 0; runs && i < loaded; i++)
 		scenario_free(&runs[i].sc);
 	free(runs);
-	files_free(&files);
+	scn_files_free(&files);
 	return code;
 }

@@ -126,8 +126,7 @@ print_summary(const struct verify_args *a, const struct verify_stats *st, int rc
 	       (unsigned long long)st->esp, (unsigned long long)st->ah,
 	       (unsigned long long)st->opened, (unsigned long long)st->clear_rmcp,
 	       (unsigned long long)st->commit, (unsigned long long)st->allowed_dup,
-	       (unsigned long long)st->forged,
-	       (unsigned long long)st->findings);
+	       (unsigned long long)st->forged, (unsigned long long)st->findings);
 }
 
 static int

@@ -14,6 +14,28 @@
 #include "sim/scenario.h"
 #include "sim/scenario_fault.h"
 
+/* --req ID: a catalogue requirement, once; suite only. 0, or -1 after printing why. */
+static int
+cli_add_req(struct cli_opts *o, const char *cmd, const char *id)
+{
+	int k = req_index(id);
+	if (strcmp(cmd, "suite") != 0) {
+		fprintf(stderr, "rmcpsec %s: --req selects scenarios of a suite\n", cmd);
+		return -1;
+	}
+	if (k < 0) {
+		fprintf(stderr,
+			"rmcpsec %s: --req: unknown requirement '%s' (rmcpsec requirements)\n", cmd,
+			id);
+		return -1;
+	}
+	for (size_t i = 0; i < o->nreqs; i++)
+		if (o->reqs[i] == k)
+			return 0; /* given twice: the same selection */
+	o->reqs[o->nreqs++] = k;  /* at most one of each: fits REQ_MAX */
+	return 0;
+}
+
 int
 cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 {
@@ -26,6 +48,7 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 	    {"fault", required_argument, NULL, 'F'},
 	    {"net", required_argument, NULL, 'N'},
 	    {"jobs", required_argument, NULL, 'j'},
+	    {"req", required_argument, NULL, 'R'},
 	    {"dut", required_argument, NULL, 'D'},
 	    {"iface", required_argument, NULL, 'I'},
 	    {"dut-control", required_argument, NULL, 'C'},
@@ -77,9 +100,10 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 		case 'M': {
 			enum mutant m;
 			if (mutant_parse(optarg, &m) != 0) {
-				fprintf(stderr,
-					"rmcpsec %s: unknown mutant '%s' (docs/testing/mutants.md)\n", cmd,
-					optarg);
+				fprintf(
+				    stderr,
+				    "rmcpsec %s: unknown mutant '%s' (docs/testing/mutants.md)\n",
+				    cmd, optarg);
 				return EXIT_USAGE;
 			}
 			o->mutant = (int)m;
@@ -105,6 +129,10 @@ cli_parse(int argc, char **argv, const char *cmd, struct cli_opts *o)
 					optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'R':
+			if (cli_add_req(o, cmd, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'D':
 			if (strcmp(optarg, "client") != 0 && strcmp(optarg, "server") != 0) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/req.h"
+
 struct cli_opts {
 	uint64_t seed;
 	bool seed_set;
@@ -16,7 +18,10 @@ struct cli_opts {
 	const char *faults[16]; /* --fault SPEC, each one rule after the scenario's own */
 	size_t nfaults;
 	int net;       /* enum run_net: --net virtual|tap */
-	unsigned jobs; /* suite: scenarios run at once (--jobs N; tap mode only) */
+	unsigned jobs; /* suite: scenarios run at once, each in a process (--jobs N) */
+	/* suite: only the scenarios that judge one of these (--req ID; sim/coverage.h) */
+	int reqs[REQ_MAX]; /* indices into req_table */
+	size_t nreqs;
 	/* DUT mode (docs/users/dut.md): --dut client|server, --iface, --dut-control, --dut-node */
 	int dut_role; /* 0: none; 1 + enum scn_role */
 	const char *iface;

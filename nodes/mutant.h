@@ -50,7 +50,24 @@ enum mutant {
 	MUT__COUNT
 };
 
+enum { MUT_MAX_REQS = 3 };
+
+/*
+ * What a mutant is for: the catalogue requirements it breaks (ids of
+ * sim/req.h, which this layer cannot include: sim/tests/test_mutant_table.c
+ * checks each is in the catalogue) and what is broken, in one line. The
+ * table of docs/testing/mutants.md says the same (the same test keeps them
+ * in step); `rmcpsec mutants` prints it.
+ */
+struct mutant_info {
+	const char *name;
+	const char *reqs[MUT_MAX_REQS]; /* in order, NULL after the last */
+	const char *what;
+};
+
 const char *mutant_name(enum mutant m); /* "commit-before-ack", ...; "none" */
 int mutant_parse(const char *name, enum mutant *out);
+/* MUT_NONE's has no requirement; NULL outside the enum. */
+const struct mutant_info *mutant_info(enum mutant m);
 
 #endif

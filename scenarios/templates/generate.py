@@ -26,9 +26,11 @@ CLEAR = """  clear:
     messages: [presence_ping, capabilities_request, system_state_request, reset, power_up, power_down, power_cycle]
 """
 
-# row: (story, servers, clients, timeline, expectations, faultable messages)
+# row: (story, the requirement the row's story is about, servers, clients, timeline,
+# expectations, faultable messages). Every expectation names the requirements it checks.
 ROWS = {
     "row2": dict(
+        req="REQ-F6-R2-REFRESH-COMMIT",
         story="client and server up: IKE, commit, refresh, a secured reset",
         clear=False,
         servers="  - name: srv1\n",
@@ -40,53 +42,58 @@ ROWS = {
               "system_state_request", "system_state_response", "reset", "rmcp_ack"],
     ),
     "row3": dict(
+        req="REQ-F6-R3-STORED-SA",
         story="client OS hung at 8 s: stored SA, no refresh, a secured reset at 40 s",
         clear=False,
         servers="  - name: srv1\n",
         clients="  - name: c1\n    boot_time: 30s\n",
         timeline=["{at: 8s, do: power, client: c1, cause: os_hang}",
                   "{at: 40s, do: reset, server: srv1, client: c1}"],
-        expect=["{client: c1, executed: reset, req: [REQ-MGMT-EXECUTED]}", "{client: c1, sas: 1}",
+        expect=["{client: c1, executed: reset, req: [REQ-MGMT-EXECUTED]}", "{client: c1, sas: 1, req: [REQ-F6-R3-STORED-SA]}",
                 "{client: c1, in_sync: true, req: [REQ-COMMIT-SHARED-SA]}",
-                "{not_seen: {msg: ike_sa_init, after: 9s, before: 40s}, req: [REQ-F6-R5-STORED-SA]}"],
+                "{not_seen: {msg: ike_sa_init, after: 9s, before: 40s}, req: [REQ-F6-R3-STORED-SA, REQ-F4-NO-REFRESH-NOT-OPERATIONAL, REQ-F3-IKE-ON-OS-UP]}"],
         msgs=["system_state_request", "system_state_response", "reset", "rmcp_ack"],
     ),
     "row4": dict(
+        req="REQ-F6-R4-STORED-SA",
         story="client in pre-boot from 8 s: stored SA, a secured power cycle at 30 s",
         clear=False,
         servers="  - name: srv1\n",
         clients="  - name: c1\n    boot_time: 40s\n",
         timeline=["{at: 8s, do: reset, server: srv1, client: c1}",
                   "{at: 30s, do: power_cycle, server: srv1, client: c1}"],
-        expect=["{client: c1, executed: power_cycle, req: [REQ-MGMT-EXECUTED]}", "{client: c1, sas: 1}",
+        expect=["{client: c1, executed: power_cycle, req: [REQ-MGMT-EXECUTED]}", "{client: c1, sas: 1, req: [REQ-F6-R4-STORED-SA]}",
                 "{client: c1, in_sync: true, req: [REQ-COMMIT-SHARED-SA]}"],
         msgs=["system_state_response", "reset", "power_cycle", "rmcp_ack"],
     ),
     "row5": dict(
+        req="REQ-F6-R5-STORED-SA",
         story="client suspended at 8 s, woken by a secured power-up at 40 s",
         clear=False,
         servers="  - name: srv1\n",
         clients="  - name: c1\n",
         timeline=["{at: 8s, do: power, client: c1, cause: suspend}",
                   "{at: 40s, do: power_up, server: srv1, client: c1}"],
-        expect=["{client: c1, executed: power_up, req: [REQ-MGMT-EXECUTED]}", "{client: c1, power: os_up}",
+        expect=["{client: c1, executed: power_up, req: [REQ-MGMT-EXECUTED]}", "{client: c1, power: os_up, req: [REQ-MGMT-EXECUTED]}",
                 "{client: c1, in_sync: true, req: [REQ-COMMIT-SHARED-SA]}",
-                "{not_seen: {msg: ike_sa_init, after: 9s, before: 40s}, req: [REQ-F6-R5-STORED-SA]}"],
+                "{not_seen: {msg: ike_sa_init, after: 9s, before: 40s}, req: [REQ-F6-R5-STORED-SA, REQ-F4-NO-REFRESH-NOT-OPERATIONAL, REQ-F3-IKE-ON-OS-UP]}"],
         msgs=["system_state_response", "power_up", "rmcp_ack", "sa_ready"],
     ),
     "row6": dict(
+        req="REQ-F6-R6-CLEAR-RESTRICTED",
         story="client in cold boot: restricted clear management on 623, then IKE once up",
         clear=True,
         servers="  - name: srv1\n",
         clients="  - name: c1\n    power: cold_boot\n    boot_time: 20s\n",
         timeline=["{at: 6s, do: reset, server: srv1, client: c1}"],
         expect=["{client: c1, executed: reset, req: [REQ-MGMT-EXECUTED]}", "{client: c1, in_sync: true, req: [REQ-COMMIT-SHARED-SA]}",
-                "{client: c1, power: os_up}",
+                "{client: c1, power: os_up, req: [REQ-MGMT-EXECUTED]}",
                 "{not_seen: {msg: any, via: clear, port: 664}, req: [REQ-NIC-CLEAR-664-REFUSED]}"],
         msgs=["system_state_request", "system_state_response", "reset", "ike_sa_init",
               "ike_auth", "sa_ready"],
     ),
     "row7": dict(
+        req="REQ-F6-R7-FAILOVER",
         story="the primary hangs at 21 s; the secondary takes over all three clients",
         clear=False,
         servers="  - name: primary\n    role: primary\n  - name: backup\n    role: secondary\n",
@@ -98,6 +105,7 @@ ROWS = {
         msgs=["system_state_response", "sa_ack", "reset", "ike_auth"],
     ),
     "row8": dict(
+        req="REQ-F6-R8-CLEAR-SERVER-COLD",
         story="client hung, server cold boot at 12 s: clear reset on 623, new SA once up",
         clear=True,
         servers="  - name: srv1\n",
@@ -110,6 +118,7 @@ ROWS = {
         msgs=["system_state_request", "system_state_response", "reset", "ike_sa_init"],
     ),
     "row9": dict(
+        req="REQ-F6-R9-CLEAR-BOTH-COLD",
         story="both in cold boot: clear management until the client is up, then IKE",
         clear=True,
         servers="  - name: srv1\n",
@@ -147,7 +156,8 @@ duration: 70s
   - {{{FAULTS[fault]}, msg: {msg}, nth: 1}}
 timeline:
 {tl}expect:
-  - seen:
+  - req: [{spec['req']}]
+    seen:
       - {{msg: {msg}}}
 {ex}"""
 

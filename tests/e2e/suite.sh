@@ -98,6 +98,31 @@ set -e
 [ "$rc" = 2 ] || fail "unknown requirement must exit 2, got $rc"
 grep -Eq "x.yaml:[0-9]+: field 'req': unknown requirement 'REQ-MGMT-EXECUTD'" "$work/err" || { cat "$work/err"; fail "error text"; }
 
+# --req: only the scenarios that judge a requirement (an expectation names it; every one
+# judges REQ-TRACE-VERIFIES); the summary covers the selection.
+sel() { "$py" -c 'import json,sys; print(" ".join(sorted(s["scenario"].rsplit("/",1)[1] for s in json.load(open(sys.argv[1]))["scenarios"])))' "$1"; }
+rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-MGMT-EXECUTED --out "$work/r1")
+[ "$rc" = 1 ] || fail "--req REQ-MGMT-EXECUTED exits $rc, want 1 (req_failure fails)"
+[ "$(sel "$work/r1/summary.json")" = "req_failure.yaml" ] || fail "--req REQ-MGMT-EXECUTED ran: $(sel "$work/r1/summary.json")"
+rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-F6-R4-STORED-SA --req REQ-TRACE-VERIFIES --out "$work/r2")
+[ "$(sel "$work/r2/summary.json")" = "req_failure.yaml wrong_expectation.yaml" ] || fail "--req REQ-TRACE-VERIFIES must run every scenario"
+rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-NIC-REPLAY --out "$work/r3")
+if [ "$rc" != 2 ] || ! grep -q "no scenario under .* judges REQ-NIC-REPLAY" "$work/err"; then fail "an empty selection must exit 2 saying so (got $rc)"; fi
+[ ! -e "$work/r3" ] || fail "an empty selection wrote outputs"
+rc=$(code "$bin" suite "$src/tests/data/failing" --req REQ-NO-SUCH)
+if [ "$rc" != 2 ] || ! grep -q "unknown requirement 'REQ-NO-SUCH'" "$work/err"; then fail "--req with an unknown id must exit 2 (got $rc)"; fi
+rc=$(code "$bin" run "$src/tests/data/failing/req_failure.yaml" --req REQ-MGMT-EXECUTED)
+[ "$rc" = 2 ] || fail "run --req must be refused (got $rc)"
+
+# --jobs: the same outputs from processes of their own, rows in name order.
+rc=$(code "$bin" suite "$src/tests/data/failing" --jobs 2 --out "$work/j")
+[ "$rc" = 1 ] || fail "suite --jobs 2 exits $rc, want 1"
+for f in req_failure/results.json req_failure/trace.pcap wrong_expectation/results.json; do
+	cmp "$work/s/$f" "$work/j/$f" || fail "--jobs 2 wrote another $f"
+done
+diff <(sed "s#$work/s/#OUT/#g" "$work/s/summary.json") <(sed "s#$work/j/#OUT/#g" "$work/j/summary.json") ||
+	fail "--jobs 2 wrote another summary.json"
+
 # On a terminal: one status line on stderr, rewritten per scenario.
 if command -v script >/dev/null; then
 	script -qec "'$bin' suite '$src/tests/data/failing' --out '$work/tty' >/dev/null" /dev/null >"$work/tty.log" || true
