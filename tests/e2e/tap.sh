@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # --net tap (docs/testing/tap.md): real frames between the nodes, each on a TAP device in
 # a network namespace of its own, in real time.
-# - `rmcpsec suite` over Fig. 6 (rows 2-9 and the long transitions) plus a subset of the
-#   commit, fault, IPsec and generated scenarios passes in tap mode;
+# - `rmcpsec suite` over Fig. 6 (rows 2-9 and the long transitions), every adversarial
+#   scenario (the harness's own frames and lying IKE peers, fed into the forwarder) and a
+#   subset of the commit, fault, IPsec and generated scenarios passes in tap mode;
 # - every scenario gives the same verdict per expectation as in virtual time, and every
 #   fault rule acted as often (drop, duplicate, delay, corrupt, node faults);
 # - a failing run fails the same way in both modes (strict profile, lost SA_CONFIRM);
@@ -26,8 +27,9 @@ remove_named_netns() {
 work_dir tap remove_named_netns
 
 suite=$work/suite
-mkdir -p "$suite/fig6" "$suite/more"
+mkdir -p "$suite/fig6" "$suite/more" "$suite/adversary"
 cp "$src"/scenarios/fig6/*.yaml "$suite/fig6/"
+cp "$src"/scenarios/adversary/*.yaml "$suite/adversary/"
 for f in commit/duplicate-command commit/lost-ack-strict commit/lost-confirm commit/torn-stage \
 	faults/esp_reset_corrupted faults/lossy_link faults/node-faults faults/pong_lost \
 	ipsec/esp-aes-gcm-128 ipsec/ah-esp \
