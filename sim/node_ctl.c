@@ -68,8 +68,9 @@ reply_line(int fd, json_t *reply)
 	if (s) {
 		size_t len = strlen(s);
 		s[len] = '\n'; /* json_dumps leaves room: the NUL becomes the newline */
-		if (write(fd, s, len + 1) != (ssize_t)(len + 1)) {
-			/* a client that stopped reading loses its answer, nothing else */
+		/* MSG_NOSIGNAL: a client that closed before reading its answer loses the answer,
+		 * nothing else (a write would raise SIGPIPE and end the node) */
+		if (send(fd, s, len + 1, MSG_NOSIGNAL) != (ssize_t)(len + 1)) {
 		}
 		free(s);
 	}

@@ -173,3 +173,41 @@ Test(node_ctl, json_lines_answered)
 	cr_expect_neq(access(path, F_OK), 0, "the socket file is removed");
 	rmdir(dir);
 }
+
+/* A client that asks and hangs up before the answer: the node lives on (no SIGPIPE). */
+Test(node_ctl, client_gone_before_the_answer)
+{
+	char dir[] = "/tmp/rmcpsec-ctl.XXXXXX", path[64], err[200] = "", got[256];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	struct node_ctl c;
+	int calls = 0;
+	cr_assert_eq(node_ctl_open(&c, path, err, sizeof(err)), 0, "%s", err);
+	for (int k = 0; k < 3; k++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		struct sockaddr_un a = {.sun_family = AF_UNIX};
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+		cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		const char *req = "{\"cmd\": \"state\"}\n";
+		cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+		close(fd); /* gone before the node answers */
+		for (int round = 0; round < 20; round++) {
+			struct pollfd pfd[1 + NODE_CTL_CLIENTS];
+			size_t n = node_ctl_pollfds(&c, pfd);
+			poll(pfd, n, 5);
+			node_ctl_service(&c, pfd, n, echo_cmd, &calls);
+		}
+	}
+	cr_expect_eq(calls, 3, "every request was still answered (into the void)");
+	/* and the socket still serves a client that stays */
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(write(fd, "{\"cmd\": \"state\"}\n", 17), 17);
+	pump(&c, &calls, fd, got, sizeof(got), 1);
+	cr_expect(strstr(got, "\"ok\":true"), "%s", got);
+	close(fd);
+	node_ctl_close(&c);
+	rmdir(dir);
+}
