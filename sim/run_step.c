@@ -149,8 +149,17 @@ run_flush(struct run *r, struct simnode *sn)
 	for (size_t i = 0; i < o->nexecuted; i++)
 		if (run_log_executed(&r->log, r->eng.now, sn->idx, o->executed[i]) != RMC_OK)
 			r->io_error = RMC_ENOMEM;
-	if (o->dropped)
+	if (o->dropped) {
+		/* a limit was hit: the run cannot pass as if nothing had been lost */
+		char why[200];
+		snprintf(why, sizeof(why),
+			 "%s: node output overflow: %zu frames, timers, notes or keys did not fit "
+			 "one step's output (limits: %d frames, %d timers, %d notes, %d keys)",
+			 r->sc->nodes[sn->idx].name, o->dropped, NODE_OUT_FRAMES, NODE_OUT_TIMERS,
+			 NODE_OUT_NOTES, NODE_OUT_KEYS);
 		run_note(r, sn->idx, "node output overflow: some frames or timers were lost");
+		run_fail(r, why);
+	}
 	node_out_reset(o);
 	clear_track_step(r);
 	if (stop) {
