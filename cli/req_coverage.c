@@ -45,6 +45,8 @@ expect_word(const struct scn_expect *e)
 		return "answered_under";
 	case SCN_EXPECT_REFUSED:
 		return "refused_with";
+	case SCN_EXPECT_REFRESHED:
+		return "refreshed";
 	}
 	return "?";
 }

@@ -53,6 +53,7 @@ coverage_expect_negative(const struct scenario *sc, const struct scn_expect *e)
 	case SCN_EXPECT_POWER:
 	case SCN_EXPECT_SEEN:
 	case SCN_EXPECT_SAS:
+	case SCN_EXPECT_REFRESHED: /* the server must refresh: a lapse, not an act */
 		return false;
 	}
 	return false;

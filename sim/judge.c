@@ -5,8 +5,9 @@
 
 #include "proto/ikev2.h"
 #include "proto/rmcp.h"
-#include "sim/scenario_inject.h"
+#include "sim/judge_refresh.h"
 #include "sim/run_int.h"
+#include "sim/scenario_inject.h"
 
 const char *
 verdict_name(const struct verdict *v)
@@ -350,6 +351,31 @@ judge_sas(const struct run *r, const struct scn_expect *e, struct verdict *v)
 	v->pass = s.commits == e->count;
 }
 
+/* The server refreshed the client's SA on schedule, read from the wire (sim/judge_refresh.h). */
+static void
+judge_refreshed(const struct run *r, const struct scn_expect *e, struct verdict *v)
+{
+	const struct scn_security *sec = &r->sc->security;
+	struct refresh_rule rule = {.refresh = sec->timing.refresh,
+				    .slack = e->slack,
+				    .max_age = UINT64_MAX,
+				    .after = e->after,
+				    .before = e->before < r->end ? e->before : r->end};
+	char win[40]; /* " between 20.000000 s and 25.000000 s" */
+	window_text(e, win, sizeof(win));
+	if (sec->lifetime != UINT64_MAX)
+		rule.max_age = sec->lifetime - sec->max_downtime;
+	if (rule.max_age != UINT64_MAX)
+		snprintf(v->what, sizeof(v->what),
+			 "%s's SA refreshed every %g s + %g s, never older than %g s%s",
+			 r->sc->nodes[e->node].name, rule.refresh / 1e9, rule.slack / 1e9,
+			 rule.max_age / 1e9, win);
+	else
+		snprintf(v->what, sizeof(v->what), "%s's SA refreshed every %g s + %g s%s",
+			 r->sc->nodes[e->node].name, rule.refresh / 1e9, rule.slack / 1e9, win);
+	judge_refresh_schedule(r->obs.v, r->obs.n, e->node, &rule, v);
+}
+
 /* The server managing the client at the end: one serving, else a device that may. */
 static const struct simnode *
 serving_server(const struct run *r, struct node_snap *s)
@@ -427,6 +453,9 @@ judge(const struct run *r, const struct scn_expect *e, struct verdict *v)
 		break;
 	case SCN_EXPECT_REFUSED:
 		judge_refused(r, e, v);
+		break;
+	case SCN_EXPECT_REFRESHED:
+		judge_refreshed(r, e, v);
 		break;
 	}
 }

@@ -165,7 +165,9 @@ static const struct req REQS[] = {
      "significantly smaller than the lifetime of the SA, where the difference must be at "
      "least as large as the maximum allowed down time before the client system is managed\"",
      "The configured refresh interval is below the SA lifetime minus the longest allowed "
-     "downtime; a configuration that breaks this is refused.",
+     "downtime (a configuration that breaks this is refused), and the server keeps to it: "
+     "while the client is up, a refresh starts within one interval of each commit and no SA "
+     "stays in use longer than the lifetime minus that downtime.",
      "server"},
     {"REQ-SRV-PERSISTENT-SA",
      "US 09/472314: \"the server system implements a persistent store for storing SAs that "

@@ -781,6 +781,59 @@ load_answer_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
 			   "expected active, previous or clear, got '%s'", s);
 }
 
+/* How many of these keys the mapping n holds. */
+static size_t
+present(struct ld *ld, yaml_node_t *n, const char *const *keys)
+{
+	size_t k = 0;
+	for (; *keys; keys++)
+		k += scn_rd_get(&ld->rd, n, *keys) != NULL;
+	return k;
+}
+
+/*
+ * `{client, refreshed: on_schedule}`, with `slack` (default 1 s) and a window
+ * `after`/`before` (docs/users/scenarios.md): judged from the client's commits
+ * on the wire, so it needs SAs that IKE makes and the handshake commits.
+ */
+static int
+load_refreshed_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
+{
+	static const char *const with[] = {"client", "refreshed", "slack", "after",
+					   "before", "req",	  NULL};
+	const struct scenario *sc = ld->sc;
+	const char *s;
+	int rc;
+	if ((size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start) !=
+	    present(ld, n, with))
+		return scn_rd_fail(&ld->rd, n, "refreshed",
+				   "goes with client, slack, after and before only (and req)");
+	if ((rc = scn_rd_str(&ld->rd, n, "refreshed", true, &s)))
+		return rc;
+	if (strcmp(s, "on_schedule") != 0)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "refreshed"), "refreshed",
+				   "expected on_schedule, got '%s'", s);
+	if (!sc->security.ike)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "refreshed"), "refreshed",
+				   "needs security with key_exchange: ike (a provisioned SA is "
+				   "never refreshed)");
+	if (sc->nodes[e->node].no_commit)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "refreshed"), "refreshed",
+				   "needs a client with the commit handshake: its SA_CONFIRMs "
+				   "time the refreshes");
+	e->kind = SCN_EXPECT_REFRESHED;
+	e->slack = NS_PER_S;
+	e->before = UINT64_MAX;
+	if ((rc = scn_rd_time(&ld->rd, n, "slack", false, &e->slack)) ||
+	    (rc = scn_rd_time(&ld->rd, n, "after", false, &e->after)) ||
+	    (rc = scn_rd_time_or_never(&ld->rd, n, "before", false, &e->before)))
+		return rc;
+	if (e->after >= e->before)
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "before"), "before",
+				   "an empty window: before must come after after");
+	return RMC_OK;
+}
+
 /* `refused_with: NOTIFY` with `exchange: IKE_PEER`: the notification the peer refused it with. */
 static int
 load_refused_expect(struct ld *ld, yaml_node_t *n, struct scn_expect *e)
@@ -813,9 +866,10 @@ static int
 load_expect(struct ld *ld, yaml_node_t *n)
 {
 	static const char *const keys[] = {
-	    "client",	      "power",	 "executed",	 "not_executed", "times", "after",
-	    "before",	      "seen",	 "not_seen",	 "in_sync",	 "sas",	  "no_answer",
-	    "answered_under", "request", "refused_with", "exchange",	 "req",	  NULL};
+	    "client",	"power",     "executed",       "not_executed", "times",
+	    "after",	"before",    "seen",	       "not_seen",     "in_sync",
+	    "sas",	"no_answer", "answered_under", "request",      "refused_with",
+	    "exchange", "req",	     "refreshed",      "slack",	       NULL};
 	struct scenario *sc = ld->sc;
 	struct scn_expect *e = &sc->expects[sc->nexpects];
 	const char *s;
@@ -843,7 +897,9 @@ load_expect(struct ld *ld, yaml_node_t *n)
 			return rc;
 		if ((rc = scn_rd_str(&ld->rd, n, "power", false, &s)))
 			return rc;
-		if (scn_rd_get(&ld->rd, n, "in_sync") || scn_rd_get(&ld->rd, n, "sas")) {
+		if (scn_rd_get(&ld->rd, n, "refreshed")) {
+			rc = load_refreshed_expect(ld, n, e);
+		} else if (scn_rd_get(&ld->rd, n, "in_sync") || scn_rd_get(&ld->rd, n, "sas")) {
 			rc = load_sa_expect(ld, n, e);
 		} else if (s) {
 			e->kind = SCN_EXPECT_POWER;
@@ -858,10 +914,13 @@ load_expect(struct ld *ld, yaml_node_t *n)
 			rc = load_executed(ld, n, e);
 		}
 	}
-	if (!rc && e->kind != SCN_EXPECT_EXECUTED &&
+	if (!rc && e->kind != SCN_EXPECT_EXECUTED && e->kind != SCN_EXPECT_REFRESHED &&
 	    (scn_rd_get(&ld->rd, n, "after") || scn_rd_get(&ld->rd, n, "before")))
 		return scn_rd_fail(&ld->rd, n, scn_rd_get(&ld->rd, n, "after") ? "after" : "before",
-				   "a window goes with executed or not_executed");
+				   "a window goes with executed, not_executed or refreshed");
+	if (!rc && e->kind != SCN_EXPECT_REFRESHED && scn_rd_get(&ld->rd, n, "slack"))
+		return scn_rd_fail(&ld->rd, scn_rd_get(&ld->rd, n, "slack"), "slack",
+				   "goes with refreshed");
 	if (!rc)
 		rc = load_req_tags(ld, scn_rd_get(&ld->rd, n, "req"), e);
 	if (!rc)

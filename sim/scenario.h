@@ -200,6 +200,7 @@ enum scn_expect_kind {
 	SCN_EXPECT_NO_ANSWER, /* the client answered an injection with nothing at all */
 	SCN_EXPECT_ANSWERED,  /* the client answered an injection, under the SA role said */
 	SCN_EXPECT_REFUSED,   /* the peer refused a lying IKE peer with this notification */
+	SCN_EXPECT_REFRESHED, /* the server refreshed the client's SA on schedule (the wire) */
 };
 
 /* Under what an answer travels (answered_under:). */
@@ -219,7 +220,8 @@ struct scn_expect {
 	bool in_sync;
 	bool exact; /* executed: exactly count times */
 	uint64_t count;
-	uint64_t after, before; /* executed: only within [after, before) */
+	uint64_t after, before; /* executed, refreshed: only within [after, before) */
+	uint64_t slack;		/* refreshed: how late a refresh may start past `refresh` */
 	int inject;		/* no_answer, answered_under: index into injects, or -1 */
 	int peer;		/* no_answer, refused_with: index into ike_peers, or -1 */
 	uint16_t notify;	/* refused_with: the IKE notification (RFC 7296 §3.10.1) */
