@@ -1372,14 +1372,11 @@ nvram_seq_state(const struct nvram *nv, uint32_t spi_out, uint64_t *next, uint64
 static int
 slot_of_spi_in(const struct nvram *nv, uint32_t spi_in)
 {
-	int cand[3] = {nv->sel.active, nv->pending, -1};
-	for (int s = 0; s < 2; s++)
-		if (s != nv->sel.active && s != nv->pending)
-			cand[2] = s;
-	for (int i = 0; i < 3; i++)
-		if (cand[i] >= 0 && nv->slot[cand[i]].valid &&
-		    nv->slot[cand[i]].sa.spi_in == spi_in)
-			return cand[i];
+	int order[4] = {nv->sel.active, nv->pending, 0, 1};
+	for (int i = 0; i < 4; i++)
+		if (order[i] >= 0 && nv->slot[order[i]].valid &&
+		    nv->slot[order[i]].sa.spi_in == spi_in)
+			return order[i];
 	return -1;
 }
 

@@ -1080,6 +1080,26 @@ Test(nvram, receive_floor_rules)
 	nvram_wipe(&nv);
 }
 
+/* With neither an active nor a pending SA, a retired one in either slot is still found. */
+Test(nvram, receive_floor_of_a_retired_sa_in_either_slot)
+{
+	struct nvram nv;
+	uint64_t floor;
+	for (uint32_t n = 1; n <= 2; n++) {
+		struct nvram_sa sa = make_sa(n);
+		nvram_init(&nv, NULL);
+		if (n == 2)
+			stage_commit(&nv, 9); /* slot 0 taken: the SA under test goes to slot 1 */
+		cr_assert_eq(nvram_sa_stage(&nv, &sa), RMC_OK);
+		cr_assert_eq(nvram_rx_floor_raise(&nv, sa.spi_in, 4), RMC_OK, "pending");
+		cr_assert_eq(nvram_sa_discard_pending(&nv), RMC_OK);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_rx_floor(&nv, sa.spi_in, &floor), RMC_OK, "slot %u", n - 1);
+		cr_assert_eq(floor, 4);
+		nvram_wipe(&nv);
+	}
+}
+
 static int
 op_rx_floor(struct nvram *nv, void *arg)
 {
