@@ -6,7 +6,8 @@
  * AH+ESP), clear RMCP only on the configured port and only the messages
  * its NVRAM configuration bits allow. The SA and the outbound sequence
  * numbers live in the NIC's NVRAM (nodes/nvram.h) and survive every
- * power event but an NVRAM clear.
+ * power event but an NVRAM clear; so does the inbound replay floor the
+ * NIC saves before it acts on a secured command.
  */
 #ifndef RMCPSEC_NODES_CLIENT_H
 #define RMCPSEC_NODES_CLIENT_H
@@ -72,6 +73,7 @@ struct client_stats {
 	uint64_t dropped_unpowered;
 	uint64_t nvram_power_cuts;    /* power lost in the middle of an NVRAM write */
 	uint64_t seq_unavailable;     /* no outbound sequence number could be reserved */
+	uint64_t floor_unsaved;	      /* secured commands refused: their replay floor not saved */
 	uint64_t ike_rx, ike_ignored; /* UDP 500 to the host; dropped while it cannot run IKE */
 	uint64_t ike_sas, children;   /* IKE SAs and CHILD_SAs the host completed */
 	uint64_t commit_rx, commits, restores;

@@ -140,6 +140,13 @@ answer_asf(struct client *c, uint64_t now, const struct peer *p, const struct rm
 	}
 }
 
+/* Reset, Power-up, Power-down, Power cycle: a type with a clear bit and no response. */
+static bool
+is_command(uint8_t type)
+{
+	return asf_clear_bit(type) && !asf_response(type);
+}
+
 /* May this clear request be answered? The configuration bits decide (Fig. 6 rows 6, 8, 9). */
 static bool
 clear_allowed(const struct client *c, const struct peer *p, uint8_t type)
@@ -181,6 +188,11 @@ on_rmcp(struct client *c, uint64_t now, const struct peer *p, const uint8_t *dat
 			node_out_note(out, "refused clear %s", asf_type_name(m.type));
 		return;
 	}
+	/* A secured command is acted on only once NVRAM would refuse it again after a power
+	 * loss; before the ACK, so a command dropped here is retried by the server. */
+	if (p->secure && is_command(m.type) &&
+	    nic_save_replay_floor(c, now, p->role, out) != RMC_OK)
+		return;
 	/* ACK means "received", sent before acting (DSP0136 §3.2.3). */
 	if (m.seq != RMCP_SEQ_NOACK)
 		send_ack(c, now, p, m.seq, out);

@@ -48,12 +48,20 @@ mut_iv_from_ram(void *arg, uint64_t seq, uint8_t *iv, size_t len)
 	return RMC_OK;
 }
 
+/*
+ * Opens an SA from NVRAM. Its inbound windows start at the floor NVRAM
+ * kept for it: every command carried out under the SA before (a power
+ * loss, a commit that re-opens it) stays refused.
+ */
 static int
 pair_load(struct client *c, enum nic_sa_role r, const struct nvram_sa *s)
 {
+	uint64_t floor;
 	pair_drop(c, r);
 	c->pair_up[r] = sec_pair_init(&c->pair[r], s, SEC_NIC, c->cfg.replay_window) == RMC_OK;
 	c->sec_up = c->pair_up[NIC_SA_CUR];
+	if (c->pair_up[r] && nvram_rx_floor(&c->nv, s->spi_in, &floor) == RMC_OK && floor)
+		sec_pair_restore_replay(&c->pair[r], floor);
 	if (c->pair_up[r] && c->cfg.mutant == MUT_GCM_IV_RESTART) {
 		c->mut_iv[r] = 0; /* the counter starts again whenever the SA is loaded */
 		c->pair[r].esp_out.iv_fn = mut_iv_from_ram;
@@ -118,6 +126,35 @@ nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_
 		return rc;
 	}
 	return netif_send_udp_sealed(&c->nif, out, &c->pair[r], seq, mac, ip, sport, dport, buf, n);
+}
+
+/*
+ * One write per command, not per packet: a command changes the machine's
+ * state, a request only reads it, and a replayed request tells an
+ * eavesdropper nothing the captured answer did not (docs/internals/decisions.md,
+ * "What the NIC keeps of its replay window"). The previous SA is RAM only:
+ * after a power loss it is gone, so there is nothing to keep for it.
+ */
+int
+nic_save_replay_floor(struct client *c, uint64_t now, enum nic_sa_role r, struct node_out *out)
+{
+	if (c->cfg.mutant == MUT_REPLAY_WINDOW_IN_RAM)
+		return RMC_OK; /* the broken NIC keeps its window in RAM only */
+	if (r == NIC_SA_PREV)
+		return RMC_OK;
+	if (!c->pair_up[r])
+		return RMC_ESTATE;
+	int rc =
+	    nvram_rx_floor_raise(&c->nv, c->pair[r].spi_in, sec_pair_replay_floor(&c->pair[r]));
+	if (rc == RMC_OK)
+		return RMC_OK;
+	if (nvram_power_lost(&c->nv)) {
+		client_check_nvram_cut(c, now, out);
+		return rc;
+	}
+	c->st.floor_unsaved++;
+	node_out_note(out, "NVRAM refused the replay floor: %s", rmc_strerror(rc));
+	return rc;
 }
 
 /* Commit messages go to the server under the SA they commit (proto/commit_wire.h). */

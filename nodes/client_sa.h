@@ -17,6 +17,14 @@ int nic_role_for_spi(const struct client *c, uint32_t spi_in);
 int nic_send_sealed(struct client *c, uint64_t now, enum nic_sa_role r, const uint8_t mac[ETH_ALEN],
 		    uint32_t ip, uint16_t sport, uint16_t dport, const uint8_t *buf, size_t n,
 		    struct node_out *out);
+/*
+ * Before the NIC acts on a secured command that came under the SA in role
+ * r: that SA's inbound replay floor goes to NVRAM (docs/internals/nvram.md,
+ * "Receive checkpoint"), so the command is refused if it is replayed after
+ * a power loss. RMC_OK: act on it; otherwise the command is dropped (the
+ * write tore, and the NIC lost power; or NVRAM refused it).
+ */
+int nic_save_replay_floor(struct client *c, uint64_t now, enum nic_sa_role r, struct node_out *out);
 /* Steps the NIC's commit machine and carries out what it asks for. */
 void nic_commit_event(struct client *c, uint64_t now, const struct commit_event *ev,
 		      struct node_out *out);

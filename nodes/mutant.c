@@ -57,6 +57,11 @@ static const struct mutant_info INFO[MUT__COUNT] = {
 			    {"REQ-NIC-UNKNOWN-SPI"},
 			    "the NIC looks an unknown SPI up in both NVRAM slots, retired and "
 			    "discarded SAs included, and opens the packet with what it finds"},
+    [MUT_REPLAY_WINDOW_IN_RAM] =
+	{"replay-window-in-ram",
+	 {"REQ-NIC-REPLAY-POWER-LOSS"},
+	 "the NIC keeps its inbound replay window in RAM only: it restarts "
+	 "empty when the NIC powers up, while the SA survives in NVRAM"},
     [MUT_CLEAR_664_WHEN_BARE] = {"clear-664-when-bare",
 				 {"REQ-NIC-CLEAR-664-REFUSED"},
 				 "a NIC without an SA has no policy entry for 664 and answers "

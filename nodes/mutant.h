@@ -23,6 +23,7 @@ enum mutant {
 	MUT_REPLAY_BEFORE_ICV,	    /* NIC moves its replay window before checking the ICV */
 	MUT_SELECTORS_IGNORED,	    /* NIC takes RMCP from any UDP port inside the SA */
 	MUT_STALE_SLOT_SPI,	    /* NIC opens an SPI it retired with the copy left in NVRAM */
+	MUT_REPLAY_WINDOW_IN_RAM,   /* NIC's replay window restarts empty when it powers up */
 	MUT_CLEAR_664_WHEN_BARE,    /* NIC without an SA answers clear RMCP on 664 */
 	MUT_CLEAR_ACK_REFUSED,	    /* NIC ACKs a clear command its bits forbid (not executed) */
 	MUT_CLEAR_OPEN_WHEN_BARE,   /* NIC without an SA answers every clear message */

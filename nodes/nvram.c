@@ -27,8 +27,11 @@ enum nvram_layout {
 	CKPT_OFF = 0x070,
 	CKPT_STRIDE = 32,
 	CKPT_LEN = 24,
-	SLOT_OFF = 0x100,
-	SLOT_STRIDE = 256,
+	RXCK_OFF = 0x100,
+	RXCK_STRIDE = 32,
+	RXCK_LEN = 24,
+	SLOT_OFF = 0x180,
+	SLOT_STRIDE = 192,
 	SLOT_LEN = 168,
 	SLOT_KEYS_OFF = 28, /* outbound key set, then inbound key set, then CRC */
 	REC_MAX = SLOT_LEN,
@@ -40,6 +43,7 @@ enum nvram_tag {
 	TAG_CONFIG = 'C',
 	TAG_SEL = 'S',
 	TAG_CKPT = 'Q',
+	TAG_RXCK = 'R',
 	TAG_SLOT = 'A',
 	SEL_NONE = 0xFF, /* selector: no active SA */
 	CFG_F_CLEAR = 1u << 0,
@@ -61,6 +65,10 @@ static const struct {
     [NVRAM_R_CKPT_S0C1] = {CKPT_OFF + CKPT_STRIDE, CKPT_LEN, "checkpoint[0][1]"},
     [NVRAM_R_CKPT_S1C0] = {CKPT_OFF + 2 * CKPT_STRIDE, CKPT_LEN, "checkpoint[1][0]"},
     [NVRAM_R_CKPT_S1C1] = {CKPT_OFF + 3 * CKPT_STRIDE, CKPT_LEN, "checkpoint[1][1]"},
+    [NVRAM_R_RXCK_S0C0] = {RXCK_OFF, RXCK_LEN, "receive-checkpoint[0][0]"},
+    [NVRAM_R_RXCK_S0C1] = {RXCK_OFF + RXCK_STRIDE, RXCK_LEN, "receive-checkpoint[0][1]"},
+    [NVRAM_R_RXCK_S1C0] = {RXCK_OFF + 2 * RXCK_STRIDE, RXCK_LEN, "receive-checkpoint[1][0]"},
+    [NVRAM_R_RXCK_S1C1] = {RXCK_OFF + 3 * RXCK_STRIDE, RXCK_LEN, "receive-checkpoint[1][1]"},
     [NVRAM_R_SLOT0] = {SLOT_OFF, SLOT_LEN, "slot[0]"},
     [NVRAM_R_SLOT1] = {SLOT_OFF + SLOT_STRIDE, SLOT_LEN, "slot[1]"},
 };
@@ -70,10 +78,11 @@ _Static_assert(SLOT_KEYS_OFF + 2 * (NVRAM_KEY_MAX + NVRAM_SALT_MAX + NVRAM_INTEG
 		       CRC_LEN ==
 		   SLOT_LEN,
 	       "slot record: header, two key sets, CRC");
-_Static_assert(SLOT_LEN <= SLOT_STRIDE && CKPT_LEN <= CKPT_STRIDE && SEL_LEN <= SEL_STRIDE &&
-		   CFG_LEN <= CFG_STRIDE,
+_Static_assert(SLOT_LEN <= SLOT_STRIDE && CKPT_LEN <= CKPT_STRIDE && RXCK_LEN <= RXCK_STRIDE &&
+		   SEL_LEN <= SEL_STRIDE && CFG_LEN <= CFG_STRIDE,
 	       "records fit their regions");
-_Static_assert(CKPT_OFF + 4 * CKPT_STRIDE <= SLOT_OFF, "checkpoints before slots");
+_Static_assert(CKPT_OFF + 4 * CKPT_STRIDE <= RXCK_OFF, "checkpoints before receive checkpoints");
+_Static_assert(RXCK_OFF + 4 * RXCK_STRIDE <= SLOT_OFF, "receive checkpoints before slots");
 _Static_assert(SEL_OFF + 2 * SEL_STRIDE <= CKPT_OFF, "selectors before checkpoints");
 
 /*
@@ -287,6 +296,48 @@ dec_ckpt(const uint8_t *rec, struct ckpt *c)
 	return RMC_OK;
 }
 
+/*
+ * A receive checkpoint: the inbound replay floor of the SA of this
+ * generation and inbound SPI. Same shape as the outbound checkpoint.
+ */
+struct rxck {
+	uint32_t sa_gen;
+	uint32_t spi_in;
+	uint64_t floor;
+};
+
+static void
+enc_rxck(uint8_t *rec, const struct rxck *c)
+{
+	struct wr w = wr_init(rec, RXCK_LEN);
+	wr_u8(&w, TAG_RXCK);
+	wr_u8(&w, 0);
+	wr_be16(&w, 0);
+	wr_be32(&w, c->sa_gen);
+	wr_be32(&w, c->spi_in);
+	wr_be64(&w, c->floor);
+	seal(rec, RXCK_LEN);
+}
+
+static int
+dec_rxck(const uint8_t *rec, struct rxck *c)
+{
+	struct rd r = rd_init(rec, RXCK_LEN);
+	uint8_t tag, rsv8;
+	uint16_t rsv16;
+	if (!crc_ok(rec, RXCK_LEN))
+		return RMC_EINVAL;
+	rd_u8(&r, &tag);
+	rd_u8(&r, &rsv8);
+	rd_be16(&r, &rsv16);
+	rd_be32(&r, &c->sa_gen);
+	rd_be32(&r, &c->spi_in);
+	rd_be64(&r, &c->floor);
+	if (tag != TAG_RXCK || rsv8 || rsv16 || c->sa_gen == 0 || c->spi_in == 0 || c->floor == 0)
+		return RMC_EINVAL;
+	return RMC_OK;
+}
+
 /* One direction's key set, each field zero-padded to its maximum. */
 static void
 wr_key_set(struct wr *w, const struct nvram_sa *sa, const uint8_t *key, const uint8_t *salt,
@@ -394,6 +445,12 @@ static enum nvram_region
 ckpt_region(int slot, int copy)
 {
 	return (enum nvram_region)(NVRAM_R_CKPT_S0C0 + 2 * slot + copy);
+}
+
+static enum nvram_region
+rxck_region(int slot, int copy)
+{
+	return (enum nvram_region)(NVRAM_R_RXCK_S0C0 + 2 * slot + copy);
 }
 
 /*
@@ -511,6 +568,7 @@ decode_slots(struct nvram *nv)
 		struct nvram_slot *sl = &nv->slot[s];
 		memset(sl, 0, sizeof(*sl));
 		sl->ckpt_copy = -1;
+		sl->rx_copy = -1;
 		sl->valid = dec_slot(p, &sl->sa) == RMC_OK;
 		if (sl->valid)
 			nv->gen_seen = max_u32(nv->gen_seen, sl->sa.gen);
@@ -588,6 +646,44 @@ decode_ckpts(struct nvram *nv, int s)
 	sl->next = sl->limit;
 }
 
+/* Highest number an SA may send; RFC 4303 §3.3.3 forbids cycling the counter. */
+static uint64_t
+seq_max(const struct nvram_sa *sa)
+{
+	return sa->esn ? UINT64_MAX - 1 : UINT32_MAX;
+}
+
+/*
+ * The newest receive checkpoint of this very SA (generation and inbound
+ * SPI) wins, as for the outbound one; a record of the SA whose floor lies
+ * outside its sequence space is damage and is not believed.
+ */
+static void
+decode_rxcks(struct nvram *nv, int s)
+{
+	struct nvram_slot *sl = &nv->slot[s];
+	for (int c = 0; c < 2; c++) {
+		const uint8_t *p = region_ptr(nv->img, rxck_region(s, c));
+		struct rxck rc;
+		if (dec_rxck(p, &rc) != RMC_OK) {
+			if (!is_erased(p, RXCK_LEN))
+				nv->warnings |= NVRAM_W_RXCK_BAD;
+			continue;
+		}
+		nv->gen_seen = max_u32(nv->gen_seen, rc.sa_gen);
+		if (!sl->valid || rc.sa_gen != sl->sa.gen || rc.spi_in != sl->sa.spi_in)
+			continue;
+		if (rc.floor > seq_max(&sl->sa)) {
+			nv->warnings |= NVRAM_W_RXCK_BAD;
+			continue;
+		}
+		if (sl->rx_copy < 0 || rc.floor > sl->rx_floor) {
+			sl->rx_floor = rc.floor;
+			sl->rx_copy = c;
+		}
+	}
+}
+
 /* Decodes nv->img in place; on error nv's view is unusable and the caller discards it. */
 static int
 decode(struct nvram *nv, size_t len)
@@ -601,8 +697,10 @@ decode(struct nvram *nv, size_t len)
 	decode_slots(nv);
 	resolve_active(nv);
 	resolve_pending(nv);
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 2; s++) {
 		decode_ckpts(nv, s);
+		decode_rxcks(nv, s);
+	}
 	nv->power_lost = false;
 	nv->cut.armed = false;
 	nv->err[0] = '\0';
@@ -818,6 +916,8 @@ nvram_warning_name(unsigned bit)
 		return "checkpoint-copy-bad";
 	case NVRAM_W_TWO_PENDING:
 		return "two-pending";
+	case NVRAM_W_RXCK_BAD:
+		return "receive-checkpoint-copy-bad";
 	}
 	return "unknown";
 }
@@ -1062,6 +1162,7 @@ nvram_sa_stage(struct nvram *nv, const struct nvram_sa *sa)
 	sl->valid = true;
 	sl->sa = staged;
 	sl->ckpt_copy = -1;
+	sl->rx_copy = -1;
 	sl->limit = sl->next = 1;
 	nv->gen_seen = staged.gen;
 	nv->pending = t;
@@ -1161,22 +1262,19 @@ nvram_clear(struct nvram *nv)
 			return rc;
 		explicit_bzero(&nv->slot[i], sizeof(nv->slot[i]));
 		nv->slot[i].ckpt_copy = -1;
+		nv->slot[i].rx_copy = -1;
 	}
 	for (int i = 0; i < 4; i++)
 		if ((rc = nv_erase(nv, NVRAM_R_CKPT_S0C0 + i)))
+			return rc;
+	for (int i = 0; i < 4; i++)
+		if ((rc = nv_erase(nv, NVRAM_R_RXCK_S0C0 + i)))
 			return rc;
 	nv->stats.clears++;
 	return RMC_OK;
 }
 
 /* ---- outbound sequence numbers: checkpoint + reservation ---- */
-
-/* Highest number an SA may send; RFC 4303 §3.3.3 forbids cycling the counter. */
-static uint64_t
-seq_max(const struct nvram_sa *sa)
-{
-	return sa->esn ? UINT64_MAX - 1 : UINT32_MAX;
-}
 
 static struct nvram_slot *
 slot_by_spi(struct nvram *nv, uint32_t spi_out)
@@ -1262,6 +1360,65 @@ nvram_seq_state(const struct nvram *nv, uint32_t spi_out, uint64_t *next, uint64
 		}
 	}
 	return RMC_ENOENT;
+}
+
+/* ---- the inbound replay floor: a receive checkpoint per SA ---- */
+
+/*
+ * The slot of the stored SA with this inbound SPI, -1: none. The active
+ * SA first, then the pending one, then a retired one still in its slot
+ * (IKE picks inbound SPIs at random; nothing forbids two SAs one).
+ */
+static int
+slot_of_spi_in(const struct nvram *nv, uint32_t spi_in)
+{
+	int order[4] = {nv->sel.active, nv->pending, 0, 1};
+	for (int i = 0; i < 4; i++)
+		if (order[i] >= 0 && nv->slot[order[i]].valid &&
+		    nv->slot[order[i]].sa.spi_in == spi_in)
+			return order[i];
+	return -1;
+}
+
+int
+nvram_rx_floor(const struct nvram *nv, uint32_t spi_in, uint64_t *floor)
+{
+	int s = slot_of_spi_in(nv, spi_in);
+	if (s < 0)
+		return RMC_ENOENT;
+	*floor = nv->slot[s].rx_floor;
+	return RMC_OK;
+}
+
+int
+nvram_rx_floor_raise(struct nvram *nv, uint32_t spi_in, uint64_t floor)
+{
+	uint8_t rec[RXCK_LEN];
+	struct nvram_slot *sl;
+	int rc, s, copy;
+	if ((rc = usable(nv)))
+		return rc;
+	if ((s = slot_of_spi_in(nv, spi_in)) < 0) {
+		set_err(nv, "no stored SA with inbound SPI %08x", spi_in);
+		return RMC_ENOENT;
+	}
+	sl = &nv->slot[s];
+	if (floor > seq_max(&sl->sa)) {
+		set_err(nv, "SPI %08x: receive floor %llu outside the sequence space", spi_in,
+			(unsigned long long)floor);
+		return RMC_EINVAL;
+	}
+	if (floor <= sl->rx_floor)
+		return RMC_OK;
+	struct rxck ck = {sl->sa.gen, sl->sa.spi_in, floor};
+	copy = sl->rx_copy == 0 ? 1 : 0;
+	enc_rxck(rec, &ck);
+	if ((rc = nv_write(nv, rxck_region(s, copy), rec)))
+		return rc;
+	sl->rx_floor = floor;
+	sl->rx_copy = copy;
+	nv->stats.rx_checkpoints++;
+	return RMC_OK;
 }
 
 /* ---- power-loss injection ---- */

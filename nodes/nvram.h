@@ -1,8 +1,8 @@
 /*
  * The client NIC's emulated EEPROM (docs/internals/nvram.md): a fixed 768-byte image
- * holding the NIC's configuration bits, two SA slots (active and pending)
- * and per-SA outbound sequence checkpoints. Format and arguments are in
- * docs/internals/nvram.md; the short version:
+ * holding the NIC's configuration bits, two SA slots (active and pending),
+ * per-SA outbound sequence checkpoints and per-SA receive checkpoints.
+ * Format and arguments are in docs/internals/nvram.md; the short version:
  *
  *   - every record ends with a CRC-32 and lives in one of two copies;
  *     a write always goes to the copy that is NOT the current one, so a
@@ -12,7 +12,10 @@
  *     range whose completion makes the new SA active;
  *   - the NIC hands out outbound sequence numbers only below a persisted
  *     "next safe" value, and persists next + R before it crosses it, so
- *     after any reset it resumes at or above every number it ever sent.
+ *     after any reset it resumes at or above every number it ever sent;
+ *   - before it acts on a secured command the NIC persists its inbound
+ *     replay floor, so after any reset it refuses every number at or below
+ *     it: no command it carried out is carried out again.
  *
  * Pure: no clock, no allocation; the only I/O is nvram_file_load/save.
  * A power cut is injected with nvram_cut_at*; the write stops mid-way,
@@ -29,7 +32,7 @@
 
 enum nvram_limits {
 	NVRAM_IMAGE_SIZE = 768,
-	NVRAM_VERSION = 2,	  /* 1: one key set per SA, refused */
+	NVRAM_VERSION = 3,	  /* 1: one key set per SA; 2: no receive checkpoint; refused */
 	NVRAM_KEY_MAX = 32,	  /* AES-256 */
 	NVRAM_SALT_MAX = 4,	  /* RFC 4106 §4: 4-byte salt */
 	NVRAM_INTEG_KEY_MAX = 32, /* HMAC-SHA-256, RFC 4868 §2.1 */
@@ -95,6 +98,10 @@ enum nvram_region {
 	NVRAM_R_CKPT_S0C1,
 	NVRAM_R_CKPT_S1C0,
 	NVRAM_R_CKPT_S1C1,
+	NVRAM_R_RXCK_S0C0, /* receive checkpoint of slot 0, copy 0 */
+	NVRAM_R_RXCK_S0C1,
+	NVRAM_R_RXCK_S1C0,
+	NVRAM_R_RXCK_S1C1,
 	NVRAM_R_SLOT0,
 	NVRAM_R_SLOT1,
 	NVRAM_R__COUNT
@@ -110,6 +117,7 @@ enum nvram_warning {
 	NVRAM_W_SLOT_BAD = 1u << 5,    /* a slot holds neither erased bytes nor a valid SA */
 	NVRAM_W_CKPT_BAD = 1u << 6,    /* a checkpoint copy is neither erased nor valid */
 	NVRAM_W_TWO_PENDING = 1u << 7, /* both slots claim to be pending: kept the newer */
+	NVRAM_W_RXCK_BAD = 1u << 8,    /* a receive checkpoint copy is neither erased nor valid */
 };
 
 struct nvram_region_stats {
@@ -123,7 +131,7 @@ struct nvram_stats {
 	uint64_t bytes;	       /* bytes written */
 	uint64_t cuts;	       /* injected power losses that fired */
 	uint64_t refused_worn; /* writes refused because the region was worn */
-	uint64_t stages, commits, discards, checkpoints, clears;
+	uint64_t stages, commits, discards, checkpoints, rx_checkpoints, clears;
 	uint32_t budget;
 	uint64_t max_cycles;   /* the most worn region's cycles */
 	unsigned worn_regions; /* regions with cycles >= budget */
@@ -132,9 +140,11 @@ struct nvram_stats {
 struct nvram_slot {
 	bool valid; /* decodes with a good CRC */
 	struct nvram_sa sa;
-	int ckpt_copy;	/* copy holding this SA's newest checkpoint, -1: none */
-	uint64_t limit; /* persisted "next safe" sequence number */
-	uint64_t next;	/* RAM only: next number to hand out */
+	int ckpt_copy;	   /* copy holding this SA's newest checkpoint, -1: none */
+	uint64_t limit;	   /* persisted "next safe" sequence number */
+	uint64_t next;	   /* RAM only: next number to hand out */
+	int rx_copy;	   /* copy holding this SA's newest receive checkpoint, -1: none */
+	uint64_t rx_floor; /* persisted inbound replay floor, 0: none */
 };
 
 struct nvram_sel {
@@ -239,6 +249,24 @@ int nvram_seq_next(struct nvram *nv, uint32_t spi_out, uint64_t *seq);
 int nvram_seq_reserve(struct nvram *nv, uint32_t spi_out, uint64_t upto);
 /* Next number to hand out and the persisted limit, for tests and stats. */
 int nvram_seq_state(const struct nvram *nv, uint32_t spi_out, uint64_t *next, uint64_t *limit);
+
+/*
+ * The inbound replay floor of the stored SA with this inbound SPI (the
+ * active one first, then the pending one, then a retired one still in its
+ * slot): every inbound sequence number at or below it was accepted under
+ * the SA before it, so a NIC that powers up must refuse them all
+ * (replay_init_floor). 0 when none was persisted; RMC_ENOENT when no slot
+ * holds the SA.
+ */
+int nvram_rx_floor(const struct nvram *nv, uint32_t spi_in, uint64_t *floor);
+/*
+ * Persists floor as that SA's receive checkpoint, unless the stored floor
+ * is already at or above it (no write; floor 0 never writes). Returns only
+ * once the record is written whole: a caller acts on the packet after
+ * RMC_OK, never before. RMC_ENOENT when no slot holds the SA, RMC_EINVAL
+ * for a floor outside the SA's sequence space.
+ */
+int nvram_rx_floor_raise(struct nvram *nv, uint32_t spi_in, uint64_t floor);
 
 /* Erases the security context (cold boot); the configuration bits stay. */
 int nvram_clear(struct nvram *nv);

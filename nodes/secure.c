@@ -184,3 +184,21 @@ sec_pair_forget_replay(struct sec_pair *p)
 	if (p->has_ah)
 		replay_init(&p->ah_in.replay, p->ah_in.cfg.replay_window);
 }
+
+uint64_t
+sec_pair_replay_floor(const struct sec_pair *p)
+{
+	uint64_t esp = p->esp_in.replay.top, ah = p->ah_in.replay.top;
+	if (p->has_esp && p->has_ah)
+		return esp < ah ? esp : ah;
+	return p->has_esp ? esp : ah;
+}
+
+void
+sec_pair_restore_replay(struct sec_pair *p, uint64_t floor)
+{
+	if (p->has_esp)
+		replay_init_floor(&p->esp_in.replay, p->esp_in.cfg.replay_window, floor);
+	if (p->has_ah)
+		replay_init_floor(&p->ah_in.replay, p->ah_in.cfg.replay_window, floor);
+}

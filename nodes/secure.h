@@ -66,6 +66,16 @@ int sec_open_ipv4(struct sec_pair *p, const uint8_t *ip, size_t len, uint8_t *ou
  * observer that must classify every copy of a packet, duplicates included.
  */
 void sec_pair_forget_replay(struct sec_pair *p);
+/*
+ * The inbound side's replay state as one number a power loss may keep:
+ * every packet the pair accepted so far carries, in each of its layers, a
+ * number at or below that layer's window top, so a window restarted at
+ * the lowest of the tops still refuses each of them in that layer, and
+ * the peer's next numbers are above every top. 0: nothing accepted.
+ */
+uint64_t sec_pair_replay_floor(const struct sec_pair *p);
+/* Restarts the inbound windows as if every number up to floor had been accepted. */
+void sec_pair_restore_replay(struct sec_pair *p, uint64_t floor);
 /* The last sequence number sent under the outbound SA. */
 uint64_t sec_last_seq(const struct sec_pair *p);
 

@@ -19,6 +19,23 @@ replay_init(struct replay *r, uint32_t size)
 }
 
 int
+replay_init_floor(struct replay *r, uint32_t size, uint64_t floor)
+{
+	int rc = replay_init(r, size);
+	unsigned edge = (unsigned)(floor % REPLAY_WORD_BITS);
+	if (rc || floor == 0)
+		return rc;
+	/* Every word behind the edge's is wholly seen; in the edge's word, the bits up to
+	 * floor only: those above it stand for numbers not received yet. */
+	for (uint32_t i = 0; i < r->nwords; i++)
+		r->bits[i] = UINT64_MAX;
+	r->bits[(floor / REPLAY_WORD_BITS) % r->nwords] =
+	    edge == REPLAY_WORD_BITS - 1 ? UINT64_MAX : (1ULL << (edge + 1)) - 1;
+	r->top = floor;
+	return RMC_OK;
+}
+
+int
 replay_infer(const struct replay *r, uint32_t seql, uint64_t *seq)
 {
 	uint32_t tl = (uint32_t)r->top, th = (uint32_t)(r->top >> 32);

@@ -31,6 +31,14 @@ struct replay {
 
 /* size 0 means REPLAY_WINDOW_DEFAULT; RMC_EINVAL outside [32, 1024]. */
 int replay_init(struct replay *r, uint32_t size);
+/*
+ * A window that has seen every number from 1 to floor: floor is its right
+ * edge, so each of them is refused (a replay inside the window, too old
+ * left of it) and every number above it is accepted. What a receiver that
+ * lost its window keeps of it: the highest number it persisted before
+ * acting on a packet (nodes/nvram.h, the receive checkpoint).
+ */
+int replay_init_floor(struct replay *r, uint32_t size, uint64_t floor);
 
 /*
  * RFC 4303 Appendix A2.2: the 64-bit sequence number that a received low

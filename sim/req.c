@@ -291,14 +291,14 @@ static const struct req REQS[] = {
 
 _Static_assert(sizeof(REQS) / sizeof(REQS[0]) <= REQ_MAX, "REQ_MAX too small");
 
-/* Requirements the reference nodes do not meet yet, and why: keep it short. */
+/*
+ * Requirements the reference nodes do not meet yet, and why: keep it short
+ * (today none). Ends with a NULL id.
+ */
 static const struct {
 	const char *id, *why;
 } UNMET[] = {
-    {"REQ-NIC-REPLAY-POWER-LOSS",
-     "the reference NIC's inbound replay window lives in RAM and restarts empty when the NIC "
-     "powers up (docs/internals/nvram.md, \"Inbound replay window across a power loss\", has "
-     "the fix proposed)"},
+    {NULL, NULL},
 };
 
 const char *
@@ -306,7 +306,7 @@ req_unmet(int k)
 {
 	size_t n;
 	const struct req *t = req_table(&n);
-	for (size_t i = 0; k >= 0 && (size_t)k < n && i < sizeof(UNMET) / sizeof(UNMET[0]); i++)
+	for (size_t i = 0; k >= 0 && (size_t)k < n && UNMET[i].id; i++)
 		if (strcmp(UNMET[i].id, t[k].id) == 0)
 			return UNMET[i].why;
 	return NULL;

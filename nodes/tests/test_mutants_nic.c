@@ -82,6 +82,45 @@ Test(mutant_nic, selectors_ignored, .fini = teardown)
 	cr_assert(reset_to_623_inside_esp_executed(MUT_SELECTORS_IGNORED));
 }
 
+/*
+ * REQ-NIC-REPLAY-POWER-LOSS. A Power cycle sealed validly under the active
+ * SA at sequence 5, carried out; the NIC loses power and gets it back (soft
+ * off, where a Power cycle is legal); the same packet again, then the next
+ * number. How many Power cycles did the NIC carry out?
+ */
+static uint64_t
+power_cycles_after_replay_across_power_loss(enum mutant m, uint8_t suite)
+{
+	struct client_cfg cc;
+	start_secured(m, suite, &cc);
+	lan_inject_asf(&L, &cc.sa, 5, ASF_POWER_CYCLE, false);
+	cr_assert_eq(L.c.st.executed[ASF_POWER_CYCLE - ASF_RESET], 1, "the original is executed");
+	lan_client_power(&L, PC_POWER_LOSS);
+	lan_client_power(&L, PC_POWER_RESTORE);
+	cr_assert_eq(L.c.power, PWR_SOFT_OFF);
+	lan_inject_asf(&L, &cc.sa, 5, ASF_POWER_CYCLE, false);
+	bool replayed = L.c.st.executed[ASF_POWER_CYCLE - ASF_RESET] == 2;
+	cr_assert_eq(L.c.power, replayed ? PWR_PRE_BOOT : PWR_SOFT_OFF);
+	lan_inject_asf(&L, &cc.sa, 6, ASF_POWER_CYCLE, false);
+	uint64_t n = L.c.st.executed[ASF_POWER_CYCLE - ASF_RESET];
+	cr_assert_eq(n, replayed ? 3 : 2, "the next number is carried out either way");
+	lan_fini(&L);
+	return n;
+}
+
+Test(mutant_nic, replay_window_in_ram, .fini = teardown)
+{
+	static const uint8_t suites[] = {MGMT_ESP_GCM_128, MGMT_AH, MGMT_AH_ESP};
+	for (size_t i = 0; i < sizeof(suites); i++) {
+		cr_assert_eq(power_cycles_after_replay_across_power_loss(MUT_NONE, suites[i]), 2,
+			     "%s: the replay is refused after the power loss",
+			     mgmt_suite_name(suites[i]));
+		cr_assert_eq(power_cycles_after_replay_across_power_loss(MUT_REPLAY_WINDOW_IN_RAM,
+									 suites[i]),
+			     3, "%s: the window restarted empty", mgmt_suite_name(suites[i]));
+	}
+}
+
 /* REQ-IPSEC-ICV. A Reset under the active AH SA, one covered byte flipped after sealing. */
 static bool
 damaged_ah_reset_executed(enum mutant m, uint8_t suite)

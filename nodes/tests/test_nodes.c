@@ -202,3 +202,103 @@ Test(nodes, mech_off_nic_is_deaf, .fini = teardown)
 		server_on_timer(&sv, t, SERVER_TIMER_RETX, &o1);
 	cr_assert_eq(sv.st.gave_up, 1);
 }
+
+/* The server's next secured frame to the client, taken out of o1 instead of delivered. */
+static struct node_out captured;
+
+static void
+capture_command(uint8_t asf_type)
+{
+	cr_assert_eq(server_send(&sv, 0, 0, asf_type, SERVER_VIA_SECURE, &o1), 0);
+	cr_assert_eq(o1.nframes, 1, "the MAC is known: one sealed frame");
+	captured = o1;
+	node_out_reset(&o1);
+}
+
+static void
+deliver_captured(void)
+{
+	client_on_frame(&cl, 0, captured.buf + captured.frame_off[0], captured.frame_len[0], &o2);
+}
+
+static uint64_t
+power_cycles(void)
+{
+	return cl.st.executed[ASF_POWER_CYCLE - ASF_RESET];
+}
+
+/*
+ * REQ-NIC-REPLAY-POWER-LOSS: a secured Power cycle, carried out; power lost
+ * and back (soft off, where a Power cycle is legal again); the same frame
+ * again is refused, in every suite, while the server's next command is
+ * carried out without the server knowing the NIC rebooted.
+ */
+Test(nodes, command_replayed_after_power_loss_is_refused, .fini = teardown)
+{
+	for (uint8_t suite = MGMT_ESP_GCM_128; suite < MGMT_SUITE__COUNT; suite++) {
+		setup_with(suite, false, 0);
+		server_send(&sv, 0, 0, ASF_PRESENCE_PING, SERVER_VIA_SECURE, &o1);
+		converse(0);
+		capture_command(ASF_POWER_CYCLE);
+		deliver_captured();
+		converse(0);
+		cr_assert_eq(power_cycles(), 1, "%s", mgmt_suite_name(suite));
+		cr_assert_eq(nvram_stats(&cl.nv)->rx_checkpoints, 1, "one write for the command");
+		client_power_event(&cl, 0, PC_POWER_LOSS, &o2);
+		client_power_event(&cl, 0, PC_POWER_RESTORE, &o2);
+		node_out_reset(&o2);
+		uint64_t rejected = cl.st.ipsec_rejected;
+		deliver_captured();
+		cr_assert_eq(power_cycles(), 1, "%s: replayed after the power loss",
+			     mgmt_suite_name(suite));
+		cr_assert_eq(cl.st.ipsec_rejected, rejected + 1);
+		cr_assert_eq(o2.nframes, 0, "%s: not even an ACK", mgmt_suite_name(suite));
+		cr_assert_eq(server_send(&sv, 0, 0, ASF_POWER_UP, SERVER_VIA_SECURE, &o1), 0);
+		converse(0);
+		cr_assert_eq(cl.power, PWR_PRE_BOOT, "%s: the next command is carried out",
+			     mgmt_suite_name(suite));
+		cr_assert(!sv.clients[0].in_flight, "%s: and acknowledged", mgmt_suite_name(suite));
+		teardown();
+	}
+	setup_with(MGMT_SUITE_NONE, true, 0); /* for the fixture's teardown */
+}
+
+/*
+ * Power fails at every byte of the receive checkpoint a secured command
+ * writes (and right after its last byte): the NIC never acts on the command
+ * nor acknowledges it before the write is whole. After power returns the
+ * same frame is carried out once if the torn write left no floor (the NIC
+ * never acted on it), never if the floor landed; and never again after
+ * that, across a further power loss.
+ */
+Test(nodes, power_cut_at_every_byte_of_the_replay_floor_write, .fini = teardown)
+{
+	size_t landed = 0;
+	for (size_t n = 0; n <= 24; n++) {
+		setup_with(MGMT_ESP_GCM_128, false, 0);
+		server_send(&sv, 0, 0, ASF_PRESENCE_PING, SERVER_VIA_SECURE, &o1);
+		converse(0);
+		capture_command(ASF_POWER_CYCLE);
+		client_arm_nvram_cut(&cl, n);
+		node_out_reset(&o2);
+		deliver_captured();
+		cr_assert_eq(cl.power, PWR_MECH_OFF, "n=%zu: the cut fired", n);
+		cr_assert_eq(cl.st.nvram_power_cuts, 1, "n=%zu", n);
+		cr_assert_eq(power_cycles(), 0, "n=%zu: acted on before the write was whole", n);
+		cr_assert_eq(o2.nframes, 0, "n=%zu: acknowledged before the write was whole", n);
+		client_power_event(&cl, 0, PC_POWER_RESTORE, &o2);
+		deliver_captured();
+		uint64_t once = power_cycles();
+		cr_assert_eq(once, n < 24 ? 1 : 0, "n=%zu", n);
+		landed += once == 0;
+		deliver_captured();
+		client_power_event(&cl, 0, PC_POWER_LOSS, &o2);
+		client_power_event(&cl, 0, PC_POWER_RESTORE, &o2);
+		deliver_captured();
+		cr_assert_eq(power_cycles(), once, "n=%zu: carried out again", n);
+		cr_assert_eq(nvram_warnings(&cl.nv) & ~(unsigned)NVRAM_W_RXCK_BAD, 0, "n=%zu", n);
+		teardown();
+	}
+	cr_assert_eq(landed, 1, "only the write that completed keeps the floor");
+	setup_with(MGMT_SUITE_NONE, true, 0);
+}

@@ -1,7 +1,8 @@
 /*
  * nodes/nvram: format, decoding of damaged images, atomicity under a power
- * cut at every byte, the sequence checkpoint argument, endurance. The
- * layout offsets checked here are the ones docs/internals/nvram.md documents.
+ * cut at every byte, the sequence checkpoint argument, the receive
+ * checkpoint, endurance. The layout offsets checked here are the ones
+ * docs/internals/nvram.md documents.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -134,7 +135,9 @@ Test(nvram, fresh_image_is_cold_boot_with_defaults)
 	cr_assert_eq(img[4], 0);
 	cr_assert_eq(img[5], NVRAM_VERSION);
 	cr_assert_eq(img[0x010], 'C');
-	cr_assert_eq(img[0x100], 0xFF, "slots start erased");
+	for (size_t i = 0x030; i < NVRAM_IMAGE_SIZE; i++)
+		cr_assert_eq(img[i], 0xFF, "selectors, checkpoints and slots start erased (%zx)",
+			     i);
 	cr_assert_eq(nvram_stats(&nv)->writes, 0, "factory programming is not counted");
 }
 
@@ -152,10 +155,11 @@ Test(nvram, layout_matches_documented_offsets)
 	nvram_init(&nv, &cfg);
 	stage_commit(&nv, 1);
 	cr_assert_eq(nvram_seq_next(&nv, sa.spi_out, &seq), RMC_OK);
+	cr_assert_eq(nvram_rx_floor_raise(&nv, sa.spi_in, 0x89ABCDEF), RMC_OK);
 	copy_image(&nv, img);
 	/* header: magic, version, size, reserved, CRC over bytes 0..11 */
 	cr_assert_eq(NVRAM_IMAGE_SIZE, 768);
-	cr_assert_eq(get_be32_at(img + 4), (2u << 16) | 768u, "version 2, 768 bytes");
+	cr_assert_eq(get_be32_at(img + 4), (3u << 16) | 768u, "version 3, 768 bytes");
 	cr_assert_eq(get_be32_at(img + 12), nvram_crc32(img, 12));
 	/* config[0] at 0x010: tag, rsv, flags, port, msgs, gen, CRC */
 	cr_assert_eq(img[0x013], 1);
@@ -178,27 +182,40 @@ Test(nvram, layout_matches_documented_offsets)
 	cr_assert_eq(get_be32_at(img + 0x07C), 0);
 	cr_assert_eq(get_be32_at(img + 0x080), 101);
 	cr_assert_eq(get_be32_at(img + 0x084), nvram_crc32(img + 0x070, 20));
-	/* slot[0] at 0x100 */
-	cr_assert_eq(img[0x100], 'A');
-	cr_assert_eq(img[0x101], sa.suite);
-	cr_assert_eq(img[0x104], 16);
-	cr_assert_eq(img[0x105], 4);
-	cr_assert_eq(img[0x106], 32);
-	cr_assert_eq(get_be32_at(img + 0x108), 1, "gen");
-	cr_assert_eq(get_be32_at(img + 0x10C), sa.txid);
-	cr_assert_eq(get_be32_at(img + 0x110), sa.spi_in);
-	cr_assert_eq(get_be32_at(img + 0x114), sa.spi_out);
-	cr_assert_arr_eq(img + 0x118, sa.peer_ip, 4);
-	cr_assert_arr_eq(img + 0x11C, sa.key, 32);
-	cr_assert_arr_eq(img + 0x13C, sa.salt, 4);
-	cr_assert_arr_eq(img + 0x140, sa.integ_key, 32);
-	cr_assert_arr_eq(img + 0x160, sa.key_in, 32);
-	cr_assert_arr_eq(img + 0x180, sa.salt_in, 4);
-	cr_assert_arr_eq(img + 0x184, sa.integ_key_in, 32);
-	cr_assert_eq(get_be32_at(img + 0x1A4), nvram_crc32(img + 0x100, 164));
-	for (size_t i = 0x1A8; i < 0x200; i++)
+	for (size_t i = 0x0F0; i < 0x100; i++)
+		cr_assert_eq(img[i], 0xFF, "unused at %zx", i);
+	/* receive checkpoint[0][0] at 0x100: tag, reserved, gen, inbound SPI, floor, CRC */
+	cr_assert_eq(img[0x100], 'R');
+	cr_assert_eq(get_be32_at(img + 0x100) & 0xFFFFFF, 0, "reserved");
+	cr_assert_eq(get_be32_at(img + 0x104), 1);
+	cr_assert_eq(get_be32_at(img + 0x108), sa.spi_in);
+	cr_assert_eq(get_be32_at(img + 0x10C), 0);
+	cr_assert_eq(get_be32_at(img + 0x110), 0x89ABCDEF);
+	cr_assert_eq(get_be32_at(img + 0x114), nvram_crc32(img + 0x100, 20));
+	for (size_t i = 0x118; i < 0x180; i++)
+		cr_assert_eq(img[i], 0xFF, "other receive checkpoints untouched at %zx", i);
+	/* slot[0] at 0x180 */
+	const uint8_t *sl = img + 0x180;
+	cr_assert_eq(sl[0x00], 'A');
+	cr_assert_eq(sl[0x01], sa.suite);
+	cr_assert_eq(sl[0x04], 16);
+	cr_assert_eq(sl[0x05], 4);
+	cr_assert_eq(sl[0x06], 32);
+	cr_assert_eq(get_be32_at(sl + 0x08), 1, "gen");
+	cr_assert_eq(get_be32_at(sl + 0x0C), sa.txid);
+	cr_assert_eq(get_be32_at(sl + 0x10), sa.spi_in);
+	cr_assert_eq(get_be32_at(sl + 0x14), sa.spi_out);
+	cr_assert_arr_eq(sl + 0x18, sa.peer_ip, 4);
+	cr_assert_arr_eq(sl + 0x1C, sa.key, 32);
+	cr_assert_arr_eq(sl + 0x3C, sa.salt, 4);
+	cr_assert_arr_eq(sl + 0x40, sa.integ_key, 32);
+	cr_assert_arr_eq(sl + 0x60, sa.key_in, 32);
+	cr_assert_arr_eq(sl + 0x80, sa.salt_in, 4);
+	cr_assert_arr_eq(sl + 0x84, sa.integ_key_in, 32);
+	cr_assert_eq(get_be32_at(sl + 0xA4), nvram_crc32(sl, 164));
+	for (size_t i = 0x228; i < 0x240; i++)
 		cr_assert_eq(img[i], 0xFF, "slot[0] stride padding at %zx", i);
-	for (size_t i = 0x200; i < NVRAM_IMAGE_SIZE; i++)
+	for (size_t i = 0x240; i < NVRAM_IMAGE_SIZE; i++)
 		cr_assert_eq(img[i], 0xFF, "slot[1] untouched at %zx", i);
 	nvram_wipe(&nv);
 }
@@ -294,10 +311,10 @@ Test(nvram, header_errors_are_named)
 	cr_assert(strstr(nvram_error(&nv), "CRC"), "%s", nvram_error(&nv));
 
 	memcpy(bad, img, sizeof(bad));
-	bad[5] = 3;
+	bad[5] = 4;
 	reseal(bad, 16);
 	cr_assert_eq(nvram_load(&nv, bad, sizeof(bad)), RMC_EUNSUP);
-	cr_assert(strstr(nvram_error(&nv), "version 3"), "%s", nvram_error(&nv));
+	cr_assert(strstr(nvram_error(&nv), "version 4"), "%s", nvram_error(&nv));
 
 	memcpy(bad, img, sizeof(bad));
 	bad[6] = 1;
@@ -330,7 +347,7 @@ Test(nvram, version_1_image_is_refused)
 	reseal(v1, 16);
 	cr_assert_eq(nvram_load(&nv, v1, sizeof(v1)), RMC_EUNSUP);
 	cr_assert(strstr(nvram_error(&nv), "version 1"), "%s", nvram_error(&nv));
-	cr_assert(strstr(nvram_error(&nv), "only version 2"), "%s", nvram_error(&nv));
+	cr_assert(strstr(nvram_error(&nv), "only version 3"), "%s", nvram_error(&nv));
 	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK, "a refused image leaves nv as it was");
 	cr_assert_eq(sa.spi_out, make_sa(1).spi_out);
 
@@ -345,13 +362,40 @@ Test(nvram, version_1_image_is_refused)
 	nvram_wipe(&nv);
 }
 
-/* Two committed SAs: slot 0 holds the previous one (1), slot 1 the active one (2). */
+/*
+ * A genuine version-2 image (768 bytes like version 3, slots at 0x100 and
+ * 0x200, no receive checkpoint) is refused too: read as version 3 its SAs
+ * would come without their replay floor.
+ */
+Test(nvram, version_2_image_is_refused)
+{
+	struct nvram nv;
+	struct nvram_sa sa;
+	uint8_t v2[NVRAM_IMAGE_SIZE];
+	nvram_init(&nv, NULL);
+	stage_commit(&nv, 1);
+	copy_image(&nv, v2);
+	v2[5] = 2;
+	reseal(v2, 16);
+	cr_assert_eq(nvram_load(&nv, v2, sizeof(v2)), RMC_EUNSUP);
+	cr_assert(strstr(nvram_error(&nv), "format version 2, this build reads only version 3"),
+		  "%s", nvram_error(&nv));
+	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK, "a refused image leaves nv as it was");
+	nvram_wipe(&nv);
+}
+
+/*
+ * Two committed SAs: slot 0 holds the previous one (1), slot 1 the active
+ * one (2), whose receive floor is 9 (copy 1) after 7 (copy 0).
+ */
 static void
 two_committed(struct nvram *nv, uint8_t *img)
 {
 	nvram_init(nv, NULL);
 	stage_commit(nv, 1);
 	stage_commit(nv, 2);
+	cr_assert_eq(nvram_rx_floor_raise(nv, make_sa(2).spi_in, 7), RMC_OK);
+	cr_assert_eq(nvram_rx_floor_raise(nv, make_sa(2).spi_in, 9), RMC_OK);
 	copy_image(nv, img);
 }
 
@@ -361,7 +405,7 @@ Test(nvram, bad_active_slot_falls_back_to_previous)
 	struct nvram_sa sa, prev = make_sa(1);
 	uint8_t img[NVRAM_IMAGE_SIZE];
 	two_committed(&nv, img);
-	img[0x200 + 0x20] ^= 0x01; /* a key byte of slot 1 */
+	img[0x240 + 0x20] ^= 0x01; /* a key byte of slot 1 */
 	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
 	cr_assert(nvram_warnings(&nv) & NVRAM_W_ACTIVE_LOST);
 	cr_assert(nvram_warnings(&nv) & NVRAM_W_FELL_BACK);
@@ -378,7 +422,7 @@ Test(nvram, bad_other_slot_is_ignored)
 	struct nvram_sa sa, cur = make_sa(2);
 	uint8_t img[NVRAM_IMAGE_SIZE];
 	two_committed(&nv, img);
-	img[0x100 + 0xA7] ^= 0x80; /* slot 0's CRC */
+	img[0x180 + 0xA7] ^= 0x80; /* slot 0's CRC */
 	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
 	cr_assert_eq(nvram_warnings(&nv), NVRAM_W_SLOT_BAD);
 	cr_assert_eq(nvram_sa_active(&nv, &sa), RMC_OK);
@@ -396,7 +440,7 @@ Test(nvram, bad_active_slot_never_promotes_pending)
 	stage_commit(&nv, 1);
 	cr_assert_eq(nvram_sa_stage(&nv, &pend), RMC_OK);
 	copy_image(&nv, img);
-	img[0x100 + 0x10] ^= 0x01; /* slot 0, the active one */
+	img[0x180 + 0x10] ^= 0x01; /* slot 0, the active one */
 	cr_assert_eq(nvram_load(&nv, img, sizeof(img)), RMC_OK);
 	cr_assert(nvram_warnings(&nv) & NVRAM_W_ACTIVE_LOST);
 	cr_assert_not(nvram_warnings(&nv) & NVRAM_W_FELL_BACK);
@@ -460,28 +504,36 @@ Test(nvram, well_sealed_records_with_forbidden_fields)
 	    {0x0B0, 24, 0x0B0, 1, 'X', NVRAM_W_CKPT_BAD, "checkpoint tag"},
 	    {0x0B0, 24, 0x0B1, 3, 1, NVRAM_W_CKPT_BAD, "checkpoint reserved"},
 	    {0x0B0, 24, 0x0BC, 8, 0, NVRAM_W_CKPT_BAD, "checkpoint next safe 0"},
-	    {0x100, 168, 0x100, 1, 'X', NVRAM_W_SLOT_BAD, "slot tag"},
-	    {0x100, 168, 0x101, 1, 0, NVRAM_W_SLOT_BAD, "slot suite 0"},
-	    {0x100, 168, 0x102, 1, 2, NVRAM_W_SLOT_BAD, "slot unknown flag"},
-	    {0x100, 168, 0x103, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 1"},
-	    {0x100, 168, 0x104, 1, 33, NVRAM_W_SLOT_BAD, "key length 33"},
-	    {0x100, 168, 0x105, 1, 5, NVRAM_W_SLOT_BAD, "salt length 5"},
-	    {0x100, 168, 0x106, 1, 33, NVRAM_W_SLOT_BAD, "integrity key length 33"},
-	    {0x100, 168, 0x107, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 2"},
-	    {0x100, 168, 0x108, 4, 0, NVRAM_W_SLOT_BAD, "generation 0"},
-	    {0x100, 168, 0x110, 4, 0, NVRAM_W_SLOT_BAD, "inbound SPI 0"},
-	    {0x100, 168, 0x114, 4, 0, NVRAM_W_SLOT_BAD, "outbound SPI 0"},
-	    {0x100, 168, 0x12C, 1, 1, NVRAM_W_SLOT_BAD, "key padding not zero"},
-	    {0x100, 168, 0x170, 1, 1, NVRAM_W_SLOT_BAD, "inbound key padding not zero"},
+	    {0x140, 24, 0x140, 1, 'X', NVRAM_W_RXCK_BAD, "receive checkpoint tag"},
+	    {0x140, 24, 0x141, 3, 1, NVRAM_W_RXCK_BAD, "receive checkpoint reserved"},
+	    {0x140, 24, 0x144, 4, 0, NVRAM_W_RXCK_BAD, "receive checkpoint generation 0"},
+	    {0x140, 24, 0x148, 4, 0, NVRAM_W_RXCK_BAD, "receive checkpoint SPI 0"},
+	    {0x140, 24, 0x14C, 8, 0, NVRAM_W_RXCK_BAD, "receive floor 0"},
+	    {0x140, 24, 0x14C, 8, UINT64_MAX, NVRAM_W_RXCK_BAD, "floor past an ESN SA's numbers"},
+	    {0x180, 168, 0x180, 1, 'X', NVRAM_W_SLOT_BAD, "slot tag"},
+	    {0x180, 168, 0x181, 1, 0, NVRAM_W_SLOT_BAD, "slot suite 0"},
+	    {0x180, 168, 0x182, 1, 2, NVRAM_W_SLOT_BAD, "slot unknown flag"},
+	    {0x180, 168, 0x183, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 1"},
+	    {0x180, 168, 0x184, 1, 33, NVRAM_W_SLOT_BAD, "key length 33"},
+	    {0x180, 168, 0x185, 1, 5, NVRAM_W_SLOT_BAD, "salt length 5"},
+	    {0x180, 168, 0x186, 1, 33, NVRAM_W_SLOT_BAD, "integrity key length 33"},
+	    {0x180, 168, 0x187, 1, 1, NVRAM_W_SLOT_BAD, "slot reserved 2"},
+	    {0x180, 168, 0x188, 4, 0, NVRAM_W_SLOT_BAD, "generation 0"},
+	    {0x180, 168, 0x190, 4, 0, NVRAM_W_SLOT_BAD, "inbound SPI 0"},
+	    {0x180, 168, 0x194, 4, 0, NVRAM_W_SLOT_BAD, "outbound SPI 0"},
+	    {0x180, 168, 0x1AC, 1, 1, NVRAM_W_SLOT_BAD, "key padding not zero"},
+	    {0x180, 168, 0x1F0, 1, 1, NVRAM_W_SLOT_BAD, "inbound key padding not zero"},
 	};
 	struct nvram nv;
 	struct nvram_sa cur = make_sa(2), got;
 	uint8_t img[NVRAM_IMAGE_SIZE], bad[NVRAM_IMAGE_SIZE];
-	uint64_t seq;
+	uint64_t seq, floor;
 	nvram_init(&nv, NULL);
 	stage_commit(&nv, 1);					      /* slot 0, selector copy 0 */
 	stage_commit(&nv, 2);					      /* slot 1, selector copy 1 */
 	cr_assert_eq(nvram_seq_next(&nv, cur.spi_out, &seq), RMC_OK); /* checkpoint 1.0 */
+	cr_assert(cur.esn);
+	cr_assert_eq(nvram_rx_floor_raise(&nv, cur.spi_in, 5), RMC_OK); /* receive ckpt 1.0 */
 	copy_image(&nv, img);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memcpy(bad, img, sizeof(bad));
@@ -495,6 +547,11 @@ Test(nvram, well_sealed_records_with_forbidden_fields)
 		cr_assert_eq(nvram_sa_active(&nv, &got), RMC_OK, "%s", cases[i].what);
 		if (cases[i].rec != 0x050)
 			cr_assert(sa_eq(&got, &cur), "%s", cases[i].what);
+		if (cases[i].rec == 0x140) {
+			cr_assert_eq(nvram_rx_floor(&nv, cur.spi_in, &floor), RMC_OK);
+			cr_assert_eq(floor, 0, "%s: a refused record keeps no floor",
+				     cases[i].what);
+		}
 	}
 	nvram_wipe(&nv);
 }
@@ -524,6 +581,12 @@ Test(nvram, any_bit_flip_decodes_to_a_known_state)
 			cr_assert(sa_eq(&sa, &cur) || sa_eq(&sa, &prev), "byte %zu bit %d", i, bit);
 			if (!sa_eq(&sa, &cur))
 				cr_assert(nvram_warnings(&nv), "byte %zu: silent rollback", i);
+			uint64_t floor = 0;
+			cr_assert_eq(nvram_rx_floor(&nv, sa.spi_in, &floor), RMC_OK);
+			if (sa_eq(&sa, &cur) && floor != 9)
+				cr_assert(floor == 7 && nvram_warnings(&nv),
+					  "byte %zu bit %d: floor %llu", i, bit,
+					  (unsigned long long)floor);
 		}
 	}
 	nvram_wipe(&nv);
@@ -653,7 +716,7 @@ op_clear(struct nvram *nv, void *arg)
 	return nvram_clear(nv);
 }
 
-/* The clear is six erasures after one selector write: cut at every byte of all of them. */
+/* The clear is ten erasures after one selector write: cut at every byte of all of them. */
 Test(nvram, power_cut_at_every_byte_of_a_clear)
 {
 	struct nvram nv;
@@ -688,7 +751,7 @@ Test(nvram, power_cut_at_every_byte_of_a_clear)
 			break;
 	}
 	cr_assert_eq(kept, 24, "only a torn selector write keeps the SA");
-	cr_assert_eq(cleared, 2 * 168 + 4 * 24 + 1, "from the selector's last byte on");
+	cr_assert_eq(cleared, 2 * 168 + 4 * 24 + 4 * 24 + 1, "from the selector's last byte on");
 	nvram_wipe(&nv);
 }
 
@@ -852,9 +915,10 @@ Test(nvram, pending_sa_has_its_own_sequence)
 /*
  * 1,000 resets with a power cut at a random NVRAM byte, no
  * (SPI, sequence) handed out twice. The NIC's life is modelled here:
- * sending, refreshes (stage, send SA_READY under the new SA, commit or
- * discard), and after each reset the active SA must be the last committed
- * one or the one whose commit was cut.
+ * sending, receiving commands (a receive floor raised), refreshes (stage,
+ * send SA_READY under the new SA, commit or discard), and after each reset
+ * the active SA must be the last committed one or the one whose commit
+ * was cut, and its receive floor at least the last one saved for it.
  */
 struct pairset {
 	uint64_t *k;
@@ -883,10 +947,14 @@ Test(nvram, thousand_resets_with_random_cuts_never_reuse_a_sequence)
 	struct nvram nv;
 	struct nvram_config cfg;
 	struct pairset sent = {calloc(1u << 19, sizeof(uint64_t)), 1u << 19, 0};
-	uint64_t rng = 0x5eed2026ull, seq;
+	/* by SA number (make_sa's n): the highest floor saved, and the highest asked for */
+	uint64_t *saved = calloc(1u << 16, sizeof(uint64_t)),
+		 *asked = calloc(1u << 16, sizeof(uint64_t));
+	uint64_t rng = 0x5eed2026ull, seq, floor, raised = 0;
 	uint32_t next_sa = 1, committed, inflight = 0;
 	unsigned cuts = 0, fell_through = 0;
 	cr_assert_not_null(sent.k);
+	cr_assert(saved && asked);
 	config_small_r(&cfg, 16);
 	nvram_init(&nv, &cfg);
 	stage_commit(&nv, next_sa);
@@ -896,7 +964,17 @@ Test(nvram, thousand_resets_with_random_cuts_never_reuse_a_sequence)
 		for (int op = 0; op < 120 && !nvram_power_lost(&nv); op++) {
 			unsigned r = (unsigned)(xorshift64(&rng) % 100);
 			struct nvram_sa sa;
-			if (r < 85 || r >= 97) {
+			if (r < 10) {
+				if (nvram_sa_active(&nv, &sa) != RMC_OK)
+					continue;
+				uint32_t k = sa.spi_in - 0x10000;
+				floor = asked[k] + 1 + xorshift64(&rng) % 8;
+				asked[k] = floor;
+				if (nvram_rx_floor_raise(&nv, sa.spi_in, floor) == RMC_OK) {
+					saved[k] = floor;
+					raised++;
+				}
+			} else if (r < 85 || r >= 97) {
 				bool pend = r >= 97 && nvram_sa_pending(&nv, &sa) == RMC_OK;
 				if (!pend && nvram_sa_active(&nv, &sa) != RMC_OK)
 					continue;
@@ -932,15 +1010,137 @@ Test(nvram, thousand_resets_with_random_cuts_never_reuse_a_sequence)
 		cr_assert_eq(nvram_sa_active(&nv, &act), RMC_OK, "reset %d", reset);
 		cr_assert(act.spi_out == committed || (inflight && act.spi_out == inflight),
 			  "reset %d: active %08x, committed %08x", reset, act.spi_out, committed);
+		cr_assert_eq(nvram_rx_floor(&nv, act.spi_in, &floor), RMC_OK);
+		cr_assert_geq(floor, saved[act.spi_in - 0x10000], "reset %d: a saved floor lost",
+			      reset);
+		cr_assert_leq(floor, asked[act.spi_in - 0x10000],
+			      "reset %d: a floor never asked for", reset);
 		committed = act.spi_out;
 		inflight = 0;
 	}
 	cr_assert_gt(cuts, 500, "the cuts must mostly fire (%u)", cuts);
 	cr_assert_gt(sent.n, 10000);
+	cr_assert_gt(raised, 1000);
 	cr_log_info("1000 resets: %u cut, %u clean; %zu (SPI, seq) pairs, none twice; %llu "
-		    "checkpoints",
-		    cuts, fell_through, sent.n, (unsigned long long)nvram_stats(&nv)->checkpoints);
+		    "checkpoints; %llu receive floors saved, none lost",
+		    cuts, fell_through, sent.n, (unsigned long long)nvram_stats(&nv)->checkpoints,
+		    (unsigned long long)raised);
 	free(sent.k);
+	free(saved);
+	free(asked);
+	nvram_wipe(&nv);
+}
+
+/* ---- the inbound replay floor ---- */
+
+Test(nvram, receive_floor_rules)
+{
+	struct nvram nv;
+	struct nvram_sa a = make_sa(1), b = make_sa(2);
+	const struct nvram_stats *st;
+	uint64_t floor;
+	nvram_init(&nv, NULL);
+	st = nvram_stats(&nv);
+	cr_assert_eq(nvram_rx_floor(&nv, a.spi_in, &floor), RMC_ENOENT, "no SA yet");
+	stage_commit(&nv, 1);
+	cr_assert_eq(nvram_rx_floor(&nv, a.spi_in, &floor), RMC_OK);
+	cr_assert_eq(floor, 0, "nothing persisted");
+	cr_assert_eq(nvram_rx_floor_raise(&nv, a.spi_in, 0), RMC_OK, "0: nothing to keep");
+	cr_assert_eq(nvram_rx_floor_raise(&nv, a.spi_in, 5), RMC_OK);
+	cr_assert_eq(nvram_rx_floor_raise(&nv, a.spi_in, 5), RMC_OK, "the same again");
+	cr_assert_eq(nvram_rx_floor_raise(&nv, a.spi_in, 3), RMC_OK, "lower");
+	cr_assert_eq(st->rx_checkpoints, 1, "... cost no write");
+	cr_assert_eq(nvram_rx_floor_raise(&nv, a.spi_in, 8), RMC_OK);
+	cr_assert_eq(st->region[NVRAM_R_RXCK_S0C0].cycles, 1, "copies alternate");
+	cr_assert_eq(st->region[NVRAM_R_RXCK_S0C1].cycles, 1);
+	cr_assert_eq(st->region[NVRAM_R_RXCK_S0C0].bytes, 24);
+	cr_assert_eq(nvram_rx_floor_raise(&nv, a.spi_in, 1ull << 32), RMC_EINVAL,
+		     "past a 32-bit SA's numbers");
+	cr_assert(strstr(nvram_error(&nv), "outside the sequence space"), "%s", nvram_error(&nv));
+	cr_assert_eq(nvram_rx_floor_raise(&nv, 0xdead, 5), RMC_ENOENT);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_rx_floor(&nv, a.spi_in, &floor), RMC_OK);
+	cr_assert_eq(floor, 8, "the larger copy wins");
+	/* a new SA: its own floor; the retired one keeps its floor while its slot holds it */
+	stage_commit(&nv, 2);
+	cr_assert_eq(nvram_rx_floor(&nv, b.spi_in, &floor), RMC_OK);
+	cr_assert_eq(floor, 0);
+	cr_assert_eq(nvram_rx_floor(&nv, a.spi_in, &floor), RMC_OK);
+	cr_assert_eq(floor, 8);
+	cr_assert_eq(nvram_rx_floor_raise(&nv, b.spi_in, 1ull << 40), RMC_OK, "ESN SA");
+	/* the slot of a is staged over: a's records are stale, the new SA starts at 0 */
+	stage_commit(&nv, 3);
+	cr_assert_eq(nvram_rx_floor(&nv, a.spi_in, &floor), RMC_ENOENT);
+	cr_assert_eq(nvram_restore(&nv), RMC_OK);
+	cr_assert_eq(nvram_rx_floor(&nv, make_sa(3).spi_in, &floor), RMC_OK);
+	cr_assert_eq(floor, 0, "a's checkpoint in the same slot is not the new SA's");
+	cr_assert_eq(nvram_rx_floor(&nv, b.spi_in, &floor), RMC_OK);
+	cr_assert_eq(floor, 1ull << 40);
+	cr_assert_eq(nvram_warnings(&nv), 0);
+	nvram_wipe(&nv);
+}
+
+/* With neither an active nor a pending SA, a retired one in either slot is still found. */
+Test(nvram, receive_floor_of_a_retired_sa_in_either_slot)
+{
+	struct nvram nv;
+	uint64_t floor;
+	for (uint32_t n = 1; n <= 2; n++) {
+		struct nvram_sa sa = make_sa(n);
+		nvram_init(&nv, NULL);
+		if (n == 2)
+			stage_commit(&nv, 9); /* slot 0 taken: the SA under test goes to slot 1 */
+		cr_assert_eq(nvram_sa_stage(&nv, &sa), RMC_OK);
+		cr_assert_eq(nvram_rx_floor_raise(&nv, sa.spi_in, 4), RMC_OK, "pending");
+		cr_assert_eq(nvram_sa_discard_pending(&nv), RMC_OK);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_rx_floor(&nv, sa.spi_in, &floor), RMC_OK, "slot %u", n - 1);
+		cr_assert_eq(floor, 4);
+		nvram_wipe(&nv);
+	}
+}
+
+static int
+op_rx_floor(struct nvram *nv, void *arg)
+{
+	const uint64_t *floors = arg;
+	int rc = nvram_rx_floor_raise(nv, make_sa(1).spi_in, floors[0]);
+	return rc ? rc : nvram_rx_floor_raise(nv, make_sa(1).spi_in, floors[1]);
+}
+
+/*
+ * Two receive checkpoints (floors 12, then 15) after two that filled both
+ * copies (5, 9): a cut at every byte of either leaves the floor of the
+ * last write that completed, or of the torn one if its bytes all landed —
+ * never lower than a floor the NIC was told was saved, never garbage.
+ */
+Test(nvram, power_cut_at_every_byte_of_a_receive_checkpoint)
+{
+	struct nvram nv;
+	uint64_t floors[2] = {12, 15}, floor;
+	size_t n, torn = 0;
+	for (n = 0;; n++) {
+		nvram_init(&nv, NULL);
+		stage_commit(&nv, 1);
+		cr_assert_eq(nvram_rx_floor_raise(&nv, make_sa(1).spi_in, 5), RMC_OK);
+		cr_assert_eq(nvram_rx_floor_raise(&nv, make_sa(1).spi_in, 9), RMC_OK);
+		int rc = cut_op_at(&nv, n, op_rx_floor, floors);
+		cr_assert_eq(nvram_restore(&nv), RMC_OK);
+		cr_assert_eq(nvram_warnings(&nv) & ~(unsigned)NVRAM_W_RXCK_BAD, 0, "n=%zu", n);
+		cr_assert_eq(nvram_rx_floor(&nv, make_sa(1).spi_in, &floor), RMC_OK);
+		if (rc == RMC_OK) {
+			cr_assert_eq(floor, 15);
+			break;
+		}
+		torn++;
+		/* n < 24 tears the write of 12 (over 5), n in [24, 48) that of 15 (over 9) */
+		cr_assert_eq(floor, n < 24 ? 9 : 12, "n=%zu: floor %llu", n,
+			     (unsigned long long)floor);
+		/* the records differ first at byte 19 (the floor's last): up to it, no damage */
+		cr_assert_eq((nvram_warnings(&nv) & NVRAM_W_RXCK_BAD) != 0, n % 24 >= 20, "n=%zu",
+			     n);
+	}
+	cr_assert_eq(torn, 48, "two 24-byte records");
 	nvram_wipe(&nv);
 }
 

@@ -15,13 +15,16 @@ struct step {
 	int want;
 };
 
-/* A step checks seq and, when accepted, records it (as after a good ICV). */
+/*
+ * A step checks seq and, when accepted, records it (as after a good ICV);
+ * the window starts as if every number up to floor had been seen.
+ */
 static void
-run(uint32_t w, const struct step *v, size_t n)
+run_from(uint32_t w, uint64_t floor, const struct step *v, size_t n)
 {
 	struct replay r;
 
-	cr_assert_eq(replay_init(&r, w), RMC_OK);
+	cr_assert_eq(replay_init_floor(&r, w, floor), RMC_OK);
 	for (size_t i = 0; i < n; i++) {
 		int rc = replay_check(&r, v[i].seq);
 		cr_assert_eq(rc, v[i].want, "vector %zu: seq %llu: got %d want %d", i + 1,
@@ -29,6 +32,12 @@ run(uint32_t w, const struct step *v, size_t n)
 		if (rc == RMC_OK)
 			replay_update(&r, v[i].seq);
 	}
+}
+
+static void
+run(uint32_t w, const struct step *v, size_t n)
+{
+	run_from(w, 0, v, n);
 }
 
 #define T(s, w)                                                                                    \
@@ -114,6 +123,63 @@ Test(replay, vectors_w100_not_a_multiple_of_64)
 	run(100, v, sizeof(v) / sizeof(v[0]));
 }
 
+/* A window restored from a floor: everything up to it refused, everything above accepted. */
+Test(replay, vectors_floor_100_w64)
+{
+	static const struct step v[] = {
+	    /*  1 */ T(100, REPLAY), /* the floor itself */
+	    /*  2 */ T(37, REPLAY),  /* 100 - 37 = 63: inside, seen */
+	    /*  3 */ T(36, OLD),     /* 100 - 36 = 64 = W */
+	    /*  4 */ T(1, OLD),
+	    /*  5 */ T(0, OLD),
+	    /*  6 */ T(102, OK), /* above the floor, in the floor's word */
+	    /*  7 */ T(101, OK), /* its bit was not set by the floor */
+	    /*  8 */ T(101, REPLAY),
+	    /*  9 */ T(99, REPLAY), /* still seen after the window moved */
+	    /* 10 */ T(200, OK),    /* into later words */
+	    /* 11 */ T(137, OK),    /* 200 - 137 = 63: above the floor, never seen */
+	    /* 12 */ T(137, REPLAY),
+	    /* 13 */ T(136, OLD),
+	};
+	run_from(64, 100, v, sizeof(v) / sizeof(v[0]));
+}
+
+/* The floor at the last and the first bit of a word. */
+Test(replay, vectors_floor_at_word_edges)
+{
+	static const struct step last[] = {
+	    /*  1 */ T(127, REPLAY),
+	    /*  2 */ T(64, REPLAY), /* 127 - 64 = 63 */
+	    /*  3 */ T(129, OK),
+	    /*  4 */ T(128, OK), /* the next word starts unseen */
+	};
+	static const struct step first[] = {
+	    /*  1 */ T(128, REPLAY),
+	    /*  2 */ T(127, REPLAY),
+	    /*  3 */ T(130, OK),
+	    /*  4 */ T(129, OK), /* bit 1 of the floor's word was not set */
+	    /*  5 */ T(129, REPLAY),
+	};
+	run_from(64, 127, last, sizeof(last) / sizeof(last[0]));
+	run_from(64, 128, first, sizeof(first) / sizeof(first[0]));
+}
+
+/* A floor past 2^32 (ESN): the inference uses it as the window's top. */
+Test(replay, floor_with_esn)
+{
+	struct replay r;
+	uint64_t seq;
+	uint64_t floor = (1ULL << 32) + 10;
+	cr_assert_eq(replay_init_floor(&r, 64, floor), RMC_OK);
+	cr_assert_eq(replay_infer(&r, 10, &seq), RMC_OK);
+	cr_assert_eq(seq, floor);
+	cr_assert_eq(replay_check(&r, seq), RMC_EREPLAY);
+	cr_assert_eq(replay_infer(&r, 11, &seq), RMC_OK);
+	cr_assert_eq(seq, floor + 1);
+	cr_assert_eq(replay_check(&r, seq), RMC_OK);
+	cr_assert_eq(replay_init_floor(&r, 31, 5), RMC_EINVAL, "window size still checked");
+}
+
 Test(replay, init_limits)
 {
 	struct replay r;
@@ -163,19 +229,26 @@ Test(replay, esn_inference)
 	}
 }
 
-/* Naive model: the set of accepted numbers, checked against the window rules. */
+/*
+ * Naive model: the set of accepted numbers, checked against the window
+ * rules; each window size starts empty and from floors.
+ */
 Test(replay, matches_naive_model)
 {
 	static const uint32_t sizes[] = {32, 64, 100, 128, 1000, 1024};
+	static const uint64_t floors[] = {0, 1, 63, 64, 1000, 2047};
 	enum { N = 20000, SPAN = 6000 };
 	static uint8_t seen[SPAN + 1];
+	const size_t nf = sizeof(floors) / sizeof(floors[0]);
 
 	srand(4303);
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]) * nf; k++) {
+		uint32_t w = sizes[k / nf];
 		struct replay r;
-		uint64_t top = 0;
-		replay_init(&r, sizes[k]);
+		uint64_t top = floors[k % nf];
+		replay_init_floor(&r, w, top);
 		memset(seen, 0, sizeof(seen));
+		memset(seen, 1, top + 1);
 		for (int i = 0; i < N; i++) {
 			uint64_t s = (uint64_t)(rand() % 3 ? top + (rand() % 40) - 30 + 1
 							   : (uint64_t)(rand() % SPAN) + 1);
@@ -184,12 +257,13 @@ Test(replay, matches_naive_model)
 				continue;
 			if (s > top)
 				want = RMC_OK;
-			else if (top - s >= sizes[k])
+			else if (top - s >= w)
 				want = RMC_ETOOOLD;
 			else
 				want = seen[s] ? RMC_EREPLAY : RMC_OK;
-			cr_assert_eq(replay_check(&r, s), want, "W %u step %d seq %llu", sizes[k],
-				     i, (unsigned long long)s);
+			cr_assert_eq(replay_check(&r, s), want, "W %u floor %llu step %d seq %llu",
+				     w, (unsigned long long)floors[k % nf], i,
+				     (unsigned long long)s);
 			if (want == RMC_OK) {
 				replay_update(&r, s);
 				seen[s] = 1;
